@@ -1,0 +1,294 @@
+//! The client and its chain: where a call's path is built.
+
+use crate::builder::ClientBuilder;
+use crate::crypto::Signer;
+use crate::error::Result;
+use crate::keyring::Keyring;
+use crate::path::normalize_segment;
+use crate::pipeline::PreparedRequest;
+use crate::response::Response;
+use crate::transport::{Transport, TransportConfig};
+use http::{HeaderValue, Method};
+use serde_json::Value;
+use std::sync::Arc;
+use url::Url;
+use zeroize::Zeroizing;
+
+/// The merchant's APIv3 signing identity.
+#[derive(Clone)]
+pub(crate) struct V3Identity {
+    pub serial: String,
+    pub signer: Arc<dyn Signer>,
+}
+
+/// Everything a call needs, shared by every clone of a client and every chain.
+#[derive(Clone)]
+pub(crate) struct Inner {
+    pub mchid: String,
+    pub v3: Option<V3Identity>,
+    pub keyring: Arc<Keyring>,
+    pub apiv2_secret: Option<Zeroizing<String>>,
+    pub apiv3_key: Option<Zeroizing<Vec<u8>>>,
+    pub base_uri: Url,
+    pub user_agent: HeaderValue,
+    pub transport_config: TransportConfig,
+    pub transport: Transport,
+}
+
+/// A WeChat Pay client for one merchant: APIv3 and APIv2 through one chain.
+///
+/// Cheap to clone (an `Arc` inside); clones share keys and connections.
+///
+/// ```no_run
+/// use serde_json::json;
+/// use wechatpay::{chain, Client};
+///
+/// # async fn run(client: Client) -> wechatpay::Result<()> {
+/// // pure chain
+/// let res = chain!(client.v3.pay.transactions.outTradeNo._out_trade_no_)
+///     .get(json!({ "out_trade_no": "1217752501201407033233368018", "query": { "mchid": "1230000109" } }))
+///     .await?;
+/// // template
+/// let res = client.chain("v3/pay/transactions/out-trade-no/{out_trade_no}")
+///     .get(json!({ "out_trade_no": "1217752501201407033233368018", "query": { "mchid": "1230000109" } }))
+///     .await?;
+/// // indexed template
+/// let res = client["v3/pay/transactions/out-trade-no/{out_trade_no}"]
+///     .get(json!({ "out_trade_no": "1217752501201407033233368018", "query": { "mchid": "1230000109" } }))
+///     .await?;
+/// println!("{}", res.json()?);
+/// # Ok(()) }
+/// ```
+pub struct Client {
+    pub(crate) inner: Arc<Inner>,
+    /// Chains handed out by `client["template"]`; they live as long as this handle.
+    index: elsa::sync::FrozenMap<String, Box<Chain>>,
+}
+
+impl Clone for Client {
+    fn clone(&self) -> Self {
+        Client::from_inner(self.inner.clone())
+    }
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("mchid", &self.inner.mchid)
+            .field(
+                "serial",
+                &self.inner.v3.as_ref().map(|v| v.serial.as_str()),
+            )
+            .field("keyring", &self.inner.keyring)
+            .field("base_uri", &self.inner.base_uri.as_str())
+            .field("apiv2_secret", &self.inner.apiv2_secret.as_ref().map(|_| "<redacted>"))
+            .field("apiv3_key", &self.inner.apiv3_key.as_ref().map(|_| "<redacted>"))
+            .finish()
+    }
+}
+
+impl Client {
+    /// Starts configuring a client.
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::new()
+    }
+
+    pub(crate) fn from_inner(inner: Arc<Inner>) -> Client {
+        Client {
+            inner,
+            index: elsa::sync::FrozenMap::new(),
+        }
+    }
+
+    /// The merchant id the client signs for.
+    pub fn mchid(&self) -> &str {
+        &self.inner.mchid
+    }
+
+    /// The keys that verify answers, shared with any background certificate refresh.
+    pub fn keyring(&self) -> &Arc<Keyring> {
+        &self.inner.keyring
+    }
+
+    /// An empty chain, to add segments to.
+    pub fn root(&self) -> Chain {
+        Chain {
+            inner: self.inner.clone(),
+            path: String::new(),
+        }
+    }
+
+    /// A chain from one segment, normalised (`merchantService` is `merchant-service`).
+    pub fn seg(&self, segment: &str) -> Chain {
+        self.root().seg(segment)
+    }
+
+    /// The chain `v3`.
+    pub fn v3(&self) -> Chain {
+        self.seg("v3")
+    }
+
+    /// The chain `v2` (APIv2, XML).
+    pub fn v2(&self) -> Chain {
+        self.seg("v2")
+    }
+
+    /// A chain from a URI template, taken literally (no re-casing).
+    ///
+    /// ```no_run
+    /// # async fn run(client: wechatpay::Client) -> wechatpay::Result<()> {
+    /// let res = client
+    ///     .chain("v3/fund-app/mch-transfer/transfer-to-qq-wallet-bills/{out_bill_no}/cancel")
+    ///     .post(serde_json::json!({ "out_bill_no": "plfk2020042013" }))
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn chain(&self, template: &str) -> Chain {
+        self.root().chain(template)
+    }
+}
+
+/// `client["template"]`: the same as [`Client::chain`].
+///
+/// The chain is kept by this client handle (not its clones) so the reference can be handed out;
+/// use placeholders rather than values in the template, or the cache grows with every value.
+impl std::ops::Index<&str> for Client {
+    type Output = Chain;
+
+    fn index(&self, template: &str) -> &Chain {
+        if let Some(chain) = self.index.get(template) {
+            return chain;
+        }
+        self.index
+            .insert(template.to_string(), Box::new(self.chain(template)))
+    }
+}
+
+/// A path under construction; the verbs send it.
+///
+/// Method names are only the verbs and a few accessors: path words, even `delete` or `return`,
+/// are added with [`seg`](Self::seg) or the [`chain!`](crate::chain!) macro, so nothing shadows a
+/// segment.
+#[derive(Clone)]
+pub struct Chain {
+    pub(crate) inner: Arc<Inner>,
+    path: String,
+}
+
+impl std::fmt::Debug for Chain {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("Chain").field(&self.path).finish()
+    }
+}
+
+impl Chain {
+    /// Appends one segment, normalised as the PHP SDK does.
+    ///
+    /// ```
+    /// # let client = wechatpay::Client::builder().mchid("1900000001").build().unwrap();
+    /// let c = client.v3().seg("merchantService").seg("complaintsV2").seg("_complaint_id_");
+    /// assert_eq!(c.template(), "v3/merchant-service/complaints-v2/{complaint_id}");
+    /// ```
+    pub fn seg(mut self, segment: &str) -> Chain {
+        self.push(&normalize_segment(segment));
+        self
+    }
+
+    /// Appends a template, literally.
+    pub fn chain(mut self, template: &str) -> Chain {
+        self.push(template);
+        self
+    }
+
+    fn push(&mut self, piece: &str) {
+        if !self.path.is_empty() {
+            self.path.push('/');
+        }
+        self.path.push_str(piece);
+    }
+
+    /// The URI template built so far.
+    pub fn template(&self) -> &str {
+        &self.path
+    }
+
+    /// Builds and signs the request without sending it (what `--dry-run` prints).
+    pub fn prepare(&self, method: Method, args: Value) -> Result<PreparedRequest> {
+        crate::pipeline::prepare(&self.inner, method, &self.path, args)
+    }
+
+    /// Sends the call with any method and returns the verified answer.
+    pub async fn request(&self, method: Method, args: Value) -> Result<Response> {
+        let prepared = self.prepare(method, args)?;
+        crate::pipeline::send(&self.inner, prepared).await
+    }
+
+    /// `GET` with the given arguments (`null` or `{}` for none).
+    pub async fn get(&self, args: Value) -> Result<Response> {
+        self.request(Method::GET, args).await
+    }
+
+    /// `POST` with the given arguments.
+    pub async fn post(&self, args: Value) -> Result<Response> {
+        self.request(Method::POST, args).await
+    }
+
+    /// `PUT` with the given arguments.
+    pub async fn put(&self, args: Value) -> Result<Response> {
+        self.request(Method::PUT, args).await
+    }
+
+    /// `PATCH` with the given arguments.
+    pub async fn patch(&self, args: Value) -> Result<Response> {
+        self.request(Method::PATCH, args).await
+    }
+
+    /// `DELETE` with the given arguments.
+    pub async fn delete(&self, args: Value) -> Result<Response> {
+        self.request(Method::DELETE, args).await
+    }
+}
+
+/// Where `chain!` starts: a client or a chain.
+#[doc(hidden)]
+pub trait ChainStart {
+    type Chain;
+    fn chain_start(&self) -> Self::Chain;
+}
+
+impl ChainStart for Client {
+    type Chain = Chain;
+    fn chain_start(&self) -> Chain {
+        self.root()
+    }
+}
+
+impl ChainStart for Chain {
+    type Chain = Chain;
+    fn chain_start(&self) -> Chain {
+        self.clone()
+    }
+}
+
+/// Builds a chain from identifiers, as PHP's `$instance->v3->pay->transactions`.
+///
+/// Each identifier is one segment, normalised (`outTradeNo` is `out-trade-no`, `_id_` is `{id}`).
+/// Rust keywords work as they are (`return`, `use`, `try`, `delete`), or as raw identifiers.
+///
+/// ```
+/// use wechatpay::chain;
+/// # let client = wechatpay::Client::builder().mchid("1900000001").build().unwrap();
+/// let c = chain!(client.v3.profitsharing.receivers.delete);
+/// assert_eq!(c.template(), "v3/profitsharing/receivers/delete");
+/// let c = chain!(client.v3.ecommerce.refunds._refund_id_.return);
+/// assert_eq!(c.template(), "v3/ecommerce/refunds/{refund_id}/return");
+/// ```
+#[macro_export]
+macro_rules! chain {
+    ($root:ident $(. $seg:tt)+) => {
+        $crate::ChainStart::chain_start(&$root) $(.seg(stringify!($seg)))+
+    };
+    (($root:expr) $(. $seg:tt)+) => {
+        $crate::ChainStart::chain_start(&$root) $(.seg(stringify!($seg)))+
+    };
+}

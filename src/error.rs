@@ -1,0 +1,214 @@
+//! The one error type of the crate.
+//!
+//! Variants separate what a caller can act on differently: bad input (fix the call), configuration
+//! (fix the set-up), transport (retry), an answer from WeChat Pay (read its `code`), and answers that
+//! must not be trusted (bad signature, clock skew).
+
+use bytes::Bytes;
+use http::{HeaderMap, StatusCode};
+
+/// Result alias used throughout the crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything that can go wrong, from building a client to reading a notification.
+///
+/// ```
+/// use wechatpay::Error;
+/// let e = Error::MissingPlaceholder { name: "out_trade_no".into() };
+/// assert_eq!(e.to_string(), "the placeholder `{out_trade_no}` has no value in the arguments");
+/// ```
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A client setting is missing or unusable; `field` names the builder setting.
+    #[error("invalid configuration `{field}`: {reason}")]
+    Config {
+        /// The builder setting, e.g. `serial` or `private_key`.
+        field: &'static str,
+        /// Why it was refused.
+        reason: String,
+    },
+
+    /// A key, certificate or other secret material could not be read.
+    #[error("cannot load {expected}: {reason}")]
+    Key {
+        /// What was expected, e.g. "a private key (PKCS#1 or PKCS#8 PEM)".
+        expected: &'static str,
+        /// What was found instead, or why parsing failed.
+        reason: String,
+    },
+
+    /// A template placeholder has no value in the arguments.
+    #[error("the placeholder `{{{name}}}` has no value in the arguments")]
+    MissingPlaceholder {
+        /// The placeholder name.
+        name: String,
+    },
+
+    /// A template placeholder was given an empty value, which would change the path.
+    #[error("the placeholder `{{{name}}}` is empty")]
+    EmptyPlaceholder {
+        /// The placeholder name.
+        name: String,
+    },
+
+    /// The URI template itself is malformed or uses an unsupported form.
+    #[error("invalid path template `{template}`: {reason}")]
+    Template {
+        /// The template as given.
+        template: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+
+    /// A call argument is unknown or has the wrong type.
+    #[error("invalid argument `{name}`: {reason}")]
+    Argument {
+        /// The argument key (top-level or dotted, e.g. `query.limit`).
+        name: String,
+        /// What was expected.
+        reason: String,
+    },
+
+    /// An APIv2 payload names a merchant other than the client's.
+    #[error("the xml's `{field}` ({found}) does not match the client's mchid ({expected})")]
+    MchidMismatch {
+        /// `mch_id`, the field that should carry the merchant id.
+        field: &'static str,
+        /// The value found (empty when absent).
+        found: String,
+        /// The client's mchid.
+        expected: String,
+    },
+
+    /// The call needs something the client was not built with (e.g. APIv2 secret, merchant certificate).
+    #[error("not configured: {0}")]
+    NotConfigured(String),
+
+    /// Connecting, sending or receiving failed.
+    #[error("transport error: {0}")]
+    Transport(#[source] reqwest::Error),
+
+    /// WeChat Pay answered with a non-2xx status.
+    #[error("WeChat Pay answered {status}: {code} {message} (Request-ID: {request_id})",
+        code = code.as_deref().unwrap_or("-"), message = message.as_deref().unwrap_or("-"),
+        request_id = request_id.as_deref().unwrap_or("-"))]
+    Api {
+        /// HTTP status.
+        status: StatusCode,
+        /// WeChat's error `code` (e.g. `PARAM_ERROR`), when the body carried one.
+        code: Option<String>,
+        /// WeChat's error `message`.
+        message: Option<String>,
+        /// The `Request-ID` header, to quote to WeChat Pay support.
+        request_id: Option<String>,
+        /// Answer headers.
+        headers: Box<HeaderMap>,
+        /// Raw answer body.
+        body: Bytes,
+    },
+
+    /// An APIv2 answer whose `return_code` or `result_code` is not `SUCCESS`.
+    #[error("APIv2 call failed: return_code={return_code} result_code={result_code} {message}",
+        return_code = fields.get("return_code").and_then(|v| v.as_str()).unwrap_or("-"),
+        result_code = fields.get("result_code").and_then(|v| v.as_str()).unwrap_or("-"),
+        message = fields.get("err_code_des").or_else(|| fields.get("return_msg")).and_then(|v| v.as_str()).unwrap_or(""))]
+    V2Failure {
+        /// Every field of the parsed answer.
+        fields: serde_json::Map<String, serde_json::Value>,
+        /// Raw answer body.
+        body: Bytes,
+    },
+
+    /// An answer or notification whose signature is missing, unknown or wrong: never trust its content.
+    #[error("signature verification failed: {0}")]
+    Signature(String),
+
+    /// An answer or notification timestamp outside the ±300 s window.
+    #[error("timestamp {remote} is {offset} s away from local time {local}, more than the allowed ±300 s")]
+    ClockSkew {
+        /// The timestamp it carried.
+        remote: i64,
+        /// Local time.
+        local: i64,
+        /// Difference, remote minus local.
+        offset: i64,
+    },
+
+    /// A body or field could not be decoded (JSON, XML, base64, UTF-8).
+    #[error("cannot decode {what}: {reason}")]
+    Decode {
+        /// What was being decoded.
+        what: &'static str,
+        /// Why it failed.
+        reason: String,
+    },
+
+    /// A cryptographic operation failed (decryption with a wrong key, bad padding, ...).
+    #[error("crypto error: {0}")]
+    Crypto(String),
+}
+
+impl Error {
+    /// Shorthand for an [`Error::Argument`].
+    pub(crate) fn argument(name: impl Into<String>, reason: impl Into<String>) -> Self {
+        Error::Argument {
+            name: name.into(),
+            reason: reason.into(),
+        }
+    }
+
+    /// Shorthand for an [`Error::Config`].
+    pub(crate) fn config(field: &'static str, reason: impl Into<String>) -> Self {
+        Error::Config {
+            field,
+            reason: reason.into(),
+        }
+    }
+
+    /// Shorthand for an [`Error::Decode`].
+    pub(crate) fn decode(what: &'static str, reason: impl ToString) -> Self {
+        Error::Decode {
+            what,
+            reason: reason.to_string(),
+        }
+    }
+
+    /// Shorthand for an [`Error::Key`].
+    pub(crate) fn key(expected: &'static str, reason: impl Into<String>) -> Self {
+        Error::Key {
+            expected,
+            reason: reason.into(),
+        }
+    }
+
+    /// WeChat's error `code` for API errors, `err_code` or `return_code` for APIv2 failures.
+    pub fn code(&self) -> Option<&str> {
+        match self {
+            Error::Api { code, .. } => code.as_deref(),
+            Error::V2Failure { fields, .. } => fields
+                .get("err_code")
+                .or_else(|| fields.get("return_code"))
+                .and_then(|v| v.as_str()),
+            _ => None,
+        }
+    }
+
+    /// The HTTP status of an API error.
+    pub fn status(&self) -> Option<StatusCode> {
+        match self {
+            Error::Api { status, .. } => Some(*status),
+            Error::Transport(e) => e.status(),
+            _ => None,
+        }
+    }
+
+    /// True for errors a retry might cure: transport failures and 5xx answers.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Error::Transport(_) => true,
+            Error::Api { status, .. } => status.is_server_error() || status.as_u16() == 429,
+            _ => false,
+        }
+    }
+}

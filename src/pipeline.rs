@@ -1,0 +1,319 @@
+//! One call from arguments to verified answer: expand, choose the protocol, sign, send, verify.
+
+use crate::args::Options;
+use crate::client::Inner;
+use crate::error::{Error, Result};
+use crate::path::{build_query, Template};
+use crate::response::Response;
+use crate::util::{nonce, unix_now};
+use crate::v3;
+use base64::Engine;
+use bytes::Bytes;
+use http::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, USER_AGENT};
+use http::{HeaderMap, HeaderValue, Method};
+use serde_json::{Map, Value};
+use std::time::Duration;
+use url::Url;
+
+const V3_ACCEPT: &str =
+    "application/json, text/plain, application/x-gzip, application/pdf, image/png, image/*;q=0.5";
+const V2_ACCEPT: &str = "text/xml, text/plain, application/x-gzip";
+
+/// Which of WeChat Pay's two APIs a call goes to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Protocol {
+    /// JSON, RSA-SHA256 signed, answers verified with WeChat Pay's key.
+    V3,
+    /// XML, MD5 or HMAC-SHA256 signed with the APIv2 secret.
+    V2,
+}
+
+/// A signed request, ready to send; what `wechatpay request --dry-run` prints.
+#[derive(Debug, Clone)]
+pub struct PreparedRequest {
+    protocol: Protocol,
+    method: Method,
+    url: Url,
+    headers: HeaderMap,
+    body: Bytes,
+    security: bool,
+    timeout: Option<Duration>,
+}
+
+impl PreparedRequest {
+    /// APIv3 or APIv2.
+    pub fn protocol(&self) -> Protocol {
+        self.protocol
+    }
+
+    /// HTTP method.
+    pub fn method(&self) -> &Method {
+        &self.method
+    }
+
+    /// Full URL with its query.
+    pub fn url(&self) -> &Url {
+        &self.url
+    }
+
+    /// Headers as they will be sent, `Authorization` included.
+    pub fn headers(&self) -> &HeaderMap {
+        &self.headers
+    }
+
+    /// Body bytes (empty for none).
+    pub fn body(&self) -> &[u8] {
+        &self.body
+    }
+
+    /// True when sent with the merchant's client certificate.
+    pub fn security(&self) -> bool {
+        self.security
+    }
+
+    /// `{"method","url","headers":{name:value},"body":string-or-null}`.
+    ///
+    /// ```
+    /// # let client = wechatpay::Client::builder().mchid("1900000001").build().unwrap();
+    /// # let _ = client;
+    /// // see `wechatpay request --dry-run`
+    /// ```
+    pub fn to_json(&self) -> Value {
+        let mut headers = Map::new();
+        for (name, value) in &self.headers {
+            headers.insert(
+                name.as_str().to_string(),
+                Value::String(String::from_utf8_lossy(value.as_bytes()).into_owned()),
+            );
+        }
+        let body = if self.body.is_empty() {
+            Value::Null
+        } else {
+            Value::String(String::from_utf8_lossy(&self.body).into_owned())
+        };
+        serde_json::json!({
+            "method": self.method.as_str(),
+            "url": self.url.as_str(),
+            "headers": headers,
+            "body": body,
+        })
+    }
+}
+
+/// Splits a path into the protocol and the path sent: `v2/` (any case) goes to APIv2, without it.
+fn route(expanded: &str) -> (Protocol, &str) {
+    match expanded.get(..3) {
+        Some(p) if p.eq_ignore_ascii_case("v2/") => (Protocol::V2, &expanded[3..]),
+        _ => (Protocol::V3, expanded),
+    }
+}
+
+pub(crate) fn prepare(
+    inner: &Inner,
+    method: Method,
+    template: &str,
+    args: Value,
+) -> Result<PreparedRequest> {
+    let template = Template::parse(template)?;
+    let opts = Options::parse(args, &template)?;
+    let expanded = template.expand(&opts.vars)?;
+    let (protocol, path) = route(&expanded);
+    let base = opts.base_uri.as_ref().unwrap_or(&inner.base_uri);
+    let mut url = base.join(path).map_err(|e| Error::Template {
+        template: template.as_str().to_string(),
+        reason: format!("`{path}` does not resolve against `{base}`: {e}"),
+    })?;
+    match protocol {
+        Protocol::V3 => prepare_v3(inner, method, url, opts),
+        Protocol::V2 => {
+            if let Some(query) = &opts.query {
+                if method != Method::GET {
+                    append_query(&mut url, &build_query(query)?);
+                }
+            }
+            prepare_v2(inner, method, url, opts)
+        }
+    }
+}
+
+fn append_query(url: &mut Url, query: &str) {
+    if query.is_empty() {
+        return;
+    }
+    let joined = match url.query() {
+        Some(q) if !q.is_empty() => format!("{q}&{query}"),
+        _ => query.to_string(),
+    };
+    url.set_query(Some(&joined));
+}
+
+fn base_headers(inner: &Inner, accept: &'static str) -> HeaderMap {
+    let mut headers = HeaderMap::with_capacity(6);
+    headers.insert(ACCEPT, HeaderValue::from_static(accept));
+    headers.insert(USER_AGENT, inner.user_agent.clone());
+    headers
+}
+
+fn prepare_v3(inner: &Inner, method: Method, mut url: Url, opts: Options) -> Result<PreparedRequest> {
+    let identity = inner.v3.as_ref().ok_or_else(|| {
+        Error::NotConfigured(
+            "APIv3 calls need the merchant serial and private key: set ClientBuilder::serial and ::private_key".into(),
+        )
+    })?;
+    if opts.xml.is_some() {
+        return Err(Error::argument(
+            "xml",
+            "`xml` is for APIv2 paths (starting with v2/); APIv3 takes `json`",
+        ));
+    }
+    if let Some(query) = &opts.query {
+        append_query(&mut url, &build_query(query)?);
+    }
+    let mut headers = base_headers(inner, V3_ACCEPT);
+    let body = match (&opts.json, opts.body) {
+        (Some(json), _) => {
+            headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+            Bytes::from(serde_json::to_vec(json).map_err(|e| Error::argument("json", e.to_string()))?)
+        }
+        (None, Some(body)) => {
+            headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+            body
+        }
+        (None, None) => Bytes::new(),
+    };
+    for (name, value) in opts.headers {
+        headers.insert(name, value);
+    }
+    let target = &url[url::Position::BeforePath..];
+    let timestamp = unix_now();
+    let nonce = nonce(32);
+    let message = v3::canonical_request(method.as_str(), target, timestamp, &nonce, &body);
+    let signature = base64::engine::general_purpose::STANDARD.encode(identity.signer.sign(&message)?);
+    let authorization = v3::authorization(&inner.mchid, &identity.serial, timestamp, &nonce, &signature);
+    headers.insert(
+        AUTHORIZATION,
+        HeaderValue::from_str(&authorization).map_err(|_| {
+            Error::config("serial", "the Authorization header would hold invalid characters")
+        })?,
+    );
+    Ok(PreparedRequest {
+        protocol: Protocol::V3,
+        method,
+        url,
+        headers,
+        body,
+        security: opts.security,
+        timeout: opts.timeout,
+    })
+}
+
+fn prepare_v2(inner: &Inner, method: Method, mut url: Url, opts: Options) -> Result<PreparedRequest> {
+    let secret = inner.apiv2_secret.as_ref().ok_or_else(|| {
+        Error::NotConfigured("APIv2 calls need the APIv2 secret: set ClientBuilder::apiv2_secret".into())
+    })?;
+    if opts.json.is_some() {
+        return Err(Error::argument(
+            "json",
+            "`json` is for APIv3; APIv2 paths (v2/...) take `xml`",
+        ));
+    }
+    let is_get = method == Method::GET;
+    let data = if is_get {
+        opts.query.unwrap_or_default()
+    } else {
+        opts.xml.unwrap_or_default()
+    };
+    let signed = crate::v2::prepare(is_get, data, Some(&inner.mchid), secret, opts.nonceless)?;
+    let mut headers = base_headers(inner, V2_ACCEPT);
+    let body = match (signed.query, signed.body, opts.body) {
+        (Some(query), _, _) => {
+            url.set_query(Some(&query));
+            Bytes::new()
+        }
+        (None, _, Some(raw)) => raw,
+        (None, Some(xml), None) => {
+            headers.insert(CONTENT_TYPE, HeaderValue::from_static("text/xml; charset=utf-8"));
+            Bytes::from(xml)
+        }
+        (None, None, None) => Bytes::new(),
+    };
+    for (name, value) in opts.headers {
+        headers.insert(name, value);
+    }
+    Ok(PreparedRequest {
+        protocol: Protocol::V2,
+        method,
+        url,
+        headers,
+        body,
+        security: opts.security,
+        timeout: opts.timeout,
+    })
+}
+
+pub(crate) async fn send(inner: &Inner, prepared: PreparedRequest) -> Result<Response> {
+    let client = inner.transport.client(prepared.security)?;
+    let path = prepared.url.path().to_string();
+    let mut builder = client
+        .request(prepared.method, prepared.url)
+        .headers(prepared.headers)
+        .body(prepared.body);
+    if let Some(t) = prepared.timeout {
+        builder = builder.timeout(t);
+    }
+    let answer = builder.send().await.map_err(Error::Transport)?;
+    let status = answer.status();
+    let headers = answer.headers().clone();
+    let body = answer.bytes().await.map_err(Error::Transport)?;
+    if !status.is_success() {
+        return Err(api_error(status, headers, body));
+    }
+    match prepared.protocol {
+        Protocol::V3 => v3::verify_response(&inner.keyring, unix_now(), &path, &headers, &body)?,
+        Protocol::V2 => {
+            if !crate::v2::is_exempt(&path) {
+                let secret = inner.apiv2_secret.as_ref().map(|s| s.as_str()).unwrap_or("");
+                crate::v2::check_response(&body, secret)?;
+            }
+        }
+    }
+    Ok(Response::new(status, headers, body))
+}
+
+/// A non-2xx answer: WeChat's `code`/`message` when the body is its JSON error form.
+fn api_error(status: http::StatusCode, headers: HeaderMap, body: Bytes) -> Error {
+    let parsed: Option<Value> = serde_json::from_slice(&body).ok();
+    let field = |k: &str| {
+        parsed
+            .as_ref()
+            .and_then(|v| v.get(k))
+            .and_then(|v| v.as_str())
+            .map(str::to_string)
+    };
+    Error::Api {
+        status,
+        code: field("code"),
+        message: field("message"),
+        request_id: headers
+            .get("Request-ID")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string),
+        headers: Box::new(headers),
+        body,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn routing() {
+        assert_eq!(route("v2/pay/micropay"), (Protocol::V2, "pay/micropay"));
+        assert_eq!(route("V2/pay/orderquery"), (Protocol::V2, "pay/orderquery"));
+        assert_eq!(route("v2"), (Protocol::V3, "v2"));
+        assert_eq!(route("v2x/a"), (Protocol::V3, "v2x/a"));
+        assert_eq!(route("v3/pay"), (Protocol::V3, "v3/pay"));
+        assert_eq!(route("/v3/pay"), (Protocol::V3, "/v3/pay"));
+    }
+}

@@ -1,0 +1,80 @@
+//! The HTTP clients: one plain, one carrying the merchant's certificate for APIv2 `security` calls.
+//!
+//! Both are built once, when the client is built, and reused, so connections are pooled.
+
+use crate::error::{Error, Result};
+use std::time::Duration;
+use zeroize::Zeroizing;
+
+/// What the HTTP clients are built from; kept so the blocking twin can build its own.
+#[derive(Clone, Default)]
+pub(crate) struct TransportConfig {
+    pub timeout: Option<Duration>,
+    pub connect_timeout: Option<Duration>,
+    /// Extra trusted roots (PEM), e.g. the emulator's CA.
+    pub roots: Vec<Vec<u8>>,
+    /// Merchant client certificate and key (PEM, concatenated) for mutual TLS.
+    pub identity: Option<Zeroizing<Vec<u8>>>,
+}
+
+#[derive(Clone)]
+pub(crate) struct Transport {
+    plain: reqwest::Client,
+    mtls: Option<reqwest::Client>,
+}
+
+impl Transport {
+    pub(crate) fn new(cfg: &TransportConfig) -> Result<Transport> {
+        let plain = builder(cfg)?
+            .build()
+            .map_err(|e| Error::config("transport", e.to_string()))?;
+        let mtls = match &cfg.identity {
+            None => None,
+            Some(pem) => {
+                let identity = reqwest::Identity::from_pem(pem).map_err(|e| {
+                    Error::config(
+                        "merchant_identity",
+                        format!("the merchant certificate and key (PEM) are not usable for TLS: {e}"),
+                    )
+                })?;
+                Some(
+                    builder(cfg)?
+                        .identity(identity)
+                        .build()
+                        .map_err(|e| Error::config("merchant_identity", e.to_string()))?,
+                )
+            }
+        };
+        Ok(Transport { plain, mtls })
+    }
+
+    /// The client for a call: with the merchant certificate when `security` is set.
+    pub(crate) fn client(&self, security: bool) -> Result<&reqwest::Client> {
+        if !security {
+            return Ok(&self.plain);
+        }
+        self.mtls.as_ref().ok_or_else(|| {
+            Error::NotConfigured(
+                "`security: true` needs the merchant API certificate and key: set them with ClientBuilder::merchant_identity".into(),
+            )
+        })
+    }
+}
+
+fn builder(cfg: &TransportConfig) -> Result<reqwest::ClientBuilder> {
+    let mut b = reqwest::Client::builder();
+    if let Some(t) = cfg.timeout {
+        b = b.timeout(t);
+    }
+    b = b.connect_timeout(cfg.connect_timeout.unwrap_or(Duration::from_secs(10)));
+    let mut roots = Vec::new();
+    for pem in &cfg.roots {
+        roots.extend(reqwest::Certificate::from_pem_bundle(pem).map_err(|e| {
+            Error::config("root_certificate", format!("not a PEM certificate: {e}"))
+        })?);
+    }
+    if !roots.is_empty() {
+        b = b.tls_certs_merge(roots);
+    }
+    Ok(b)
+}

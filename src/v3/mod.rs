@@ -1,0 +1,7 @@
+//! APIv3: the strings that are signed, the `Authorization` header, and answer verification.
+
+mod sign;
+mod verify;
+
+pub use sign::{authorization, canonical_request, canonical_response, AUTH_SCHEME};
+pub(crate) use verify::{check_signed_headers, is_exempt, verify_response};
