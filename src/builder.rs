@@ -216,8 +216,12 @@ impl ClientBuilder {
             }
             (Some(serial), Some(key)) => {
                 check_token("serial", &serial)?;
-                let signer = load_signer(key, self.backend)?;
-                Some(V3Identity { serial, signer })
+                let (signer, private_key) = load_signer(key, self.backend)?;
+                Some(V3Identity {
+                    serial,
+                    signer,
+                    private_key,
+                })
             }
         };
         let keyring = Keyring::default();
@@ -228,7 +232,7 @@ impl ClientBuilder {
                     let key = PublicKey::load(&pem)
                         .and_then(|k| k.with_backend(self.backend))
                         .map_err(|e| Error::config("public_key", format!("`{id}`: {e}")))?;
-                    keyring.insert(id, Arc::new(key), None);
+                    keyring.insert_key(id, key, None);
                 }
                 VerifierSource::Certificate(pem) => {
                     let cert = Certificate::from_pem(&pem)
@@ -238,11 +242,11 @@ impl ClientBuilder {
                         .clone()
                         .with_backend(self.backend)
                         .map_err(|e| Error::config("platform_certificate", e.to_string()))?;
-                    keyring.insert(cert.serial_no().to_string(), Arc::new(key), Some(cert.not_after()));
+                    keyring.insert_key(cert.serial_no(), key, Some(cert.not_after()));
                 }
                 VerifierSource::Custom(id, verifier) => {
                     check_token("verifier", &id)?;
-                    keyring.insert(id, verifier, None);
+                    keyring.insert_verifier(id, verifier);
                 }
             }
         }
@@ -314,20 +318,16 @@ impl ClientBuilder {
     }
 }
 
-fn load_signer(key: KeySource, backend: Backend) -> Result<Arc<dyn Signer>> {
-    Ok(match key {
-        KeySource::Signer(s) => s,
-        KeySource::Pem(pem) => Arc::new(
-            PrivateKey::load(&*pem)
-                .and_then(|k| k.with_backend(backend))
-                .map_err(|e| Error::config("private_key", e.to_string()))?,
-        ),
-        KeySource::Encrypted(pem, pass) => Arc::new(
-            PrivateKey::from_pem_encrypted(&*pem, &pass)
-                .and_then(|k| k.with_backend(backend))
-                .map_err(|e| Error::config("private_key", e.to_string()))?,
-        ),
-    })
+fn load_signer(key: KeySource, backend: Backend) -> Result<(Arc<dyn Signer>, Option<PrivateKey>)> {
+    let key = match key {
+        KeySource::Signer(s) => return Ok((s, None)),
+        KeySource::Pem(pem) => PrivateKey::load(&*pem),
+        KeySource::Encrypted(pem, pass) => PrivateKey::from_pem_encrypted(&*pem, &pass),
+    };
+    let key = key
+        .and_then(|k| k.with_backend(backend))
+        .map_err(|e| Error::config("private_key", e.to_string()))?;
+    Ok((Arc::new(key.clone()), Some(key)))
 }
 
 /// Ids and serials go into headers verbatim: refuse what would break or forge them.

@@ -19,6 +19,8 @@ use zeroize::Zeroizing;
 pub(crate) struct V3Identity {
     pub serial: String,
     pub signer: Arc<dyn Signer>,
+    /// The key itself when given as PEM: decrypts sensitive fields in answers.
+    pub private_key: Option<crate::crypto::PrivateKey>,
 }
 
 /// Everything a call needs, shared by every clone of a client and every chain.

@@ -34,15 +34,23 @@
 #![warn(missing_docs)]
 
 mod args;
+#[cfg(feature = "blocking")]
+pub mod blocking;
 mod builder;
+mod certificates;
 mod client;
 #[path = "/work/scratch/stubs/crypto.rs"]
 pub mod crypto;
 mod error;
 mod keyring;
+#[cfg(feature = "mock")]
+pub mod mock;
+pub mod notify;
 mod path;
+mod paysign;
 mod pipeline;
 mod response;
+mod sensitive;
 mod transport;
 mod util;
 #[path = "/work/scratch/stubs/v2.rs"]
@@ -56,6 +64,7 @@ pub use keyring::Keyring;
 pub use path::normalize_segment;
 pub use pipeline::{PreparedRequest, Protocol};
 pub use response::Response;
+pub use sensitive::Encrypted;
 
 pub use http;
 pub use serde_json;

@@ -252,6 +252,28 @@ fn prepare_v2(inner: &Inner, method: Method, mut url: Url, opts: Options) -> Res
 }
 
 pub(crate) async fn send(inner: &Inner, prepared: PreparedRequest) -> Result<Response> {
+    let protocol = prepared.protocol;
+    let (path, res) = send_unverified(inner, prepared).await?;
+    match protocol {
+        Protocol::V3 => {
+            v3::verify_response(&inner.keyring, unix_now(), &path, res.headers(), res.body())?
+        }
+        Protocol::V2 => {
+            if !crate::v2::is_exempt(&path) {
+                let secret = inner.apiv2_secret.as_ref().map(|s| s.as_str()).unwrap_or("");
+                crate::v2::check_response(res.body(), secret)?;
+            }
+        }
+    }
+    Ok(res)
+}
+
+/// Sends and reads the answer; a non-2xx status is an error, nothing is verified yet.
+/// Returns the request path, which verification rules depend on.
+pub(crate) async fn send_unverified(
+    inner: &Inner,
+    prepared: PreparedRequest,
+) -> Result<(String, Response)> {
     let client = inner.transport.client(prepared.security)?;
     let path = prepared.url.path().to_string();
     let mut builder = client
@@ -268,16 +290,7 @@ pub(crate) async fn send(inner: &Inner, prepared: PreparedRequest) -> Result<Res
     if !status.is_success() {
         return Err(api_error(status, headers, body));
     }
-    match prepared.protocol {
-        Protocol::V3 => v3::verify_response(&inner.keyring, unix_now(), &path, &headers, &body)?,
-        Protocol::V2 => {
-            if !crate::v2::is_exempt(&path) {
-                let secret = inner.apiv2_secret.as_ref().map(|s| s.as_str()).unwrap_or("");
-                crate::v2::check_response(&body, secret)?;
-            }
-        }
-    }
-    Ok(Response::new(status, headers, body))
+    Ok((path, Response::new(status, headers, body)))
 }
 
 /// A non-2xx answer: WeChat's `code`/`message` when the body is its JSON error form.

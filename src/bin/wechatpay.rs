@@ -1,1 +1,195 @@
-fn main(){}
+//! `wechatpay`: call any WeChat Pay endpoint from a shell, or run the local emulator.
+
+use clap::{Parser, Subcommand};
+use serde_json::Value;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use wechatpay::http::Method;
+use wechatpay::{Client, Error};
+
+#[derive(Parser)]
+#[command(name = "wechatpay", version, about = "WeChat Pay (微信支付) APIv3 and APIv2 from the command line")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Sign and send one call, printing the verified answer.
+    ///
+    /// Credentials come from the environment: WECHATPAY_MCHID, WECHATPAY_SERIAL,
+    /// WECHATPAY_PRIVATE_KEY (file), WECHATPAY_PUBLIC_KEY_ID with WECHATPAY_PUBLIC_KEY (file),
+    /// WECHATPAY_PLATFORM_CERT (file), WECHATPAY_APIV2_SECRET, WECHATPAY_APIV3_KEY,
+    /// WECHATPAY_MERCHANT_CERT and WECHATPAY_MERCHANT_KEY (files), WECHATPAY_BASE_URI,
+    /// WECHATPAY_CA (file: an extra trusted root, e.g. the emulator's).
+    Request {
+        /// Build and sign the request, print it as JSON, send nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// The argument map, as JSON: placeholders and options (json, xml, query, headers, ...).
+        #[arg(long, default_value = "{}")]
+        args: String,
+        /// HTTP method: GET, POST, PUT, PATCH or DELETE.
+        method: String,
+        /// A template (`v3/pay/transactions/id/{transaction_id}`) or a dotted chain
+        /// (`v3.pay.transactions.id._transaction_id_`).
+        path: String,
+    },
+    /// Run the local WeChat Pay emulator on 127.0.0.1 until interrupted.
+    Mock {
+        /// Port to listen on (default: a free one).
+        #[arg(long)]
+        port: Option<u16>,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Request {
+            dry_run,
+            args,
+            method,
+            path,
+        } => request(dry_run, &args, &method, &path),
+        Command::Mock { port } => mock(port),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            let line = e.to_string().replace('\n', " ");
+            eprintln!("error: {line}");
+            ExitCode::from(if refused(&e) { 2 } else { 1 })
+        }
+    }
+}
+
+/// Refused before anything was sent (bad input or configuration), as opposed to a failed call.
+fn refused(e: &Error) -> bool {
+    matches!(
+        e,
+        Error::Argument { .. }
+            | Error::MissingPlaceholder { .. }
+            | Error::EmptyPlaceholder { .. }
+            | Error::Template { .. }
+            | Error::MchidMismatch { .. }
+            | Error::Config { .. }
+            | Error::Key { .. }
+            | Error::NotConfigured(_)
+    )
+}
+
+fn env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.is_empty())
+}
+
+fn read_file(var: &'static str) -> Result<Option<Vec<u8>>, Error> {
+    match env(var) {
+        None => Ok(None),
+        Some(path) => std::fs::read(PathBuf::from(&path)).map(Some).map_err(|e| Error::Config {
+            field: var,
+            reason: format!("cannot read `{path}`: {e}"),
+        }),
+    }
+}
+
+fn client_from_env() -> Result<Client, Error> {
+    let mut b = Client::builder();
+    if let Some(mchid) = env("WECHATPAY_MCHID") {
+        b = b.mchid(mchid);
+    }
+    if let Some(serial) = env("WECHATPAY_SERIAL") {
+        b = b.serial(serial);
+    }
+    if let Some(key) = read_file("WECHATPAY_PRIVATE_KEY")? {
+        b = b.private_key(key);
+    }
+    match (env("WECHATPAY_PUBLIC_KEY_ID"), read_file("WECHATPAY_PUBLIC_KEY")?) {
+        (Some(id), Some(pem)) => b = b.public_key(id, pem),
+        (None, None) => {}
+        _ => {
+            return Err(Error::Config {
+                field: "WECHATPAY_PUBLIC_KEY_ID",
+                reason: "WECHATPAY_PUBLIC_KEY_ID and WECHATPAY_PUBLIC_KEY go together".into(),
+            })
+        }
+    }
+    if let Some(cert) = read_file("WECHATPAY_PLATFORM_CERT")? {
+        b = b.platform_certificate(cert);
+    }
+    if let Some(secret) = env("WECHATPAY_APIV2_SECRET") {
+        b = b.apiv2_secret(secret);
+    }
+    if let Some(key) = env("WECHATPAY_APIV3_KEY") {
+        b = b.apiv3_key(key);
+    }
+    if let (Some(cert), Some(key)) = (read_file("WECHATPAY_MERCHANT_CERT")?, read_file("WECHATPAY_MERCHANT_KEY")?) {
+        b = b.merchant_identity(cert, key);
+    }
+    if let Some(uri) = env("WECHATPAY_BASE_URI") {
+        b = b.base_uri(uri);
+    }
+    if let Some(ca) = read_file("WECHATPAY_CA")? {
+        b = b.add_root_certificate(ca);
+    }
+    b.build()
+}
+
+/// A template if it has a slash or a placeholder, else a dotted chain of segments.
+fn chain_for(client: &wechatpay::blocking::Client, path: &str) -> wechatpay::blocking::Chain {
+    if path.contains(['/', '{', '<']) {
+        client.chain(path)
+    } else {
+        path.split('.').fold(client.root(), |c, s| c.seg(s))
+    }
+}
+
+fn request(dry_run: bool, args: &str, method: &str, path: &str) -> Result<(), Error> {
+    let method = match method.to_ascii_uppercase().as_str() {
+        "GET" => Method::GET,
+        "POST" => Method::POST,
+        "PUT" => Method::PUT,
+        "PATCH" => Method::PATCH,
+        "DELETE" => Method::DELETE,
+        other => {
+            return Err(Error::Argument {
+                name: "METHOD".into(),
+                reason: format!("`{other}` is not one of GET, POST, PUT, PATCH, DELETE"),
+            })
+        }
+    };
+    let args: Value = serde_json::from_str(args).map_err(|e| Error::Argument {
+        name: "--args".into(),
+        reason: format!("not valid JSON: {e}"),
+    })?;
+    let client = wechatpay::blocking::Client::from(client_from_env()?);
+    let chain = chain_for(&client, path);
+    if dry_run {
+        let prepared = chain.prepare(method, args)?;
+        println!("{}", prepared.to_json());
+        return Ok(());
+    }
+    let res = chain.request(method, args)?;
+    eprintln!("{} {}", res.status().as_u16(), res.request_id().unwrap_or(""));
+    match res.json() {
+        Ok(v) if !v.is_null() => println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default()),
+        _ => println!("{}", String::from_utf8_lossy(res.body())),
+    }
+    Ok(())
+}
+
+fn mock(port: Option<u16>) -> Result<(), Error> {
+    let rt = tokio::runtime::Runtime::new().map_err(|e| Error::NotConfigured(format!("cannot start a runtime: {e}")))?;
+    rt.block_on(async move {
+        let mut builder = wechatpay::mock::Server::builder();
+        if let Some(p) = port {
+            builder = builder.port(p);
+        }
+        let server = builder.start().await?;
+        print!("{}", server.env_script());
+        eprintln!("WeChat Pay emulator listening on {} (Ctrl-C to stop)", server.url());
+        let _ = tokio::signal::ctrl_c().await;
+        Ok(())
+    })
+}

@@ -80,8 +80,13 @@ pub(crate) fn check_signed_headers(
     let raw = base64::engine::general_purpose::STANDARD
         .decode(signature.trim())
         .map_err(|_| Error::Signature(format!("{SIGNATURE} is not base64")))?;
-    verifier.verify(&canonical_response(ts, nonce, body), &raw)
+    verifier
+        .verify(&canonical_response(ts, nonce, body), &raw)
+        .map_err(|_| Error::Signature(format!("{MISMATCH} with key `{serial}`")))
 }
+
+/// The start of the error for a signature that does not match its message.
+pub(crate) const MISMATCH: &str = "the signature does not verify over the body";
 
 /// Verifies an APIv3 answer, unless its path is one of the unsigned downloads.
 pub(crate) fn verify_response(

@@ -1,0 +1,1 @@
+//! A local WeChat Pay emulator (feature `mock`).

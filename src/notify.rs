@@ -1,0 +1,206 @@
+//! Notifications (callbacks): verify WeChat Pay's signature over the raw body, then decrypt.
+//!
+//! The one call takes the raw body bytes and a plain [`http::HeaderMap`], so it fits axum,
+//! actix-web and hyper handlers alike. Pass the bytes as received: a body parsed and
+//! re-serialised by a framework no longer matches the signature.
+
+use crate::client::Client;
+use crate::crypto::aes::aes_256_gcm_decrypt;
+use crate::error::{Error, Result};
+use crate::keyring::Keyring;
+use crate::util::unix_now;
+use http::HeaderMap;
+use serde::Deserialize;
+use serde_json::{Map, Value};
+
+/// A verified, decrypted APIv3 notification.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Notification {
+    /// Notification id, unique per event (use it to make handling idempotent).
+    pub id: String,
+    /// When WeChat Pay created it (RFC 3339).
+    pub create_time: String,
+    /// E.g. `TRANSACTION.SUCCESS`, `REFUND.SUCCESS`.
+    pub event_type: String,
+    /// `encrypt-resource`.
+    pub resource_type: String,
+    /// A short human summary, e.g. `支付成功`.
+    pub summary: String,
+    /// The decrypted resource's `original_type`, e.g. `transaction`.
+    pub original_type: String,
+    /// The decrypted resource.
+    pub resource: Value,
+}
+
+#[derive(Deserialize)]
+struct Envelope {
+    id: String,
+    #[serde(default)]
+    create_time: String,
+    event_type: String,
+    resource_type: String,
+    #[serde(default)]
+    summary: String,
+    resource: EncryptedResource,
+}
+
+#[derive(Deserialize)]
+struct EncryptedResource {
+    algorithm: String,
+    ciphertext: String,
+    nonce: String,
+    #[serde(default)]
+    associated_data: String,
+    #[serde(default)]
+    original_type: String,
+}
+
+/// Verifies and decrypts notifications; [`Client::parse_notification`] builds one for you.
+pub struct NotificationParser<'a> {
+    keyring: &'a Keyring,
+    apiv3_key: &'a [u8],
+}
+
+impl<'a> NotificationParser<'a> {
+    /// A parser over the WeChat Pay keys and the merchant's 32-byte APIv3 key.
+    pub fn new(keyring: &'a Keyring, apiv3_key: &'a [u8]) -> Self {
+        NotificationParser { keyring, apiv3_key }
+    }
+
+    /// Checks the clock window and signature over the raw `body`, then decrypts the resource.
+    pub fn parse(&self, headers: &HeaderMap, body: &[u8]) -> Result<Notification> {
+        self.parse_at(headers, body, unix_now())
+    }
+
+    /// As [`parse`](Self::parse), at a given time (tests, replays).
+    pub fn parse_at(&self, headers: &HeaderMap, body: &[u8], now: i64) -> Result<Notification> {
+        crate::v3::check_signed_headers(self.keyring, now, headers, body).map_err(|e| match e {
+            Error::Signature(reason) if reason.starts_with(crate::v3::MISMATCH) => {
+                Error::Signature(format!(
+                    "{reason}; check that the handler passes the raw request body, byte for byte \
+                     (not JSON re-serialised by a framework), and that the WeChat Pay key named by Wechatpay-Serial is the right one"
+                ))
+            }
+            other => other,
+        })?;
+        let envelope: Envelope = serde_json::from_slice(body)
+            .map_err(|e| Error::decode("the notification envelope", e))?;
+        let r = &envelope.resource;
+        if r.algorithm != "AEAD_AES_256_GCM" {
+            return Err(Error::decode(
+                "the notification resource",
+                format!("unsupported algorithm `{}` (expected AEAD_AES_256_GCM)", r.algorithm),
+            ));
+        }
+        let plain = aes_256_gcm_decrypt(
+            self.apiv3_key,
+            r.nonce.as_bytes(),
+            r.associated_data.as_bytes(),
+            &r.ciphertext,
+        )?;
+        let resource: Value = serde_json::from_slice(&plain)
+            .map_err(|e| Error::decode("the decrypted notification resource", e))?;
+        Ok(Notification {
+            id: envelope.id,
+            create_time: envelope.create_time,
+            event_type: envelope.event_type,
+            resource_type: envelope.resource_type,
+            summary: envelope.summary,
+            original_type: envelope.resource.original_type,
+            resource,
+        })
+    }
+}
+
+impl Client {
+    /// Verifies and decrypts an APIv3 notification from the raw body and the request headers.
+    ///
+    /// ```no_run
+    /// # fn handle(client: &wechatpay::Client, headers: &http::HeaderMap, body: &[u8]) {
+    /// use wechatpay::notify::Reply;
+    /// let reply = match client.parse_notification(headers, body) {
+    ///     Ok(n) if n.event_type == "TRANSACTION.SUCCESS" => {
+    ///         println!("paid: {}", n.resource["out_trade_no"]);
+    ///         Reply::success()
+    ///     }
+    ///     Ok(_) => Reply::success(),
+    ///     Err(e) => Reply::failure(&e.to_string()),
+    /// };
+    /// # let _ = reply;
+    /// # }
+    /// ```
+    pub fn parse_notification(&self, headers: &HeaderMap, body: &[u8]) -> Result<Notification> {
+        let key = self.inner.apiv3_key.as_ref().ok_or_else(|| {
+            Error::NotConfigured("notifications need the APIv3 key: set ClientBuilder::apiv3_key".into())
+        })?;
+        NotificationParser::new(&self.inner.keyring, key).parse(headers, body)
+    }
+
+    /// Verifies an APIv2 (XML) payment notification's `sign` and returns its fields.
+    pub fn parse_v2_notification(&self, body: &[u8]) -> Result<Map<String, Value>> {
+        let secret = self.inner.apiv2_secret.as_ref().ok_or_else(|| {
+            Error::NotConfigured("APIv2 notifications need the APIv2 secret: set ClientBuilder::apiv2_secret".into())
+        })?;
+        crate::v2::notify::parse_notification(body, secret)
+    }
+
+    /// Decrypts an APIv2 refund notification's `req_info` (AES-256-ECB, key = MD5 of the secret).
+    pub fn decrypt_v2_refund(&self, req_info: &str) -> Result<Map<String, Value>> {
+        let secret = self.inner.apiv2_secret.as_ref().ok_or_else(|| {
+            Error::NotConfigured("APIv2 refund notifications need the APIv2 secret".into())
+        })?;
+        crate::v2::notify::decrypt_refund_req_info(req_info, secret)
+    }
+}
+
+/// The answer WeChat Pay expects from a notification handler.
+///
+/// Success is a bare `200`; failure a 5xx with `{"code":"FAIL","message":…}`, after which WeChat Pay
+/// sends the notification again.
+///
+/// ```
+/// use wechatpay::notify::Reply;
+/// assert_eq!(Reply::success().status, 200);
+/// let fail = Reply::failure("bad signature");
+/// assert_eq!(fail.status, 500);
+/// assert_eq!(fail.body, r#"{"code":"FAIL","message":"bad signature"}"#);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reply {
+    /// HTTP status.
+    pub status: u16,
+    /// Body (empty on success).
+    pub body: String,
+}
+
+impl Reply {
+    /// Acknowledges the notification.
+    pub fn success() -> Reply {
+        Reply {
+            status: 200,
+            body: String::new(),
+        }
+    }
+
+    /// Refuses it, so WeChat Pay retries later.
+    pub fn failure(message: &str) -> Reply {
+        Reply {
+            status: 500,
+            body: serde_json::json!({ "code": "FAIL", "message": message }).to_string(),
+        }
+    }
+
+    /// As an `http::Response`, for hyper or axum handlers.
+    pub fn into_http(self) -> http::Response<String> {
+        let mut res = http::Response::new(self.body);
+        *res.status_mut() = http::StatusCode::from_u16(self.status).unwrap_or(http::StatusCode::OK);
+        if res.status() != http::StatusCode::OK {
+            res.headers_mut().insert(
+                http::header::CONTENT_TYPE,
+                http::HeaderValue::from_static("application/json"),
+            );
+        }
+        res
+    }
+}

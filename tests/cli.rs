@@ -1,0 +1,106 @@
+//! The `wechatpay` binary: `request --dry-run` prints the signed request and sends nothing.
+
+use serde_json::Value;
+use std::process::Command;
+
+fn fixture(name: &str) -> String {
+    format!("{}/tests/fixtures/client/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+fn wechatpay(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_wechatpay"))
+        .args(args)
+        .env_clear()
+        .env("WECHATPAY_MCHID", "1900000001")
+        .env("WECHATPAY_SERIAL", "1DDE55AD98ED71D6EDD4A4A16996DE7B47773A8C")
+        .env("WECHATPAY_PRIVATE_KEY", fixture("merchant_key.pem"))
+        .env("WECHATPAY_PUBLIC_KEY_ID", "PUB_KEY_ID_0119000000012024000000000000")
+        .env("WECHATPAY_PUBLIC_KEY", fixture("wechatpay_pub.pem"))
+        .env("WECHATPAY_APIV2_SECRET", "192006250b4c09247ec02edce69f6a2d")
+        // Nothing listens here: a dry run must not try.
+        .env("WECHATPAY_BASE_URI", "http://127.0.0.1:9/")
+        .output()
+        .expect("the binary runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn dry_run_prints_the_signed_v3_request() {
+    let (code, out, err) = wechatpay(&[
+        "request",
+        "--dry-run",
+        "--args",
+        r#"{"out_trade_no":"N 1/2","query":{"mchid":"1900000001"}}"#,
+        "GET",
+        "v3/pay/transactions/out-trade-no/{out_trade_no}",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let v: Value = serde_json::from_str(out.trim()).expect("one JSON object");
+    assert_eq!(v["method"], "GET");
+    assert_eq!(
+        v["url"],
+        "http://127.0.0.1:9/v3/pay/transactions/out-trade-no/N%201%2F2?mchid=1900000001"
+    );
+    let auth = v["headers"]["authorization"].as_str().unwrap();
+    assert!(auth.starts_with("WECHATPAY2-SHA256-RSA2048 mchid=\"1900000001\",serial_no=\"1DDE55AD98ED71D6EDD4A4A16996DE7B47773A8C\""), "{auth}");
+    assert!(v["headers"]["user-agent"].as_str().unwrap().starts_with("wechatpay-rust/"));
+    assert_eq!(v["body"], Value::Null);
+}
+
+#[test]
+fn dry_run_accepts_a_dotted_chain_and_a_v2_call() {
+    let (code, out, err) = wechatpay(&[
+        "request",
+        "--dry-run",
+        "--args",
+        r#"{"out_bill_no":"plfk2020042013","json":{"sub_mchid":"1900001109"}}"#,
+        "post",
+        "v3.platsolution.ecommerce.mchTransfer.insuranceClaimBills.outBillNo._out_bill_no_.cancel",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let v: Value = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!(
+        v["url"],
+        "http://127.0.0.1:9/v3/platsolution/ecommerce/mch-transfer/insurance-claim-bills/out-bill-no/plfk2020042013/cancel"
+    );
+    assert_eq!(v["body"], r#"{"sub_mchid":"1900001109"}"#);
+
+    let (code, out, err) = wechatpay(&[
+        "request",
+        "--dry-run",
+        "--args",
+        r#"{"xml":{"appid":"wxd930ea5d5a258f4f","mch_id":"1900000001","nonce_str":"ibuaiVcKdpRxkhJA"}}"#,
+        "POST",
+        "v2/pay/orderquery",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let v: Value = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!(v["url"], "http://127.0.0.1:9/pay/orderquery");
+    let body = v["body"].as_str().unwrap();
+    assert!(body.starts_with("<xml><appid>wxd930ea5d5a258f4f</appid>"), "{body}");
+    assert!(body.contains("<sign>"), "{body}");
+}
+
+#[test]
+fn refusals_exit_non_zero_with_one_line_naming_the_culprit() {
+    let cases: [(&str, &str, &str); 4] = [
+        ("{}", "v3/pay/transactions/id/{transaction_id}", "{transaction_id}"),
+        (r#"{"transaction_id":""}"#, "v3/pay/transactions/id/{transaction_id}", "{transaction_id}"),
+        (r#"{"use_id":"x"}"#, "v3/users/{user_id}", "use_id"),
+        (r#"{"xml":{"mch_id":"1"}}"#, "v2/pay/orderquery", "mch_id"),
+    ];
+    for (args, path, culprit) in cases {
+        let (code, out, err) = wechatpay(&["request", "--dry-run", "--args", args, "GET", path]);
+        assert_eq!(code, 2, "{path} {args}: {err}");
+        assert!(out.is_empty());
+        assert_eq!(err.trim().lines().count(), 1, "{err}");
+        assert!(err.contains(culprit), "{err}");
+    }
+    let (code, _, err) = wechatpay(&["request", "--args", "not json", "GET", "v3/x"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("--args"), "{err}");
+}
