@@ -39,7 +39,6 @@ pub mod blocking;
 mod builder;
 mod certificates;
 mod client;
-#[path = "/work/scratch/stubs/crypto.rs"]
 pub mod crypto;
 mod error;
 mod keyring;

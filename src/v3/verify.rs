@@ -21,16 +21,13 @@ const STATEMENT_SHA1: &str = "Wechatpay-Statement-Sha1";
 /// SDK's; they are matched on the path after any base-URI prefix, so a regional base such as
 /// `/hk/` does not make a download fail verification.
 pub(crate) fn is_exempt(path: &str) -> bool {
-    let rel = match path.find("/v3/") {
-        Some(i) => &path[i..],
-        None => return false,
+    let lower = path.to_ascii_lowercase();
+    let Some(rel) = lower.find("/v3/").map(|i| &lower[i..]) else {
+        return false;
     };
-    const IMAGES: &str = "/v3/merchant-service/images/";
-    rel.eq_ignore_ascii_case("/v3/billdownload/file")
-        || (rel.len() >= IMAGES.len()
-            && rel.is_char_boundary(IMAGES.len())
-            && rel[..IMAGES.len()].eq_ignore_ascii_case(IMAGES)
-            && !rel.eq_ignore_ascii_case("/v3/merchant-service/images/upload"))
+    rel == "/v3/billdownload/file"
+        || (rel.starts_with("/v3/merchant-service/images/")
+            && rel != "/v3/merchant-service/images/upload")
 }
 
 /// Checks the four `Wechatpay-*` headers of an answer or notification over `body`.
@@ -114,6 +111,86 @@ pub(crate) fn verify_response(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::crypto::{PrivateKey, PublicKey};
+    use http::HeaderValue;
+
+    const KEY: &str = include_str!("../../tests/fixtures/client/wechatpay_key.pem");
+    const PUB: &str = include_str!("../../tests/fixtures/client/wechatpay_pub.pem");
+    const OTHER: &str = include_str!("../../tests/fixtures/client/merchant_key.pem");
+    const ID: &str = "PUB_KEY_ID_0119000000012024000000000000";
+    const NOW: i64 = 1_700_000_000;
+
+    fn ring() -> Keyring {
+        let ring = Keyring::default();
+        ring.insert_key(ID, PublicKey::from_pem(PUB).unwrap(), None);
+        ring
+    }
+
+    fn signed(key: &str, ts: i64, serial: &str, body: &[u8]) -> HeaderMap {
+        let key = PrivateKey::from_pem(key).unwrap();
+        let sig = key
+            .sign(&canonical_response(&ts.to_string(), "NONCE123", body))
+            .unwrap();
+        let mut h = HeaderMap::new();
+        h.insert(TIMESTAMP, HeaderValue::from_str(&ts.to_string()).unwrap());
+        h.insert(NONCE, HeaderValue::from_static("NONCE123"));
+        h.insert(SERIAL, HeaderValue::from_str(serial).unwrap());
+        h.insert(
+            SIGNATURE,
+            HeaderValue::from_str(&base64::engine::general_purpose::STANDARD.encode(sig)).unwrap(),
+        );
+        h
+    }
+
+    #[test]
+    fn good_answer_verifies() {
+        let body = br#"{"state":"SUCCESS"}"#;
+        verify_response(&ring(), NOW, "/v3/x", &signed(KEY, NOW, ID, body), body).unwrap();
+        // the window is inclusive at 300 s
+        verify_response(&ring(), NOW, "/v3/x", &signed(KEY, NOW - 300, ID, body), body).unwrap();
+        verify_response(&ring(), NOW, "/v3/x", &signed(KEY, NOW + 300, ID, body), body).unwrap();
+    }
+
+    #[test]
+    fn forged_tampered_unsigned_stale_unknown_are_refused() {
+        let body = br#"{"state":"SUCCESS"}"#;
+        let r = ring();
+        let forged = verify_response(&r, NOW, "/v3/x", &signed(OTHER, NOW, ID, body), body);
+        assert!(matches!(forged, Err(Error::Signature(ref m)) if m.starts_with(MISMATCH)), "{forged:?}");
+        let tampered = verify_response(&r, NOW, "/v3/x", &signed(KEY, NOW, ID, body), br#"{"state":"CLOSED"}"#);
+        assert!(matches!(tampered, Err(Error::Signature(_))));
+        let unsigned = verify_response(&r, NOW, "/v3/x", &HeaderMap::new(), body);
+        assert!(matches!(unsigned, Err(Error::Signature(ref m)) if m.contains("Wechatpay-Serial")), "{unsigned:?}");
+        let stale = verify_response(&r, NOW, "/v3/x", &signed(KEY, NOW - 301, ID, body), body);
+        assert!(matches!(stale, Err(Error::ClockSkew { offset: -301, .. })), "{stale:?}");
+        let future = verify_response(&r, NOW, "/v3/x", &signed(KEY, NOW + 301, ID, body), body);
+        assert!(matches!(future, Err(Error::ClockSkew { offset: 301, .. })));
+        let unknown = verify_response(&r, NOW, "/v3/x", &signed(KEY, NOW, "PUB_KEY_ID_OTHER", body), body);
+        assert!(matches!(unknown, Err(Error::Signature(ref m)) if m.contains("PUB_KEY_ID_OTHER")), "{unknown:?}");
+        let mut probe = signed(KEY, NOW, ID, body);
+        probe.insert(SIGNATURE, HeaderValue::from_static("WECHATPAY/SIGNTEST/abc"));
+        assert!(matches!(verify_response(&r, NOW, "/v3/x", &probe, body), Err(Error::Signature(ref m)) if m.contains("SIGNTEST")));
+        let mut garbage = signed(KEY, NOW, ID, body);
+        garbage.insert(TIMESTAMP, HeaderValue::from_static("abc"));
+        assert!(matches!(verify_response(&r, NOW, "/v3/x", &garbage, body), Err(Error::Signature(_))));
+    }
+
+    #[test]
+    fn exempt_downloads_pass_unsigned_and_statements_sign_their_digest() {
+        let r = ring();
+        verify_response(&r, NOW, "/v3/billdownload/file", &HeaderMap::new(), b"csv").unwrap();
+        verify_response(&r, NOW, "/v3/merchant-service/images/abc", &HeaderMap::new(), b"png").unwrap();
+        assert!(verify_response(&r, NOW, "/v3/merchant-service/images/upload", &HeaderMap::new(), b"{}").is_err());
+        let csv = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/bill.ALL.csv")).unwrap();
+        let sha1 = crate::crypto::sha1_hex(&csv);
+        assert_eq!(sha1, "9bb6cd819be348f17a9cbcedddc8eb62fefbd790");
+        let signed_body = format!("{{\"sha1\":\"{sha1}\"}}");
+        let mut h = signed(KEY, NOW, ID, signed_body.as_bytes());
+        h.insert(STATEMENT_SHA1, HeaderValue::from_str(&sha1).unwrap());
+        verify_response(&r, NOW, "/hk/v3/statements", &h, &csv).unwrap();
+        verify_response(&r, NOW, "/v3/global/statements", &h, &csv).unwrap();
+        assert!(verify_response(&r, NOW, "/v3/statements", &h, &csv).is_err());
+    }
 
     #[test]
     fn exemptions() {
