@@ -23,7 +23,10 @@ fn backends() -> Vec<(&'static str, Backend)> {
 fn rsa(c: &mut Criterion) {
     let message = b"POST\n/v3/pay/transactions/native\n1554208460\n593BEC0C930BF1AFEB40B4A08C8FB242\n{\"appid\":\"wxd678efh567hg6787\",\"mchid\":\"1230000109\",\"description\":\"Image\",\"amount\":{\"total\":100}}\n";
     for (name, backend) in backends() {
-        let key = PrivateKey::from_pem(KEY).unwrap().with_backend(backend).unwrap();
+        let key = PrivateKey::from_pem(KEY)
+            .unwrap()
+            .with_backend(backend)
+            .unwrap();
         let public = key.public_key().with_backend(backend).unwrap();
         let sig = Signer::sign(&key, message).unwrap();
         c.bench_function(&format!("rsa2048 sign ({name})"), |b| {
@@ -59,7 +62,11 @@ fn prepare(c: &mut Criterion) {
     });
     let v2 = json!({ "xml": { "appid": "wxd930ea5d5a258f4f", "mch_id": "1230000109", "out_trade_no": "1217752501201407033233368018", "sign_type": "HMAC-SHA256" } });
     c.bench_function("prepare v2 POST (HMAC-SHA256, XML)", |b| {
-        b.iter(|| client["v2/pay/orderquery"].prepare(Method::POST, black_box(v2.clone())).unwrap())
+        b.iter(|| {
+            client["v2/pay/orderquery"]
+                .prepare(Method::POST, black_box(v2.clone()))
+                .unwrap()
+        })
     });
 }
 

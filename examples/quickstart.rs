@@ -63,8 +63,20 @@ fn main() -> ExitCode {
         "async, chain! macro",
         "cancel an insurance claim (请求撤销保险理赔)",
         rt.block_on(
-            chain!(client.v3.platsolution.ecommerce.mchTransfer.insuranceClaimBills.outBillNo._out_bill_no_.cancel)
-                .post(json!({ "out_bill_no": "plfk2020042013", "json": { "sub_mchid": "1900001109" } })),
+            chain!(
+                client
+                    .v3
+                    .platsolution
+                    .ecommerce
+                    .mchTransfer
+                    .insuranceClaimBills
+                    .outBillNo
+                    ._out_bill_no_
+                    .cancel
+            )
+            .post(
+                json!({ "out_bill_no": "plfk2020042013", "json": { "sub_mchid": "1900001109" } }),
+            ),
         ),
     ));
 
@@ -103,7 +115,16 @@ fn main() -> ExitCode {
         4,
         "blocking, chain! macro",
         "cancel a partner payscore order (服务商取消支付分订单)",
-        chain!(blocking.v3.payscore.partner.serviceorder._out_order_no_.cancel).post(json!({
+        chain!(
+            blocking
+                .v3
+                .payscore
+                .partner
+                .serviceorder
+                ._out_order_no_
+                .cancel
+        )
+        .post(json!({
             "out_order_no": "1234323JKHDFE1243252",
             "json": {
                 "service_id": "2002000000000558128851361561536",

@@ -96,7 +96,10 @@ impl Options {
 }
 
 fn unknown_key(key: &str, template: &Template) -> Error {
-    let placeholders: Vec<String> = template.placeholders().map(|p| format!("{{{p}}}")).collect();
+    let placeholders: Vec<String> = template
+        .placeholders()
+        .map(|p| format!("{{{p}}}"))
+        .collect();
     let placeholders = if placeholders.is_empty() {
         "none".to_string()
     } else {
@@ -249,7 +252,10 @@ mod tests {
         for (args, field) in [
             (json!({"query": "a=1"}), "query"),
             (json!({"headers": {"X": "a\nb"}}), "headers.X"),
-            (json!({"headers": {"Authorization": "x"}}), "headers.Authorization"),
+            (
+                json!({"headers": {"Authorization": "x"}}),
+                "headers.Authorization",
+            ),
             (json!({"base_uri": "not a url"}), "base_uri"),
             (json!({"security": "yes"}), "security"),
             (json!({"timeout": -1}), "timeout"),

@@ -25,7 +25,10 @@ impl Drop for Runtime {
 }
 
 impl Runtime {
-    fn block_on<T: Send + 'static>(&self, fut: impl Future<Output = Result<T>> + Send + 'static) -> Result<T> {
+    fn block_on<T: Send + 'static>(
+        &self,
+        fut: impl Future<Output = Result<T>> + Send + 'static,
+    ) -> Result<T> {
         let rt = self.0.as_ref().expect("runtime lives until drop");
         let (tx, rx) = std::sync::mpsc::sync_channel(1);
         rt.spawn(async move {
@@ -66,7 +69,9 @@ impl Clone for Client {
 
 impl std::fmt::Debug for Client {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_tuple("blocking::Client").field(&self.inner).finish()
+        f.debug_tuple("blocking::Client")
+            .field(&self.inner)
+            .finish()
     }
 }
 
@@ -131,7 +136,8 @@ impl Client {
     /// Downloads platform certificates into the keyring (see [`crate::Client::download_certificates`]).
     pub fn download_certificates(&self) -> Result<Vec<crate::crypto::Certificate>> {
         let client = self.inner.clone();
-        self.rt.block_on(async move { client.download_certificates().await })
+        self.rt
+            .block_on(async move { client.download_certificates().await })
     }
 }
 
@@ -156,7 +162,9 @@ pub struct Chain {
 
 impl std::fmt::Debug for Chain {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_tuple("blocking::Chain").field(&self.chain.template()).finish()
+        f.debug_tuple("blocking::Chain")
+            .field(&self.chain.template())
+            .finish()
     }
 }
 
@@ -190,7 +198,8 @@ impl Chain {
     /// Sends the call with any method.
     pub fn request(&self, method: Method, args: Value) -> Result<Response> {
         let chain = self.chain.clone();
-        self.rt.block_on(async move { chain.request(method, args).await })
+        self.rt
+            .block_on(async move { chain.request(method, args).await })
     }
 
     /// `GET`.

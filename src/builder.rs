@@ -105,7 +105,11 @@ impl ClientBuilder {
     }
 
     /// Merchant private key as encrypted PKCS#8 PEM with its passphrase.
-    pub fn private_key_encrypted(mut self, pem: impl AsRef<[u8]>, passphrase: impl AsRef<[u8]>) -> Self {
+    pub fn private_key_encrypted(
+        mut self,
+        pem: impl AsRef<[u8]>,
+        passphrase: impl AsRef<[u8]>,
+    ) -> Self {
         self.key = Some(KeySource::Encrypted(
             Zeroizing::new(pem.as_ref().to_vec()),
             Zeroizing::new(passphrase.as_ref().to_vec()),
@@ -135,7 +139,8 @@ impl ClientBuilder {
 
     /// A verifier of its own for answers signed under `id`.
     pub fn verifier(mut self, id: impl Into<String>, verifier: Arc<dyn Verifier>) -> Self {
-        self.verifiers.push(VerifierSource::Custom(id.into(), verifier));
+        self.verifiers
+            .push(VerifierSource::Custom(id.into(), verifier));
         self
     }
 
@@ -156,7 +161,11 @@ impl ClientBuilder {
     /// WeChat Pay hands out `apiclient_cert.p12` too; its PEM twins `apiclient_cert.pem` and
     /// `apiclient_key.pem` come in the same package (or: `openssl pkcs12 -in apiclient_cert.p12
     /// -nodes -out identity.pem`, password: the mchid).
-    pub fn merchant_identity(mut self, cert_pem: impl AsRef<[u8]>, key_pem: impl AsRef<[u8]>) -> Self {
+    pub fn merchant_identity(
+        mut self,
+        cert_pem: impl AsRef<[u8]>,
+        key_pem: impl AsRef<[u8]>,
+    ) -> Self {
         self.identity = Some((
             Zeroizing::new(cert_pem.as_ref().to_vec()),
             Zeroizing::new(key_pem.as_ref().to_vec()),
@@ -196,34 +205,31 @@ impl ClientBuilder {
 
     /// Checks every setting and builds the client.
     pub fn build(self) -> Result<Client> {
-        let mchid = self
-            .mchid
-            .ok_or_else(|| Error::config("mchid", "is required (the merchant id, e.g. 1900000001)"))?;
+        let mchid = self.mchid.ok_or_else(|| {
+            Error::config("mchid", "is required (the merchant id, e.g. 1900000001)")
+        })?;
         check_token("mchid", &mchid)?;
-        let v3 = match (self.serial, self.key) {
-            (None, None) => None,
-            (Some(_), None) => {
-                return Err(Error::config(
+        let v3 =
+            match (self.serial, self.key) {
+                (None, None) => None,
+                (Some(_), None) => return Err(Error::config(
                     "private_key",
                     "is required with `serial`: the merchant API private key (apiclient_key.pem)",
-                ))
-            }
-            (None, Some(_)) => {
-                return Err(Error::config(
+                )),
+                (None, Some(_)) => return Err(Error::config(
                     "serial",
                     "is required with the private key: the serial of the merchant API certificate",
-                ))
-            }
-            (Some(serial), Some(key)) => {
-                check_token("serial", &serial)?;
-                let (signer, private_key) = load_signer(key, self.backend)?;
-                Some(V3Identity {
-                    serial,
-                    signer,
-                    private_key,
-                })
-            }
-        };
+                )),
+                (Some(serial), Some(key)) => {
+                    check_token("serial", &serial)?;
+                    let (signer, private_key) = load_signer(key, self.backend)?;
+                    Some(V3Identity {
+                        serial,
+                        signer,
+                        private_key,
+                    })
+                }
+            };
         let keyring = Keyring::default();
         for source in self.verifiers {
             match source {
@@ -251,8 +257,8 @@ impl ClientBuilder {
             }
         }
         if let Some(V3Identity { serial, .. }) = &v3 {
-                if keyring.contains(serial) {
-                    return Err(Error::config(
+            if keyring.contains(serial) {
+                return Err(Error::config(
                         "serial",
                         format!(
                             "`{serial}` is also among the WeChat Pay keys ({}): it is the serial of YOUR merchant API certificate, \
@@ -261,7 +267,7 @@ impl ClientBuilder {
                             keyring.ids().join(", ")
                         ),
                     ));
-                }
+            }
             if keyring.is_empty() && self.apiv3_key.is_none() {
                 return Err(Error::config(
                     "public_key",
@@ -346,7 +352,10 @@ fn check_token(field: &'static str, value: &str) -> Result<()> {
         };
         return Err(Error::config(
             field,
-            format!("`{}` contains {what} at position {i}: trim it (read from a file or a shell?)", value.escape_debug()),
+            format!(
+                "`{}` contains {what} at position {i}: trim it (read from a file or a shell?)",
+                value.escape_debug()
+            ),
         ));
     }
     Ok(())
@@ -359,7 +368,11 @@ mod tests {
     #[test]
     fn whitespace_in_ids_is_refused() {
         for (mchid, serial) in [("1900000001\n", "ABC"), (" 1900000001", "ABC")] {
-            let e = ClientBuilder::new().mchid(mchid).serial(serial).build().unwrap_err();
+            let e = ClientBuilder::new()
+                .mchid(mchid)
+                .serial(serial)
+                .build()
+                .unwrap_err();
             assert!(matches!(e, Error::Config { field: "mchid", .. }), "{e}");
         }
         let e = ClientBuilder::new()
@@ -368,7 +381,16 @@ mod tests {
             .private_key("x")
             .build()
             .unwrap_err();
-        assert!(matches!(e, Error::Config { field: "serial", .. }), "{e}");
+        assert!(
+            matches!(
+                e,
+                Error::Config {
+                    field: "serial",
+                    ..
+                }
+            ),
+            "{e}"
+        );
         assert!(e.to_string().contains("newline"), "{e}");
     }
 

@@ -68,9 +68,17 @@ impl Client {
 
 async fn download(inner: &Inner) -> Result<Vec<Certificate>> {
     let key = inner.apiv3_key.as_ref().ok_or_else(|| {
-        Error::NotConfigured("downloading platform certificates needs the APIv3 key: set ClientBuilder::apiv3_key".into())
+        Error::NotConfigured(
+            "downloading platform certificates needs the APIv3 key: set ClientBuilder::apiv3_key"
+                .into(),
+        )
     })?;
-    let prepared = crate::pipeline::prepare(inner, http::Method::GET, "v3/certificates", serde_json::Value::Null)?;
+    let prepared = crate::pipeline::prepare(
+        inner,
+        http::Method::GET,
+        "v3/certificates",
+        serde_json::Value::Null,
+    )?;
     let (_, res) = crate::pipeline::send_unverified(inner, prepared).await?;
     let listing: Listing = serde_json::from_slice(res.body())
         .map_err(|e| Error::decode("the v3/certificates answer", e))?;
@@ -84,11 +92,18 @@ async fn download(inner: &Inner) -> Result<Vec<Certificate>> {
                 format!("unsupported algorithm `{}`", e.algorithm),
             ));
         }
-        let pem = aes_256_gcm_decrypt(key, e.nonce.as_bytes(), e.associated_data.as_bytes(), &e.ciphertext)
-            .map_err(|err| Error::Crypto(format!(
+        let pem = aes_256_gcm_decrypt(
+            key,
+            e.nonce.as_bytes(),
+            e.associated_data.as_bytes(),
+            &e.ciphertext,
+        )
+        .map_err(|err| {
+            Error::Crypto(format!(
                 "cannot decrypt platform certificate {}: {err} (is the APIv3 key right?)",
                 item.serial_no
-            )))?;
+            ))
+        })?;
         let cert = Certificate::from_pem(&pem)?;
         if cert.serial_no() != item.serial_no {
             return Err(Error::Signature(format!(
@@ -110,13 +125,19 @@ async fn download(inner: &Inner) -> Result<Vec<Certificate>> {
         }
     }
     for cert in &certs {
-        candidates.insert_key(cert.serial_no(), cert.public_key().clone(), Some(cert.not_after()));
+        candidates.insert_key(
+            cert.serial_no(),
+            cert.public_key().clone(),
+            Some(cert.not_after()),
+        );
     }
     crate::v3::check_signed_headers(&candidates, now, res.headers(), res.body())?;
     for cert in &certs {
-        inner
-            .keyring
-            .insert_key(cert.serial_no(), cert.public_key().clone(), Some(cert.not_after()));
+        inner.keyring.insert_key(
+            cert.serial_no(),
+            cert.public_key().clone(),
+            Some(cert.not_after()),
+        );
     }
     Ok(certs)
 }

@@ -77,14 +77,17 @@ impl std::fmt::Debug for Client {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Client")
             .field("mchid", &self.inner.mchid)
-            .field(
-                "serial",
-                &self.inner.v3.as_ref().map(|v| v.serial.as_str()),
-            )
+            .field("serial", &self.inner.v3.as_ref().map(|v| v.serial.as_str()))
             .field("keyring", &self.inner.keyring)
             .field("base_uri", &self.inner.base_uri.as_str())
-            .field("apiv2_secret", &self.inner.apiv2_secret.as_ref().map(|_| "<redacted>"))
-            .field("apiv3_key", &self.inner.apiv3_key.as_ref().map(|_| "<redacted>"))
+            .field(
+                "apiv2_secret",
+                &self.inner.apiv2_secret.as_ref().map(|_| "<redacted>"),
+            )
+            .field(
+                "apiv3_key",
+                &self.inner.apiv3_key.as_ref().map(|_| "<redacted>"),
+            )
             .finish()
     }
 }

@@ -37,7 +37,10 @@ impl Keyring {
             public_key: Some(key),
             not_after,
         };
-        self.keys.write().unwrap_or_else(|e| e.into_inner()).insert(id.into(), entry);
+        self.keys
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(id.into(), entry);
     }
 
     /// Adds or replaces a verifier of the caller's own (a remote verification service, say).
@@ -47,7 +50,10 @@ impl Keyring {
             public_key: None,
             not_after: None,
         };
-        self.keys.write().unwrap_or_else(|e| e.into_inner()).insert(id.into(), entry);
+        self.keys
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(id.into(), entry);
     }
 
     /// The key to encrypt sensitive fields with, and the id to send as `Wechatpay-Serial`.
@@ -59,7 +65,12 @@ impl Keyring {
         let pick = keys
             .iter()
             .filter(|(_, e)| e.public_key.is_some())
-            .max_by_key(|(id, e)| (id.starts_with("PUB_KEY_ID_"), e.not_after.unwrap_or(i64::MAX)));
+            .max_by_key(|(id, e)| {
+                (
+                    id.starts_with("PUB_KEY_ID_"),
+                    e.not_after.unwrap_or(i64::MAX),
+                )
+            });
         pick.and_then(|(id, e)| e.public_key.clone().map(|k| (id.clone(), k)))
     }
 
@@ -71,12 +82,20 @@ impl Keyring {
 
     /// True if `id` is configured.
     pub fn contains(&self, id: &str) -> bool {
-        self.keys.read().unwrap_or_else(|e| e.into_inner()).contains_key(id)
+        self.keys
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .contains_key(id)
     }
 
     /// The configured ids, sorted.
     pub fn ids(&self) -> Vec<String> {
-        self.keys.read().unwrap_or_else(|e| e.into_inner()).keys().cloned().collect()
+        self.keys
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .keys()
+            .cloned()
+            .collect()
     }
 
     /// The latest validity end among platform certificates, if any are held.

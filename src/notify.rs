@@ -90,7 +90,10 @@ impl<'a> NotificationParser<'a> {
         if r.algorithm != "AEAD_AES_256_GCM" {
             return Err(Error::decode(
                 "the notification resource",
-                format!("unsupported algorithm `{}` (expected AEAD_AES_256_GCM)", r.algorithm),
+                format!(
+                    "unsupported algorithm `{}` (expected AEAD_AES_256_GCM)",
+                    r.algorithm
+                ),
             ));
         }
         let plain = aes_256_gcm_decrypt(
@@ -132,7 +135,9 @@ impl Client {
     /// ```
     pub fn parse_notification(&self, headers: &HeaderMap, body: &[u8]) -> Result<Notification> {
         let key = self.inner.apiv3_key.as_ref().ok_or_else(|| {
-            Error::NotConfigured("notifications need the APIv3 key: set ClientBuilder::apiv3_key".into())
+            Error::NotConfigured(
+                "notifications need the APIv3 key: set ClientBuilder::apiv3_key".into(),
+            )
         })?;
         NotificationParser::new(&self.inner.keyring, key).parse(headers, body)
     }
@@ -140,7 +145,9 @@ impl Client {
     /// Verifies an APIv2 (XML) payment notification's `sign` and returns its fields.
     pub fn parse_v2_notification(&self, body: &[u8]) -> Result<Map<String, Value>> {
         let secret = self.inner.apiv2_secret.as_ref().ok_or_else(|| {
-            Error::NotConfigured("APIv2 notifications need the APIv2 secret: set ClientBuilder::apiv2_secret".into())
+            Error::NotConfigured(
+                "APIv2 notifications need the APIv2 secret: set ClientBuilder::apiv2_secret".into(),
+            )
         })?;
         crate::v2::notify::parse_notification(body, secret)
     }

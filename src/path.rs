@@ -314,8 +314,10 @@ mod tests {
         );
         let t = Template::parse("v3/users/<openid>/x/{n}").unwrap();
         assert_eq!(
-            t.expand(&map(json!({"openid": "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o", "n": 123})))
-                .unwrap(),
+            t.expand(&map(
+                json!({"openid": "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o", "n": 123})
+            ))
+            .unwrap(),
             "v3/users/oUpF8uMuAJO_M2pxb1Q9zNjWeS6o/x/123"
         );
         let t = Template::parse("{+p}").unwrap();
@@ -342,18 +344,35 @@ mod tests {
     #[test]
     fn refusals() {
         let t = Template::parse("v3/a/{x}").unwrap();
-        assert!(matches!(t.expand(&map(json!({}))), Err(Error::MissingPlaceholder { name }) if name == "x"));
-        assert!(matches!(t.expand(&map(json!({"x": null}))), Err(Error::MissingPlaceholder { .. })));
-        assert!(matches!(t.expand(&map(json!({"x": ""}))), Err(Error::EmptyPlaceholder { name }) if name == "x"));
-        assert!(matches!(t.expand(&map(json!({"x": ["a"]}))), Err(Error::Argument { name, .. }) if name == "x"));
-        for bad in ["v3/{?q}", "v3/{#f}", "v3/{a,b}", "v3/{a:3}", "v3/{a*}", "v3/{}", "v3/{a", "v3/a}", "v3/<x"] {
-            assert!(matches!(Template::parse(bad), Err(Error::Template { .. })), "{bad}");
+        assert!(
+            matches!(t.expand(&map(json!({}))), Err(Error::MissingPlaceholder { name }) if name == "x")
+        );
+        assert!(matches!(
+            t.expand(&map(json!({"x": null}))),
+            Err(Error::MissingPlaceholder { .. })
+        ));
+        assert!(
+            matches!(t.expand(&map(json!({"x": ""}))), Err(Error::EmptyPlaceholder { name }) if name == "x")
+        );
+        assert!(
+            matches!(t.expand(&map(json!({"x": ["a"]}))), Err(Error::Argument { name, .. }) if name == "x")
+        );
+        for bad in [
+            "v3/{?q}", "v3/{#f}", "v3/{a,b}", "v3/{a:3}", "v3/{a*}", "v3/{}", "v3/{a", "v3/a}",
+            "v3/<x",
+        ] {
+            assert!(
+                matches!(Template::parse(bad), Err(Error::Template { .. })),
+                "{bad}"
+            );
         }
     }
 
     #[test]
     fn query_in_order_with_booleans() {
-        let q = map(json!({"limit": 10, "offset": 0, "q": "a b/c", "flag": true, "no": false, "skip": null}));
+        let q = map(
+            json!({"limit": 10, "offset": 0, "q": "a b/c", "flag": true, "no": false, "skip": null}),
+        );
         assert_eq!(
             build_query(&q).unwrap(),
             "limit=10&offset=0&q=a%20b%2Fc&flag=true&no=false"

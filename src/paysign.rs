@@ -9,7 +9,9 @@ use serde_json::{json, Value};
 impl Client {
     fn rsa_sign_lines(&self, lines: &[&str]) -> Result<String> {
         let identity = self.inner.v3.as_ref().ok_or_else(|| {
-            Error::NotConfigured("paySign needs the merchant private key: set ClientBuilder::private_key".into())
+            Error::NotConfigured(
+                "paySign needs the merchant private key: set ClientBuilder::private_key".into(),
+            )
         })?;
         let mut message = String::new();
         for line in lines {

@@ -154,7 +154,12 @@ fn base_headers(inner: &Inner, accept: &'static str) -> HeaderMap {
     headers
 }
 
-fn prepare_v3(inner: &Inner, method: Method, mut url: Url, opts: Options) -> Result<PreparedRequest> {
+fn prepare_v3(
+    inner: &Inner,
+    method: Method,
+    mut url: Url,
+    opts: Options,
+) -> Result<PreparedRequest> {
     let identity = inner.v3.as_ref().ok_or_else(|| {
         Error::NotConfigured(
             "APIv3 calls need the merchant serial and private key: set ClientBuilder::serial and ::private_key".into(),
@@ -173,7 +178,9 @@ fn prepare_v3(inner: &Inner, method: Method, mut url: Url, opts: Options) -> Res
     let body = match (&opts.json, opts.body) {
         (Some(json), _) => {
             headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-            Bytes::from(serde_json::to_vec(json).map_err(|e| Error::argument("json", e.to_string()))?)
+            Bytes::from(
+                serde_json::to_vec(json).map_err(|e| Error::argument("json", e.to_string()))?,
+            )
         }
         (None, Some(body)) => {
             headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
@@ -188,12 +195,22 @@ fn prepare_v3(inner: &Inner, method: Method, mut url: Url, opts: Options) -> Res
     let timestamp = unix_now();
     let nonce = nonce(32);
     let message = v3::canonical_request(method.as_str(), target, timestamp, &nonce, &body);
-    let signature = base64::engine::general_purpose::STANDARD.encode(identity.signer.sign(&message)?);
-    let authorization = v3::authorization(&inner.mchid, &identity.serial, timestamp, &nonce, &signature);
+    let signature =
+        base64::engine::general_purpose::STANDARD.encode(identity.signer.sign(&message)?);
+    let authorization = v3::authorization(
+        &inner.mchid,
+        &identity.serial,
+        timestamp,
+        &nonce,
+        &signature,
+    );
     headers.insert(
         AUTHORIZATION,
         HeaderValue::from_str(&authorization).map_err(|_| {
-            Error::config("serial", "the Authorization header would hold invalid characters")
+            Error::config(
+                "serial",
+                "the Authorization header would hold invalid characters",
+            )
         })?,
     );
     Ok(PreparedRequest {
@@ -207,9 +224,16 @@ fn prepare_v3(inner: &Inner, method: Method, mut url: Url, opts: Options) -> Res
     })
 }
 
-fn prepare_v2(inner: &Inner, method: Method, mut url: Url, opts: Options) -> Result<PreparedRequest> {
+fn prepare_v2(
+    inner: &Inner,
+    method: Method,
+    mut url: Url,
+    opts: Options,
+) -> Result<PreparedRequest> {
     let secret = inner.apiv2_secret.as_ref().ok_or_else(|| {
-        Error::NotConfigured("APIv2 calls need the APIv2 secret: set ClientBuilder::apiv2_secret".into())
+        Error::NotConfigured(
+            "APIv2 calls need the APIv2 secret: set ClientBuilder::apiv2_secret".into(),
+        )
     })?;
     if opts.json.is_some() {
         return Err(Error::argument(
@@ -232,7 +256,10 @@ fn prepare_v2(inner: &Inner, method: Method, mut url: Url, opts: Options) -> Res
         }
         (None, _, Some(raw)) => raw,
         (None, Some(xml), None) => {
-            headers.insert(CONTENT_TYPE, HeaderValue::from_static("text/xml; charset=utf-8"));
+            headers.insert(
+                CONTENT_TYPE,
+                HeaderValue::from_static("text/xml; charset=utf-8"),
+            );
             Bytes::from(xml)
         }
         (None, None, None) => Bytes::new(),
@@ -260,7 +287,11 @@ pub(crate) async fn send(inner: &Inner, prepared: PreparedRequest) -> Result<Res
         }
         Protocol::V2 => {
             if !crate::v2::is_exempt(&path) {
-                let secret = inner.apiv2_secret.as_ref().map(|s| s.as_str()).unwrap_or("");
+                let secret = inner
+                    .apiv2_secret
+                    .as_ref()
+                    .map(|s| s.as_str())
+                    .unwrap_or("");
                 crate::v2::check_response(res.body(), secret)?;
             }
         }

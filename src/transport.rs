@@ -34,7 +34,9 @@ impl Transport {
                 let identity = reqwest::Identity::from_pem(pem).map_err(|e| {
                     Error::config(
                         "merchant_identity",
-                        format!("the merchant certificate and key (PEM) are not usable for TLS: {e}"),
+                        format!(
+                            "the merchant certificate and key (PEM) are not usable for TLS: {e}"
+                        ),
                     )
                 })?;
                 Some(

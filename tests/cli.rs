@@ -4,7 +4,10 @@ use serde_json::Value;
 use std::process::Command;
 
 fn fixture(name: &str) -> String {
-    format!("{}/tests/fixtures/client/{name}", env!("CARGO_MANIFEST_DIR"))
+    format!(
+        "{}/tests/fixtures/client/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    )
 }
 
 fn wechatpay(args: &[&str]) -> (i32, String, String) {
@@ -12,9 +15,15 @@ fn wechatpay(args: &[&str]) -> (i32, String, String) {
         .args(args)
         .env_clear()
         .env("WECHATPAY_MCHID", "1900000001")
-        .env("WECHATPAY_SERIAL", "1DDE55AD98ED71D6EDD4A4A16996DE7B47773A8C")
+        .env(
+            "WECHATPAY_SERIAL",
+            "1DDE55AD98ED71D6EDD4A4A16996DE7B47773A8C",
+        )
         .env("WECHATPAY_PRIVATE_KEY", fixture("merchant_key.pem"))
-        .env("WECHATPAY_PUBLIC_KEY_ID", "PUB_KEY_ID_0119000000012024000000000000")
+        .env(
+            "WECHATPAY_PUBLIC_KEY_ID",
+            "PUB_KEY_ID_0119000000012024000000000000",
+        )
         .env("WECHATPAY_PUBLIC_KEY", fixture("wechatpay_pub.pem"))
         .env("WECHATPAY_APIV2_SECRET", "192006250b4c09247ec02edce69f6a2d")
         // Nothing listens here: a dry run must not try.
@@ -47,7 +56,10 @@ fn dry_run_prints_the_signed_v3_request() {
     );
     let auth = v["headers"]["authorization"].as_str().unwrap();
     assert!(auth.starts_with("WECHATPAY2-SHA256-RSA2048 mchid=\"1900000001\",serial_no=\"1DDE55AD98ED71D6EDD4A4A16996DE7B47773A8C\""), "{auth}");
-    assert!(v["headers"]["user-agent"].as_str().unwrap().starts_with("wechatpay-rust/"));
+    assert!(v["headers"]["user-agent"]
+        .as_str()
+        .unwrap()
+        .starts_with("wechatpay-rust/"));
     assert_eq!(v["body"], Value::Null);
 }
 
@@ -81,15 +93,26 @@ fn dry_run_accepts_a_dotted_chain_and_a_v2_call() {
     let v: Value = serde_json::from_str(out.trim()).unwrap();
     assert_eq!(v["url"], "http://127.0.0.1:9/pay/orderquery");
     let body = v["body"].as_str().unwrap();
-    assert!(body.starts_with("<xml><appid>wxd930ea5d5a258f4f</appid>"), "{body}");
+    assert!(
+        body.starts_with("<xml><appid>wxd930ea5d5a258f4f</appid>"),
+        "{body}"
+    );
     assert!(body.contains("<sign>"), "{body}");
 }
 
 #[test]
 fn refusals_exit_non_zero_with_one_line_naming_the_culprit() {
     let cases: [(&str, &str, &str); 4] = [
-        ("{}", "v3/pay/transactions/id/{transaction_id}", "{transaction_id}"),
-        (r#"{"transaction_id":""}"#, "v3/pay/transactions/id/{transaction_id}", "{transaction_id}"),
+        (
+            "{}",
+            "v3/pay/transactions/id/{transaction_id}",
+            "{transaction_id}",
+        ),
+        (
+            r#"{"transaction_id":""}"#,
+            "v3/pay/transactions/id/{transaction_id}",
+            "{transaction_id}",
+        ),
         (r#"{"use_id":"x"}"#, "v3/users/{user_id}", "use_id"),
         (r#"{"xml":{"mch_id":"1"}}"#, "v2/pay/orderquery", "mch_id"),
     ];

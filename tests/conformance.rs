@@ -82,32 +82,63 @@ fn every_documented_call_builds_the_expected_request() {
             }
             _ => &default_client,
         };
-        let method = Method::from_bytes(line["method"].as_str().unwrap().to_uppercase().as_bytes()).unwrap();
+        let method =
+            Method::from_bytes(line["method"].as_str().unwrap().to_uppercase().as_bytes()).unwrap();
         let template = line["template"].as_str().unwrap();
-        let segments: Vec<&str> = line["chain"].as_array().unwrap().iter().map(|s| s.as_str().unwrap()).collect();
+        let segments: Vec<&str> = line["chain"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s.as_str().unwrap())
+            .collect();
 
         let by_segments = segments.iter().fold(client.root(), |c, s| c.seg(s));
         assert_eq!(by_segments.template(), template, "{page}: segment form");
         let forms = [
-            ("segments", by_segments.prepare(method.clone(), line["args"].clone())),
-            ("template", client.chain(template).prepare(method.clone(), line["args"].clone())),
-            ("indexed", client[template].prepare(method.clone(), line["args"].clone())),
+            (
+                "segments",
+                by_segments.prepare(method.clone(), line["args"].clone()),
+            ),
+            (
+                "template",
+                client
+                    .chain(template)
+                    .prepare(method.clone(), line["args"].clone()),
+            ),
+            (
+                "indexed",
+                client[template].prepare(method.clone(), line["args"].clone()),
+            ),
         ];
         for (form, result) in forms {
             let ctx = format!("{page} ({form} form)");
             if let Some(kind) = expect.get("error").and_then(|e| e.as_str()) {
                 let name = expect["placeholder"].as_str().unwrap();
                 match (kind, result) {
-                    ("missing_placeholder", Err(Error::MissingPlaceholder { name: n })) => assert_eq!(n, name, "{ctx}"),
-                    ("empty_placeholder", Err(Error::EmptyPlaceholder { name: n })) => assert_eq!(n, name, "{ctx}"),
-                    ("mchid_mismatch", Err(Error::MchidMismatch { field, .. })) => assert_eq!(field, name, "{ctx}"),
+                    ("missing_placeholder", Err(Error::MissingPlaceholder { name: n })) => {
+                        assert_eq!(n, name, "{ctx}")
+                    }
+                    ("empty_placeholder", Err(Error::EmptyPlaceholder { name: n })) => {
+                        assert_eq!(n, name, "{ctx}")
+                    }
+                    ("mchid_mismatch", Err(Error::MchidMismatch { field, .. })) => {
+                        assert_eq!(field, name, "{ctx}")
+                    }
                     (kind, other) => panic!("{ctx}: expected {kind} refusal, got {other:?}"),
                 }
                 continue;
             }
             let req = result.unwrap_or_else(|e| panic!("{ctx}: {e}"));
-            assert_eq!(req.method().as_str(), expect["method"].as_str().unwrap(), "{ctx}");
-            let want_protocol = if expect["client"] == "v2" { Protocol::V2 } else { Protocol::V3 };
+            assert_eq!(
+                req.method().as_str(),
+                expect["method"].as_str().unwrap(),
+                "{ctx}"
+            );
+            let want_protocol = if expect["client"] == "v2" {
+                Protocol::V2
+            } else {
+                Protocol::V3
+            };
             assert_eq!(req.protocol(), want_protocol, "{ctx}");
             let (url, query) = split_url(req.url().as_str());
             assert_eq!(url, expect["url"].as_str().unwrap(), "{ctx}");
@@ -118,7 +149,10 @@ fn every_documented_call_builds_the_expected_request() {
             } else {
                 assert_eq!(query, want_query, "{ctx}: query");
             }
-            assert!(req.headers().contains_key("authorization") || want_protocol == Protocol::V2, "{ctx}");
+            assert!(
+                req.headers().contains_key("authorization") || want_protocol == Protocol::V2,
+                "{ctx}"
+            );
         }
         if expect.get("error").is_some() {
             tally.refusals += 1;
@@ -139,9 +173,13 @@ fn every_documented_call_builds_the_expected_request() {
 #[test]
 fn v2_bodies_are_signed() {
     let mut checked = 0;
-    for line in lines().iter().filter(|l| l["protocol"] == "v2" && l["expect"].get("url").is_some()) {
+    for line in lines()
+        .iter()
+        .filter(|l| l["protocol"] == "v2" && l["expect"].get("url").is_some())
+    {
         let mchid = v2_mchid(&line["args"]).unwrap();
-        let method = Method::from_bytes(line["method"].as_str().unwrap().to_uppercase().as_bytes()).unwrap();
+        let method =
+            Method::from_bytes(line["method"].as_str().unwrap().to_uppercase().as_bytes()).unwrap();
         let req = client(&mchid)
             .chain(line["template"].as_str().unwrap())
             .prepare(method, line["args"].clone())
@@ -155,7 +193,8 @@ fn v2_bodies_are_signed() {
             wechatpay::v2::xml::from_xml(std::str::from_utf8(req.body()).unwrap()).unwrap()
         };
         assert!(fields.get("nonce_str").is_some() || line["args"]["nonceless"] == json!(true));
-        wechatpay::v2::sign::verify(&fields, SECRET).unwrap_or_else(|e| panic!("{}: {e}", line["page"]));
+        wechatpay::v2::sign::verify(&fields, SECRET)
+            .unwrap_or_else(|e| panic!("{}: {e}", line["page"]));
         checked += 1;
     }
     assert!(checked >= 40, "{checked}");
@@ -165,14 +204,29 @@ fn v2_bodies_are_signed() {
 #[test]
 fn placeholder_values_never_change_the_path() {
     let client = client("1900000001");
-    let hostile = ["../../v2/pay/refund", "a/b", "x?y=1", "x#frag", "%2F", " ", "中文", "a+b&c=d"];
+    let hostile = [
+        "../../v2/pay/refund",
+        "a/b",
+        "x?y=1",
+        "x#frag",
+        "%2F",
+        " ",
+        "中文",
+        "a+b&c=d",
+    ];
     for value in hostile {
         let req = client
             .chain("v3/pay/transactions/out-trade-no/{out_trade_no}")
-            .prepare(Method::GET, json!({ "out_trade_no": value, "query": {"mchid": "1900000001"} }))
+            .prepare(
+                Method::GET,
+                json!({ "out_trade_no": value, "query": {"mchid": "1900000001"} }),
+            )
             .unwrap();
         let path = req.url().path();
-        assert!(path.starts_with("/v3/pay/transactions/out-trade-no/"), "{value}: {path}");
+        assert!(
+            path.starts_with("/v3/pay/transactions/out-trade-no/"),
+            "{value}: {path}"
+        );
         assert_eq!(path.matches('/').count(), 5, "{value}: {path}");
         assert_eq!(req.url().query(), Some("mchid=1900000001"), "{value}");
         assert_eq!(req.protocol(), Protocol::V3);

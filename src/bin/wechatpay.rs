@@ -8,7 +8,11 @@ use wechatpay::http::Method;
 use wechatpay::{Client, Error};
 
 #[derive(Parser)]
-#[command(name = "wechatpay", version, about = "WeChat Pay (微信支付) APIv3 and APIv2 from the command line")]
+#[command(
+    name = "wechatpay",
+    version,
+    about = "WeChat Pay (微信支付) APIv3 and APIv2 from the command line"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -87,10 +91,12 @@ fn env(name: &str) -> Option<String> {
 fn read_file(var: &'static str) -> Result<Option<Vec<u8>>, Error> {
     match env(var) {
         None => Ok(None),
-        Some(path) => std::fs::read(PathBuf::from(&path)).map(Some).map_err(|e| Error::Config {
-            field: var,
-            reason: format!("cannot read `{path}`: {e}"),
-        }),
+        Some(path) => std::fs::read(PathBuf::from(&path))
+            .map(Some)
+            .map_err(|e| Error::Config {
+                field: var,
+                reason: format!("cannot read `{path}`: {e}"),
+            }),
     }
 }
 
@@ -105,7 +111,10 @@ fn client_from_env() -> Result<Client, Error> {
     if let Some(key) = read_file("WECHATPAY_PRIVATE_KEY")? {
         b = b.private_key(key);
     }
-    match (env("WECHATPAY_PUBLIC_KEY_ID"), read_file("WECHATPAY_PUBLIC_KEY")?) {
+    match (
+        env("WECHATPAY_PUBLIC_KEY_ID"),
+        read_file("WECHATPAY_PUBLIC_KEY")?,
+    ) {
         (Some(id), Some(pem)) => b = b.public_key(id, pem),
         (None, None) => {}
         _ => {
@@ -124,7 +133,10 @@ fn client_from_env() -> Result<Client, Error> {
     if let Some(key) = env("WECHATPAY_APIV3_KEY") {
         b = b.apiv3_key(key);
     }
-    if let (Some(cert), Some(key)) = (read_file("WECHATPAY_MERCHANT_CERT")?, read_file("WECHATPAY_MERCHANT_KEY")?) {
+    if let (Some(cert), Some(key)) = (
+        read_file("WECHATPAY_MERCHANT_CERT")?,
+        read_file("WECHATPAY_MERCHANT_KEY")?,
+    ) {
         b = b.merchant_identity(cert, key);
     }
     if let Some(uri) = env("WECHATPAY_BASE_URI") {
@@ -171,16 +183,23 @@ fn request(dry_run: bool, args: &str, method: &str, path: &str) -> Result<(), Er
         return Ok(());
     }
     let res = chain.request(method, args)?;
-    eprintln!("{} {}", res.status().as_u16(), res.request_id().unwrap_or(""));
+    eprintln!(
+        "{} {}",
+        res.status().as_u16(),
+        res.request_id().unwrap_or("")
+    );
     match res.json() {
-        Ok(v) if !v.is_null() => println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default()),
+        Ok(v) if !v.is_null() => {
+            println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default())
+        }
         _ => println!("{}", String::from_utf8_lossy(res.body())),
     }
     Ok(())
 }
 
 fn mock(port: Option<u16>) -> Result<(), Error> {
-    let rt = tokio::runtime::Runtime::new().map_err(|e| Error::NotConfigured(format!("cannot start a runtime: {e}")))?;
+    let rt = tokio::runtime::Runtime::new()
+        .map_err(|e| Error::NotConfigured(format!("cannot start a runtime: {e}")))?;
     rt.block_on(async move {
         let mut builder = wechatpay::mock::Server::builder();
         if let Some(p) = port {
@@ -188,7 +207,10 @@ fn mock(port: Option<u16>) -> Result<(), Error> {
         }
         let server = builder.start().await?;
         print!("{}", server.env_script());
-        eprintln!("WeChat Pay emulator listening on {} (Ctrl-C to stop)", server.url());
+        eprintln!(
+            "WeChat Pay emulator listening on {} (Ctrl-C to stop)",
+            server.url()
+        );
         let _ = tokio::signal::ctrl_c().await;
         Ok(())
     })

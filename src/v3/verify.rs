@@ -52,9 +52,10 @@ pub(crate) fn check_signed_headers(
                 )));
             }
         };
-    let remote: i64 = ts.trim().parse().map_err(|_| {
-        Error::Signature(format!("{TIMESTAMP} `{ts}` is not a Unix timestamp"))
-    })?;
+    let remote: i64 = ts
+        .trim()
+        .parse()
+        .map_err(|_| Error::Signature(format!("{TIMESTAMP} `{ts}` is not a Unix timestamp")))?;
     let offset = remote.saturating_sub(now);
     if offset.abs() > CLOCK_WINDOW {
         return Err(Error::ClockSkew {
@@ -147,8 +148,22 @@ mod tests {
         let body = br#"{"state":"SUCCESS"}"#;
         verify_response(&ring(), NOW, "/v3/x", &signed(KEY, NOW, ID, body), body).unwrap();
         // the window is inclusive at 300 s
-        verify_response(&ring(), NOW, "/v3/x", &signed(KEY, NOW - 300, ID, body), body).unwrap();
-        verify_response(&ring(), NOW, "/v3/x", &signed(KEY, NOW + 300, ID, body), body).unwrap();
+        verify_response(
+            &ring(),
+            NOW,
+            "/v3/x",
+            &signed(KEY, NOW - 300, ID, body),
+            body,
+        )
+        .unwrap();
+        verify_response(
+            &ring(),
+            NOW,
+            "/v3/x",
+            &signed(KEY, NOW + 300, ID, body),
+            body,
+        )
+        .unwrap();
     }
 
     #[test]
@@ -156,32 +171,82 @@ mod tests {
         let body = br#"{"state":"SUCCESS"}"#;
         let r = ring();
         let forged = verify_response(&r, NOW, "/v3/x", &signed(OTHER, NOW, ID, body), body);
-        assert!(matches!(forged, Err(Error::Signature(ref m)) if m.starts_with(MISMATCH)), "{forged:?}");
-        let tampered = verify_response(&r, NOW, "/v3/x", &signed(KEY, NOW, ID, body), br#"{"state":"CLOSED"}"#);
+        assert!(
+            matches!(forged, Err(Error::Signature(ref m)) if m.starts_with(MISMATCH)),
+            "{forged:?}"
+        );
+        let tampered = verify_response(
+            &r,
+            NOW,
+            "/v3/x",
+            &signed(KEY, NOW, ID, body),
+            br#"{"state":"CLOSED"}"#,
+        );
         assert!(matches!(tampered, Err(Error::Signature(_))));
         let unsigned = verify_response(&r, NOW, "/v3/x", &HeaderMap::new(), body);
-        assert!(matches!(unsigned, Err(Error::Signature(ref m)) if m.contains("Wechatpay-Serial")), "{unsigned:?}");
+        assert!(
+            matches!(unsigned, Err(Error::Signature(ref m)) if m.contains("Wechatpay-Serial")),
+            "{unsigned:?}"
+        );
         let stale = verify_response(&r, NOW, "/v3/x", &signed(KEY, NOW - 301, ID, body), body);
-        assert!(matches!(stale, Err(Error::ClockSkew { offset: -301, .. })), "{stale:?}");
+        assert!(
+            matches!(stale, Err(Error::ClockSkew { offset: -301, .. })),
+            "{stale:?}"
+        );
         let future = verify_response(&r, NOW, "/v3/x", &signed(KEY, NOW + 301, ID, body), body);
         assert!(matches!(future, Err(Error::ClockSkew { offset: 301, .. })));
-        let unknown = verify_response(&r, NOW, "/v3/x", &signed(KEY, NOW, "PUB_KEY_ID_OTHER", body), body);
-        assert!(matches!(unknown, Err(Error::Signature(ref m)) if m.contains("PUB_KEY_ID_OTHER")), "{unknown:?}");
+        let unknown = verify_response(
+            &r,
+            NOW,
+            "/v3/x",
+            &signed(KEY, NOW, "PUB_KEY_ID_OTHER", body),
+            body,
+        );
+        assert!(
+            matches!(unknown, Err(Error::Signature(ref m)) if m.contains("PUB_KEY_ID_OTHER")),
+            "{unknown:?}"
+        );
         let mut probe = signed(KEY, NOW, ID, body);
-        probe.insert(SIGNATURE, HeaderValue::from_static("WECHATPAY/SIGNTEST/abc"));
-        assert!(matches!(verify_response(&r, NOW, "/v3/x", &probe, body), Err(Error::Signature(ref m)) if m.contains("SIGNTEST")));
+        probe.insert(
+            SIGNATURE,
+            HeaderValue::from_static("WECHATPAY/SIGNTEST/abc"),
+        );
+        assert!(
+            matches!(verify_response(&r, NOW, "/v3/x", &probe, body), Err(Error::Signature(ref m)) if m.contains("SIGNTEST"))
+        );
         let mut garbage = signed(KEY, NOW, ID, body);
         garbage.insert(TIMESTAMP, HeaderValue::from_static("abc"));
-        assert!(matches!(verify_response(&r, NOW, "/v3/x", &garbage, body), Err(Error::Signature(_))));
+        assert!(matches!(
+            verify_response(&r, NOW, "/v3/x", &garbage, body),
+            Err(Error::Signature(_))
+        ));
     }
 
     #[test]
     fn exempt_downloads_pass_unsigned_and_statements_sign_their_digest() {
         let r = ring();
         verify_response(&r, NOW, "/v3/billdownload/file", &HeaderMap::new(), b"csv").unwrap();
-        verify_response(&r, NOW, "/v3/merchant-service/images/abc", &HeaderMap::new(), b"png").unwrap();
-        assert!(verify_response(&r, NOW, "/v3/merchant-service/images/upload", &HeaderMap::new(), b"{}").is_err());
-        let csv = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/bill.ALL.csv")).unwrap();
+        verify_response(
+            &r,
+            NOW,
+            "/v3/merchant-service/images/abc",
+            &HeaderMap::new(),
+            b"png",
+        )
+        .unwrap();
+        assert!(verify_response(
+            &r,
+            NOW,
+            "/v3/merchant-service/images/upload",
+            &HeaderMap::new(),
+            b"{}"
+        )
+        .is_err());
+        let csv = std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/bill.ALL.csv"
+        ))
+        .unwrap();
         let sha1 = crate::crypto::sha1_hex(&csv);
         assert_eq!(sha1, "9bb6cd819be348f17a9cbcedddc8eb62fefbd790");
         let signed_body = format!("{{\"sha1\":\"{sha1}\"}}");
