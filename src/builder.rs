@@ -19,6 +19,12 @@ enum KeySource {
     Signer(Arc<dyn Signer>),
 }
 
+/// Merchant certificate and key PEM, for mutual TLS.
+struct Identity {
+    cert: Zeroizing<Vec<u8>>,
+    key: Zeroizing<Vec<u8>>,
+}
+
 enum VerifierSource {
     PublicKey(String, Vec<u8>),
     Certificate(Vec<u8>),
@@ -47,7 +53,7 @@ pub struct ClientBuilder {
     verifiers: Vec<VerifierSource>,
     apiv2_secret: Option<Zeroizing<String>>,
     apiv3_key: Option<Zeroizing<Vec<u8>>>,
-    identity: Option<(Zeroizing<Vec<u8>>, Zeroizing<Vec<u8>>)>,
+    identity: Option<Identity>,
     base_uri: String,
     transport: TransportConfig,
     backend: Backend,
@@ -166,10 +172,10 @@ impl ClientBuilder {
         cert_pem: impl AsRef<[u8]>,
         key_pem: impl AsRef<[u8]>,
     ) -> Self {
-        self.identity = Some((
-            Zeroizing::new(cert_pem.as_ref().to_vec()),
-            Zeroizing::new(key_pem.as_ref().to_vec()),
-        ));
+        self.identity = Some(Identity {
+            cert: Zeroizing::new(cert_pem.as_ref().to_vec()),
+            key: Zeroizing::new(key_pem.as_ref().to_vec()),
+        });
         self
     }
 
@@ -243,6 +249,16 @@ impl ClientBuilder {
                 VerifierSource::Certificate(pem) => {
                     let cert = Certificate::from_pem(&pem)
                         .map_err(|e| Error::config("platform_certificate", e.to_string()))?;
+                    if cert.subject_common_name().as_deref() == Some(mchid.as_str()) {
+                        return Err(Error::config(
+                            "platform_certificate",
+                            format!(
+                                "certificate {} is issued to merchant {mchid} (CN={mchid}): that is your merchant API \
+                                 certificate (apiclient_cert.pem), not a WeChat Pay platform certificate",
+                                cert.serial_no()
+                            ),
+                        ));
+                    }
                     let key = cert
                         .public_key()
                         .clone()
@@ -295,7 +311,11 @@ impl ClientBuilder {
         let base_uri = crate::args::parse_base_uri("base_uri", &self.base_uri)
             .map_err(|e| Error::config("base_uri", e.to_string()))?;
         let mut transport_config = self.transport;
-        if let Some((cert, key)) = self.identity {
+        if let Some(Identity { cert, key }) = self.identity {
+            // A clear error for the common mix-ups (key and certificate swapped, a .p12 file)
+            // before rustls gives a terse one.
+            Certificate::from_pem(&*cert).map_err(|e| Error::config("merchant_identity", e.to_string()))?;
+            PrivateKey::load(&*key).map_err(|e| Error::config("merchant_identity", e.to_string()))?;
             let mut pem = Zeroizing::new(Vec::with_capacity(cert.len() + key.len() + 1));
             pem.extend_from_slice(&cert);
             pem.push(b'\n');
