@@ -23,6 +23,7 @@ pub(crate) const OPTION_KEYS: &[&str] = &[
     "security",
     "nonceless",
     "timeout",
+    "sink",
 ];
 
 /// A call's arguments, validated.
@@ -48,6 +49,8 @@ pub(crate) struct Options {
     pub nonceless: bool,
     /// Per-call timeout.
     pub timeout: Option<Duration>,
+    /// A file the answer body is streamed to (downloads).
+    pub sink: Option<std::path::PathBuf>,
 }
 
 impl Options {
@@ -82,6 +85,7 @@ impl Options {
                 "security" => opts.security = boolean(&key, &value)?,
                 "nonceless" => opts.nonceless = boolean(&key, &value)?,
                 "timeout" => opts.timeout = Some(timeout(value)?),
+                "sink" => opts.sink = Some(sink(value)?),
                 _ => return Err(unknown_key(&key, template)),
             }
         }
@@ -206,6 +210,16 @@ fn base_uri(value: Value) -> Result<Url> {
         other => Err(Error::argument(
             "base_uri",
             format!("expected a URL string, found {}", json_type(&other)),
+        )),
+    }
+}
+
+fn sink(value: Value) -> Result<std::path::PathBuf> {
+    match value {
+        Value::String(s) if !s.is_empty() => Ok(s.into()),
+        other => Err(Error::argument(
+            "sink",
+            format!("expected a file path, found {}", json_type(&other)),
         )),
     }
 }

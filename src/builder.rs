@@ -314,8 +314,10 @@ impl ClientBuilder {
         if let Some(Identity { cert, key }) = self.identity {
             // A clear error for the common mix-ups (key and certificate swapped, a .p12 file)
             // before rustls gives a terse one.
-            Certificate::from_pem(&*cert).map_err(|e| Error::config("merchant_identity", e.to_string()))?;
-            PrivateKey::load(&*key).map_err(|e| Error::config("merchant_identity", e.to_string()))?;
+            Certificate::from_pem(&*cert)
+                .map_err(|e| Error::config("merchant_identity", e.to_string()))?;
+            PrivateKey::load(&*key)
+                .map_err(|e| Error::config("merchant_identity", e.to_string()))?;
             let mut pem = Zeroizing::new(Vec::with_capacity(cert.len() + key.len() + 1));
             pem.extend_from_slice(&cert);
             pem.push(b'\n');

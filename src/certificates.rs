@@ -79,7 +79,7 @@ async fn download(inner: &Inner) -> Result<Vec<Certificate>> {
         "v3/certificates",
         serde_json::Value::Null,
     )?;
-    let (_, res) = crate::pipeline::send_unverified(inner, prepared).await?;
+    let res = crate::pipeline::send_unverified(inner, prepared).await?;
     let listing: Listing = serde_json::from_slice(res.body())
         .map_err(|e| Error::decode("the v3/certificates answer", e))?;
     let now = unix_now();

@@ -52,7 +52,6 @@ mod response;
 mod sensitive;
 mod transport;
 mod util;
-#[path = "/work/scratch/stubs/v2.rs"]
 pub mod v2;
 pub mod v3;
 

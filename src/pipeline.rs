@@ -12,6 +12,7 @@ use bytes::Bytes;
 use http::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, USER_AGENT};
 use http::{HeaderMap, HeaderValue, Method};
 use serde_json::{Map, Value};
+use std::path::PathBuf;
 use std::time::Duration;
 use url::Url;
 
@@ -38,6 +39,7 @@ pub struct PreparedRequest {
     body: Bytes,
     security: bool,
     timeout: Option<Duration>,
+    sink: Option<PathBuf>,
 }
 
 impl PreparedRequest {
@@ -221,6 +223,7 @@ fn prepare_v3(
         body,
         security: opts.security,
         timeout: opts.timeout,
+        sink: opts.sink,
     })
 }
 
@@ -275,18 +278,29 @@ fn prepare_v2(
         body,
         security: opts.security,
         timeout: opts.timeout,
+        sink: opts.sink,
     })
 }
 
-pub(crate) async fn send(inner: &Inner, prepared: PreparedRequest) -> Result<Response> {
+pub(crate) async fn send(inner: &Inner, mut prepared: PreparedRequest) -> Result<Response> {
     let protocol = prepared.protocol;
-    let (path, res) = send_unverified(inner, prepared).await?;
+    let path = prepared.url.path().to_string();
+    let sink = prepared.sink.take();
+    let unsigned_download = match protocol {
+        Protocol::V3 => v3::is_exempt(&path),
+        Protocol::V2 => crate::v2::is_exempt(&path),
+    };
+    if let (Some(file), true) = (&sink, unsigned_download) {
+        // Unsigned downloads go straight to the file, never whole in memory.
+        return stream_to_file(inner, prepared, file).await;
+    }
+    let res = send_unverified(inner, prepared).await?;
     match protocol {
         Protocol::V3 => {
             v3::verify_response(&inner.keyring, unix_now(), &path, res.headers(), res.body())?
         }
         Protocol::V2 => {
-            if !crate::v2::is_exempt(&path) {
+            if !unsigned_download {
                 let secret = inner
                     .apiv2_secret
                     .as_ref()
@@ -296,17 +310,22 @@ pub(crate) async fn send(inner: &Inner, prepared: PreparedRequest) -> Result<Res
             }
         }
     }
-    Ok(res)
+    match sink {
+        Some(file) => {
+            std::fs::write(&file, res.body()).map_err(|e| sink_error(&file, e))?;
+            let (status, headers, _) = res.into_parts();
+            Ok(Response::new(status, headers, Bytes::new()))
+        }
+        None => Ok(res),
+    }
 }
 
-/// Sends and reads the answer; a non-2xx status is an error, nothing is verified yet.
-/// Returns the request path, which verification rules depend on.
-pub(crate) async fn send_unverified(
-    inner: &Inner,
-    prepared: PreparedRequest,
-) -> Result<(String, Response)> {
+fn sink_error(file: &std::path::Path, e: std::io::Error) -> Error {
+    Error::argument("sink", format!("cannot write `{}`: {e}", file.display()))
+}
+
+fn request_builder(inner: &Inner, prepared: PreparedRequest) -> Result<reqwest::RequestBuilder> {
     let client = inner.transport.client(prepared.security)?;
-    let path = prepared.url.path().to_string();
     let mut builder = client
         .request(prepared.method, prepared.url)
         .headers(prepared.headers)
@@ -314,14 +333,49 @@ pub(crate) async fn send_unverified(
     if let Some(t) = prepared.timeout {
         builder = builder.timeout(t);
     }
-    let answer = builder.send().await.map_err(Error::Transport)?;
+    Ok(builder)
+}
+
+async fn stream_to_file(
+    inner: &Inner,
+    prepared: PreparedRequest,
+    file: &std::path::Path,
+) -> Result<Response> {
+    use futures_util::StreamExt;
+    use std::io::Write;
+    let answer = request_builder(inner, prepared)?
+        .send()
+        .await
+        .map_err(Error::Transport)?;
+    let status = answer.status();
+    let headers = answer.headers().clone();
+    if !status.is_success() {
+        let body = answer.bytes().await.map_err(Error::Transport)?;
+        return Err(api_error(status, headers, body));
+    }
+    let mut out = std::fs::File::create(file).map_err(|e| sink_error(file, e))?;
+    let mut stream = answer.bytes_stream();
+    while let Some(chunk) = stream.next().await {
+        out.write_all(&chunk.map_err(Error::Transport)?)
+            .map_err(|e| sink_error(file, e))?;
+    }
+    out.flush().map_err(|e| sink_error(file, e))?;
+    Ok(Response::new(status, headers, Bytes::new()))
+}
+
+/// Sends and reads the answer; a non-2xx status is an error, nothing is verified yet.
+pub(crate) async fn send_unverified(inner: &Inner, prepared: PreparedRequest) -> Result<Response> {
+    let answer = request_builder(inner, prepared)?
+        .send()
+        .await
+        .map_err(Error::Transport)?;
     let status = answer.status();
     let headers = answer.headers().clone();
     let body = answer.bytes().await.map_err(Error::Transport)?;
     if !status.is_success() {
         return Err(api_error(status, headers, body));
     }
-    Ok((path, Response::new(status, headers, body)))
+    Ok(Response::new(status, headers, body))
 }
 
 /// A non-2xx answer: WeChat's `code`/`message` when the body is its JSON error form.

@@ -35,6 +35,10 @@ impl Response {
         }
     }
 
+    pub(crate) fn into_parts(self) -> (StatusCode, HeaderMap, Bytes) {
+        (self.status, self.headers, self.body)
+    }
+
     /// HTTP status.
     pub fn status(&self) -> StatusCode {
         self.status
