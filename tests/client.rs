@@ -31,10 +31,16 @@ fn config_error(b: ClientBuilder) -> (&'static str, String) {
 
 #[test]
 fn public_key_and_certificate_together() {
-    let client = builder().platform_certificate(PLATFORM_CERT).build().unwrap();
+    let client = builder()
+        .platform_certificate(PLATFORM_CERT)
+        .build()
+        .unwrap();
     assert_eq!(
         client.keyring().ids(),
-        vec!["5157F09EFDC096DE15EBE81A47057A7232F1B8E1".to_string(), PUB_ID.to_string()]
+        vec![
+            "5157F09EFDC096DE15EBE81A47057A7232F1B8E1".to_string(),
+            PUB_ID.to_string()
+        ]
     );
 }
 
@@ -68,7 +74,10 @@ fn whitespace_in_serial_mchid_or_key_id_is_refused() {
     for (b, want) in [
         (builder().serial(format!("{SERIAL}\n")), "serial"),
         (builder().mchid("1900000001 "), "mchid"),
-        (builder().public_key("PUB_KEY_ID_1\n", WECHATPAY_PUB), "public_key"),
+        (
+            builder().public_key("PUB_KEY_ID_1\n", WECHATPAY_PUB),
+            "public_key",
+        ),
     ] {
         let (field, reason) = config_error(b);
         assert_eq!(field, want, "{reason}");
@@ -77,7 +86,10 @@ fn whitespace_in_serial_mchid_or_key_id_is_refused() {
 
 #[test]
 fn v3_needs_a_way_to_verify_answers() {
-    let b = Client::builder().mchid("1900000001").serial(SERIAL).private_key(MERCHANT_KEY);
+    let b = Client::builder()
+        .mchid("1900000001")
+        .serial(SERIAL)
+        .private_key(MERCHANT_KEY);
     let (field, _) = config_error(b);
     assert_eq!(field, "public_key");
     // the APIv3 key alone is enough: certificates can be downloaded
@@ -100,10 +112,17 @@ fn apiv2_only_clients_need_no_v3_material() {
         .build()
         .unwrap();
     let req = client["v2/pay/orderquery"]
-        .prepare(Method::POST, json!({"xml": {"appid": "wxd930ea5d5a258f4f", "mch_id": "10000100"}}))
+        .prepare(
+            Method::POST,
+            json!({"xml": {"appid": "wxd930ea5d5a258f4f", "mch_id": "10000100"}}),
+        )
         .unwrap();
     assert!(std::str::from_utf8(req.body()).unwrap().contains("<sign>"));
-    let e = client.v3().seg("certificates").prepare(Method::GET, json!({})).unwrap_err();
+    let e = client
+        .v3()
+        .seg("certificates")
+        .prepare(Method::GET, json!({}))
+        .unwrap_err();
     assert!(matches!(e, Error::NotConfigured(_)), "{e}");
 }
 
@@ -142,8 +161,14 @@ fn all_forms_build_the_same_signed_request() {
         assert_eq!(req.body(), br#"{"sub_mchid":"1900001109"}"#);
         let h = req.headers();
         assert_eq!(h["content-type"], "application/json");
-        assert!(h["accept"].to_str().unwrap().starts_with("application/json"));
-        assert!(h["user-agent"].to_str().unwrap().starts_with(concat!("wechatpay-rust/", env!("CARGO_PKG_VERSION"))));
+        assert!(h["accept"]
+            .to_str()
+            .unwrap()
+            .starts_with("application/json"));
+        assert!(h["user-agent"]
+            .to_str()
+            .unwrap()
+            .starts_with(concat!("wechatpay-rust/", env!("CARGO_PKG_VERSION"))));
         // The Authorization header signs exactly what is sent.
         let auth = h["authorization"].to_str().unwrap();
         let fields: std::collections::HashMap<&str, &str> = auth
@@ -165,7 +190,9 @@ fn all_forms_build_the_same_signed_request() {
             fields["nonce_str"],
             req.body(),
         );
-        let sig = base64::engine::general_purpose::STANDARD.decode(fields["signature"]).unwrap();
+        let sig = base64::engine::general_purpose::STANDARD
+            .decode(fields["signature"])
+            .unwrap();
         merchant.verify(&message, &sig).unwrap();
     }
 }
@@ -173,29 +200,56 @@ fn all_forms_build_the_same_signed_request() {
 #[test]
 fn keywords_and_verbs_are_path_words() {
     let client = builder().build().unwrap();
-    assert_eq!(chain!(client.v3.profitsharing.receivers.delete).template(), "v3/profitsharing/receivers/delete");
+    assert_eq!(
+        chain!(client.v3.profitsharing.receivers.delete).template(),
+        "v3/profitsharing/receivers/delete"
+    );
     assert_eq!(chain!(client.v3.r#use.r#try).template(), "v3/use/try");
-    assert_eq!(chain!(client.v3.secapi.mch.addInstitutionsub).template(), "v3/secapi/mch/add-institutionsub");
-    assert_eq!(client.chain("v2/secapi/mch/addInstitutionsub").template(), "v2/secapi/mch/addInstitutionsub");
+    assert_eq!(
+        chain!(client.v3.secapi.mch.addInstitutionsub).template(),
+        "v3/secapi/mch/add-institutionsub"
+    );
+    assert_eq!(
+        client.chain("v2/secapi/mch/addInstitutionsub").template(),
+        "v2/secapi/mch/addInstitutionsub"
+    );
     let base = client.v3().seg("pay");
-    assert_eq!(chain!(base.transactions.h5Presign).template(), "v3/pay/transactions/h5-presign");
+    assert_eq!(
+        chain!(base.transactions.h5Presign).template(),
+        "v3/pay/transactions/h5-presign"
+    );
 }
 
 #[test]
 fn headers_query_and_base_uri_options() {
-    let client = builder().base_uri("https://api.mch.weixin.qq.com/hk/").build().unwrap();
+    let client = builder()
+        .base_uri("https://api.mch.weixin.qq.com/hk/")
+        .build()
+        .unwrap();
     let req = client
         .chain("v3/statements")
         .prepare(Method::GET, json!({"query": {"bill_date": "2024-01-01", "page": 1, "detail": true}, "headers": {"Idempotency-Key": "k1"}}))
         .unwrap();
-    assert_eq!(req.url().as_str(), "https://api.mch.weixin.qq.com/hk/v3/statements?bill_date=2024-01-01&page=1&detail=true");
+    assert_eq!(
+        req.url().as_str(),
+        "https://api.mch.weixin.qq.com/hk/v3/statements?bill_date=2024-01-01&page=1&detail=true"
+    );
     assert_eq!(req.headers()["idempotency-key"], "k1");
     let req = client
         .chain("v3/global/statements")
-        .prepare(Method::GET, json!({"base_uri": "https://apihk.mch.weixin.qq.com/"}))
+        .prepare(
+            Method::GET,
+            json!({"base_uri": "https://apihk.mch.weixin.qq.com/"}),
+        )
         .unwrap();
-    assert_eq!(req.url().as_str(), "https://apihk.mch.weixin.qq.com/v3/global/statements");
-    let req = client.chain("{+p}").prepare(Method::POST, json!({"p": "v2/pay/orderquery", "xml": {"mch_id": "1900000001"}}));
+    assert_eq!(
+        req.url().as_str(),
+        "https://apihk.mch.weixin.qq.com/v3/global/statements"
+    );
+    let req = client.chain("{+p}").prepare(
+        Method::POST,
+        json!({"p": "v2/pay/orderquery", "xml": {"mch_id": "1900000001"}}),
+    );
     // {+p} expanding to v2/... goes to APIv2, which needs the secret this client lacks
     assert!(matches!(req, Err(Error::NotConfigured(_))), "{req:?}");
 }

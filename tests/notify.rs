@@ -62,11 +62,21 @@ fn notification(key_pem: &str, ts: i64, resource: &Value) -> (HeaderMap, Vec<u8>
 
 fn sign(key_pem: &str, ts: i64, body: &[u8]) -> HeaderMap {
     let key = PrivateKey::from_pem(key_pem).unwrap();
-    let message = wechatpay::v3::canonical_response(&ts.to_string(), "5K8264ILTKCH16CQ2502SI8ZNMTM67VS", body);
+    let message = wechatpay::v3::canonical_response(
+        &ts.to_string(),
+        "5K8264ILTKCH16CQ2502SI8ZNMTM67VS",
+        body,
+    );
     let sig = base64::engine::general_purpose::STANDARD.encode(key.sign(&message).unwrap());
     let mut h = HeaderMap::new();
-    h.insert("Wechatpay-Timestamp", HeaderValue::from_str(&ts.to_string()).unwrap());
-    h.insert("Wechatpay-Nonce", HeaderValue::from_static("5K8264ILTKCH16CQ2502SI8ZNMTM67VS"));
+    h.insert(
+        "Wechatpay-Timestamp",
+        HeaderValue::from_str(&ts.to_string()).unwrap(),
+    );
+    h.insert(
+        "Wechatpay-Nonce",
+        HeaderValue::from_static("5K8264ILTKCH16CQ2502SI8ZNMTM67VS"),
+    );
     h.insert("Wechatpay-Serial", HeaderValue::from_static(PUB_ID));
     h.insert("Wechatpay-Signature", HeaderValue::from_str(&sig).unwrap());
     h
@@ -96,23 +106,36 @@ fn tampered_forged_stale_probe_and_reserialised_are_refused() {
     let mut tampered = body.clone();
     let pos = tampered.iter().position(|&b| b == b'E').unwrap();
     tampered[pos] = b'F';
-    assert!(matches!(client.parse_notification(&headers, &tampered), Err(Error::Signature(_))));
+    assert!(matches!(
+        client.parse_notification(&headers, &tampered),
+        Err(Error::Signature(_))
+    ));
 
     let (forged_headers, forged_body) = notification(MERCHANT_KEY, now(), &paid());
-    assert!(matches!(client.parse_notification(&forged_headers, &forged_body), Err(Error::Signature(_))));
+    assert!(matches!(
+        client.parse_notification(&forged_headers, &forged_body),
+        Err(Error::Signature(_))
+    ));
 
     let (stale_headers, stale_body) = notification(WECHATPAY_KEY, now() - 600, &paid());
-    assert!(matches!(client.parse_notification(&stale_headers, &stale_body), Err(Error::ClockSkew { .. })));
+    assert!(matches!(
+        client.parse_notification(&stale_headers, &stale_body),
+        Err(Error::ClockSkew { .. })
+    ));
 
     let mut probe = headers.clone();
-    probe.insert("Wechatpay-Signature", HeaderValue::from_static("WECHATPAY/SIGNTEST/c2lnbg=="));
+    probe.insert(
+        "Wechatpay-Signature",
+        HeaderValue::from_static("WECHATPAY/SIGNTEST/c2lnbg=="),
+    );
     match client.parse_notification(&probe, &body) {
         Err(Error::Signature(m)) => assert!(m.contains("SIGNTEST"), "{m}"),
         other => panic!("{other:?}"),
     }
 
     // A framework that parsed the JSON and wrote it out again changes the bytes.
-    let reserialised = serde_json::to_vec_pretty(&serde_json::from_slice::<Value>(&body).unwrap()).unwrap();
+    let reserialised =
+        serde_json::to_vec_pretty(&serde_json::from_slice::<Value>(&body).unwrap()).unwrap();
     match client.parse_notification(&headers, &reserialised) {
         Err(Error::Signature(m)) => assert!(m.contains("raw request body"), "{m}"),
         other => panic!("{other:?}"),
@@ -120,7 +143,10 @@ fn tampered_forged_stale_probe_and_reserialised_are_refused() {
 
     let mut unsigned = headers.clone();
     unsigned.remove("Wechatpay-Signature");
-    assert!(matches!(client.parse_notification(&unsigned, &body), Err(Error::Signature(_))));
+    assert!(matches!(
+        client.parse_notification(&unsigned, &body),
+        Err(Error::Signature(_))
+    ));
 }
 
 #[test]
@@ -136,8 +162,15 @@ fn wrong_apiv3_key_is_a_clear_error() {
         Err(Error::Crypto(m)) => assert!(m.contains("APIv3 key"), "{m}"),
         other => panic!("{other:?}"),
     }
-    let no_key = Client::builder().mchid("1900000001").public_key(PUB_ID, WECHATPAY_PUB).build().unwrap();
-    assert!(matches!(no_key.parse_notification(&headers, &body), Err(Error::NotConfigured(_))));
+    let no_key = Client::builder()
+        .mchid("1900000001")
+        .public_key(PUB_ID, WECHATPAY_PUB)
+        .build()
+        .unwrap();
+    assert!(matches!(
+        no_key.parse_notification(&headers, &body),
+        Err(Error::NotConfigured(_))
+    ));
 }
 
 #[test]
@@ -158,7 +191,10 @@ fn sensitive_fields_round_trip_through_oaep() {
     let e = client.encrypt("张三").unwrap();
     assert_eq!(e.serial, PUB_ID);
     let wechatpay = PrivateKey::from_pem(WECHATPAY_KEY).unwrap();
-    assert_eq!(wechatpay::crypto::decrypt_sensitive(&wechatpay, &e.ciphertext).unwrap(), "张三");
+    assert_eq!(
+        wechatpay::crypto::decrypt_sensitive(&wechatpay, &e.ciphertext).unwrap(),
+        "张三"
+    );
     // And the other way: a field WeChat Pay encrypted with the merchant's key.
     let merchant_pub = PrivateKey::from_pem(MERCHANT_KEY).unwrap().public_key();
     let c = wechatpay::crypto::encrypt_sensitive(&merchant_pub, "6214830000000000").unwrap();
@@ -168,8 +204,13 @@ fn sensitive_fields_round_trip_through_oaep() {
 #[test]
 fn jsapi_pay_sign_verifies_with_the_merchant_key() {
     let client = client();
-    let p = client.jsapi_pay_params("wx8888888888888888", "wx201410272009395522657a690389285100").unwrap();
-    assert_eq!(p["package"], "prepay_id=wx201410272009395522657a690389285100");
+    let p = client
+        .jsapi_pay_params("wx8888888888888888", "wx201410272009395522657a690389285100")
+        .unwrap();
+    assert_eq!(
+        p["package"],
+        "prepay_id=wx201410272009395522657a690389285100"
+    );
     assert_eq!(p["signType"], "RSA");
     let message = format!(
         "{}\n{}\n{}\n{}\n",
@@ -178,10 +219,14 @@ fn jsapi_pay_sign_verifies_with_the_merchant_key() {
         p["nonceStr"].as_str().unwrap(),
         p["package"].as_str().unwrap()
     );
-    let sig = base64::engine::general_purpose::STANDARD.decode(p["paySign"].as_str().unwrap()).unwrap();
+    let sig = base64::engine::general_purpose::STANDARD
+        .decode(p["paySign"].as_str().unwrap())
+        .unwrap();
     let merchant_pub = PrivateKey::from_pem(MERCHANT_KEY).unwrap().public_key();
     merchant_pub.verify(message.as_bytes(), &sig).unwrap();
-    let app = client.app_pay_params("wx8888888888888888", "wx201410272009395522657a690389285100").unwrap();
+    let app = client
+        .app_pay_params("wx8888888888888888", "wx201410272009395522657a690389285100")
+        .unwrap();
     assert_eq!(app["partnerid"], "1900000001");
     assert_eq!(app["package"], "Sign=WXPay");
 }

@@ -62,13 +62,15 @@ pub(crate) fn scalar_text<'a>(key: &str, value: &'a Value) -> Result<Cow<'a, str
         Value::Number(n) => Cow::Owned(n.to_string()),
         Value::Bool(true) => Cow::Borrowed("1"),
         Value::Bool(false) | Value::Null => Cow::Borrowed(""),
-        other => return Err(Error::argument(
-            format!("xml.{key}"),
-            format!(
+        other => {
+            return Err(Error::argument(
+                format!("xml.{key}"),
+                format!(
                 "{} cannot be signed: APIv2 signs flat values; pass nested data as a JSON string",
                 json_type(other)
             ),
-        )),
+            ))
+        }
     })
 }
 
