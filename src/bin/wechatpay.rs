@@ -206,7 +206,10 @@ fn mock(port: Option<u16>) -> Result<(), Error> {
             builder = builder.port(p);
         }
         let server = builder.start().await?;
-        print!("{}", server.env_script());
+        let dir = std::env::temp_dir().join(format!("wechatpay-emulator-{}", std::process::id()));
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| Error::NotConfigured(format!("cannot create {}: {e}", dir.display())))?;
+        print!("{}", server.env_script(&dir)?);
         eprintln!(
             "WeChat Pay emulator listening on {} (Ctrl-C to stop)",
             server.url()
