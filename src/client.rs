@@ -33,6 +33,8 @@ pub(crate) struct Inner {
     pub apiv3_key: Option<Zeroizing<Vec<u8>>>,
     pub base_uri: Url,
     pub user_agent: HeaderValue,
+    /// Kept so the blocking twin can build a connection pool of its own.
+    #[cfg_attr(not(feature = "blocking"), allow(dead_code))]
     pub transport_config: TransportConfig,
     pub transport: Transport,
 }
