@@ -1,29 +1,36 @@
 //! APIv2 signatures: the sorted `key=value` string and its MD5 or HMAC-SHA256 `sign`.
+//!
+//! The signed message is `canonical + "&key=" + secret`; HMAC-SHA256 is additionally keyed with
+//! the secret. Both digests are sent as uppercase hex.
 
 use crate::error::{Error, Result};
-use crate::path::json_type;
 use crate::util::{nonce, unix_now};
 use hmac::{Hmac, Mac};
 use md5::{Digest, Md5};
 use serde_json::{Map, Value};
 use sha2::Sha256;
 use std::borrow::Cow;
+use zeroize::Zeroizing;
 
 /// The two APIv2 signature types.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SignType {
-    /// `MD5`, the default.
+    /// `MD5`, the default when a payload names no `sign_type`.
     Md5,
     /// `HMAC-SHA256`.
     HmacSha256,
 }
 
 impl SignType {
-    /// Parses `MD5` or `HMAC-SHA256`, exactly; anything else is refused.
+    /// Parses `MD5` or `HMAC-SHA256`, exactly (case-sensitive, as WeChat Pay compares them).
+    ///
+    /// The PHP SDK signs an unknown type with an empty `sign`; refusing it here turns a
+    /// server-side `签名错误` into an error that names the field.
     ///
     /// ```
     /// use wechatpay::v2::SignType;
     /// assert_eq!(SignType::parse("HMAC-SHA256").unwrap(), SignType::HmacSha256);
+    /// assert_eq!(SignType::parse("MD5").unwrap(), SignType::Md5);
     /// assert!(SignType::parse("md5").is_err());
     /// ```
     pub fn parse(s: &str) -> Result<SignType> {
@@ -37,7 +44,11 @@ impl SignType {
         }
     }
 
-    /// `MD5` or `HMAC-SHA256`.
+    /// The wire name: `MD5` or `HMAC-SHA256`.
+    ///
+    /// ```
+    /// assert_eq!(wechatpay::v2::SignType::HmacSha256.as_str(), "HMAC-SHA256");
+    /// ```
     pub fn as_str(&self) -> &'static str {
         match self {
             SignType::Md5 => "MD5",
@@ -45,7 +56,15 @@ impl SignType {
         }
     }
 
-    /// The type of an existing `sign`: 64 hex digits are HMAC-SHA256, anything else MD5.
+    /// The type of an existing `sign`: 64 characters are HMAC-SHA256, anything else MD5.
+    ///
+    /// Answers do not say how they were signed, so the length decides, as in the PHP SDK.
+    ///
+    /// ```
+    /// use wechatpay::v2::SignType;
+    /// assert_eq!(SignType::from_sign_len(&"A".repeat(64)), SignType::HmacSha256);
+    /// assert_eq!(SignType::from_sign_len("9A0A8659F005D6984697E2CA0A9CF3B7"), SignType::Md5);
+    /// ```
     pub fn from_sign_len(sign: &str) -> SignType {
         if sign.len() == 64 {
             SignType::HmacSha256
@@ -55,7 +74,22 @@ impl SignType {
     }
 }
 
-/// A scalar's text in the signed string: `true` is `1`, `false` and `null` empty.
+/// A JSON type's name, for error messages.
+pub(crate) fn json_type(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// A scalar's text as PHP stringifies it: `true` is `1`, `false` and `null` are empty.
+///
+/// Arrays and objects have no text: PHP signs them as the word `Array` (with a warning), which no
+/// server accepts, so they are refused, naming `xml.KEY`.
 pub(crate) fn scalar_text<'a>(key: &str, value: &'a Value) -> Result<Cow<'a, str>> {
     Ok(match value {
         Value::String(s) => Cow::Borrowed(s),
@@ -74,7 +108,14 @@ pub(crate) fn scalar_text<'a>(key: &str, value: &'a Value) -> Result<Cow<'a, str
     })
 }
 
-/// The string APIv2 signs: keys sorted byte-wise, `sign`, `null` and `""` skipped, no encoding.
+/// The string APIv2 signs: keys sorted byte-wise, `key=value` joined by `&`, no URL-encoding.
+///
+/// Skipped: the key `sign`, `null` values and `""`. Kept: `false` (as `f=`, like PHP, which skips
+/// only `''` and `null`), `0` and `"0"`. `true` is `1`, numbers are decimal. Byte-wise order puts
+/// uppercase before `_` before lowercase, so `re_openid` precedes `remark` (PHP issue #41).
+///
+/// # Errors
+/// [`Error::Argument`] naming `xml.KEY` for an array or object value.
 ///
 /// ```
 /// let data = serde_json::json!({"b": "2", "a": "1", "sign": "x", "e": "", "t": true, "f": false});
@@ -88,76 +129,127 @@ pub fn canonical_string(data: &Map<String, Value>) -> Result<String> {
         }
         pairs.push((key, scalar_text(key, value)?));
     }
+    // Keys are unique in a map, so an unstable sort is deterministic.
     pairs.sort_unstable_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
-    let mut out = String::with_capacity(pairs.iter().map(|(k, v)| k.len() + v.len() + 2).sum());
-    for (i, (key, value)) in pairs.iter().enumerate() {
-        if i > 0 {
+    Ok(join_pairs(pairs.iter().map(|(k, v)| (*k, v.as_ref()))))
+}
+
+fn join_pairs<'a>(pairs: impl Iterator<Item = (&'a str, &'a str)>) -> String {
+    let mut out = String::new();
+    for (key, value) in pairs {
+        if !out.is_empty() {
             out.push('&');
         }
         out.push_str(key);
         out.push('=');
         out.push_str(value);
     }
-    Ok(out)
+    out
 }
 
-/// The uppercase hex `sign` of a canonical string.
+/// Lowercase hex MD5 of `data`.
+pub(crate) fn md5_hex(data: &[u8]) -> String {
+    hex::encode(Md5::digest(data))
+}
+
+/// Lowercase hex HMAC-SHA256 of `data` keyed with `key`.
+pub(crate) fn hmac_sha256_hex(key: &[u8], data: &[u8]) -> String {
+    // HMAC hashes over-long keys and pads short ones: every key length is accepted.
+    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key).expect("HMAC accepts any key length");
+    mac.update(data);
+    hex::encode(mac.finalize().into_bytes())
+}
+
+/// The uppercase hex `sign` of a canonical string: over `canonical + "&key=" + secret`, MD5, or
+/// HMAC-SHA256 keyed with the secret.
 ///
 /// ```
 /// use wechatpay::v2::{sign::sign_str, SignType};
 /// assert_eq!(sign_str(SignType::Md5, "abc", "key"), "0BB036EB7AE434051095681178E0F961");
+/// assert_eq!(sign_str(SignType::HmacSha256, "abc", "key"),
+///     "3BC1540F813347B85D0F5907DBEFBDC97438A8770FD7CF4EF760939A3029EB0C");
 /// ```
 pub fn sign_str(sign_type: SignType, canonical: &str, secret: &str) -> String {
-    let mut message = String::with_capacity(canonical.len() + secret.len() + 5);
-    message.push_str(canonical);
-    message.push_str("&key=");
-    message.push_str(secret);
+    // The message embeds the secret: wipe it once hashed.
+    let message = Zeroizing::new(format!("{canonical}&key={secret}"));
     let digest = match sign_type {
-        SignType::Md5 => Md5::digest(message.as_bytes()).to_vec(),
-        SignType::HmacSha256 => {
-            let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(secret.as_bytes())
-                .expect("HMAC takes keys of any length");
-            mac.update(message.as_bytes());
-            mac.finalize().into_bytes().to_vec()
-        }
+        SignType::Md5 => md5_hex(message.as_bytes()),
+        SignType::HmacSha256 => hmac_sha256_hex(secret.as_bytes(), message.as_bytes()),
     };
-    hex::encode_upper(digest)
+    digest.to_ascii_uppercase()
 }
 
 /// Signs `data` (its `sign` field, if any, is left out of the string).
+///
+/// # Errors
+/// [`Error::Argument`] naming `xml.KEY` for an array or object value.
+///
+/// ```
+/// use wechatpay::v2::{sign::sign, SignType};
+/// let data = serde_json::json!({"appid": "wxd930ea5d5a258f4f", "mch_id": "10000100",
+///     "device_info": "1000", "body": "test", "nonce_str": "ibuaiVcKdpRxkhJA"});
+/// assert_eq!(sign(SignType::Md5, data.as_object().unwrap(), "192006250b4c09247ec02edce69f6a2d").unwrap(),
+///     "9A0A8659F005D6984697E2CA0A9CF3B7");
+/// ```
 pub fn sign(sign_type: SignType, data: &Map<String, Value>, secret: &str) -> Result<String> {
     Ok(sign_str(sign_type, &canonical_string(data)?, secret))
 }
 
-/// Equality that takes the same time wherever the strings differ.
+/// Equality whose time does not depend on where the strings differ.
 pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-/// Checks `data["sign"]` (its type from its length), in constant time.
+/// Checks `data["sign"]` in constant time; its type (MD5 or HMAC-SHA256) comes from its length.
+///
+/// # Errors
+/// [`Error::Signature`] when `sign` is missing, not a string, wrong, or when a field is nested
+/// (an answer with nested elements cannot carry a valid APIv2 signature).
+///
+/// ```
+/// use wechatpay::v2::sign::verify;
+/// let mut data = serde_json::json!({"return_code": "SUCCESS", "sign": "0BB036EB7AE434051095681178E0F961"});
+/// assert!(verify(data.as_object().unwrap(), "key").is_err());
+/// let sign = wechatpay::v2::sign::sign(wechatpay::v2::SignType::Md5, data.as_object().unwrap(), "key").unwrap();
+/// data["sign"] = sign.into();
+/// assert!(verify(data.as_object().unwrap(), "key").is_ok());
+/// ```
 pub fn verify(data: &Map<String, Value>, secret: &str) -> Result<()> {
-    let given = data
-        .get("sign")
-        .and_then(|v| v.as_str())
-        .ok_or_else(|| Error::Signature("the APIv2 answer carries no `sign`".into()))?;
-    let expected = sign(SignType::from_sign_len(given), data, secret)?;
+    let given = match data.get("sign") {
+        Some(Value::String(s)) if !s.is_empty() => s,
+        _ => {
+            return Err(Error::Signature(
+                "the APIv2 message carries no `sign`".into(),
+            ))
+        }
+    };
+    let canonical = canonical_string(data)
+        .map_err(|e| Error::Signature(format!("the APIv2 message cannot be verified: {e}")))?;
+    let expected = sign_str(SignType::from_sign_len(given), &canonical, secret);
     if constant_time_eq(expected.as_bytes(), given.as_bytes()) {
         Ok(())
     } else {
         Err(Error::Signature(
-            "the APIv2 `sign` does not match (wrong APIv2 secret, or a tampered answer)".into(),
+            "the APIv2 `sign` does not match (wrong APIv2 secret, or a tampered message)".into(),
         ))
     }
 }
 
-/// The APIv2 JSAPI / mini-program payment parameters, `paySign` included.
+/// The APIv2 JSAPI / mini-program payment parameters for the front end, `paySign` included.
+///
+/// `paySign` covers `appId`, `timeStamp` (now), `nonceStr` (32 random characters), `package`
+/// (`prepay_id=…`) and `signType`, sorted and signed like any APIv2 payload.
 ///
 /// ```
-/// use wechatpay::v2::{sign::jsapi_pay_params, SignType};
-/// let p = jsapi_pay_params("wxd930ea5d5a258f4f", "wx2017033010242291fcfe0db70013231072", SignType::Md5,
-///     "192006250b4c09247ec02edce69f6a2d");
+/// use wechatpay::v2::{sign::{jsapi_pay_params, sign, verify}, SignType};
+/// let secret = "192006250b4c09247ec02edce69f6a2d";
+/// let p = jsapi_pay_params("wxd930ea5d5a258f4f", "wx2017033010242291fcfe0db70013231072",
+///     SignType::Md5, secret);
 /// assert_eq!(p["package"], "prepay_id=wx2017033010242291fcfe0db70013231072");
-/// assert_eq!(p["paySign"].as_str().unwrap().len(), 32);
+/// assert_eq!(p["signType"], "MD5");
+/// let mut unsigned = p.clone();
+/// let pay_sign = unsigned.remove("paySign").unwrap();
+/// assert_eq!(pay_sign, sign(SignType::Md5, &unsigned, secret).unwrap());
 /// ```
 pub fn jsapi_pay_params(
     appid: &str,
@@ -165,13 +257,60 @@ pub fn jsapi_pay_params(
     sign_type: SignType,
     secret: &str,
 ) -> Map<String, Value> {
+    let timestamp = unix_now().to_string();
+    let nonce_str = nonce(32);
+    let package = format!("prepay_id={prepay_id}");
+    // Already in byte-wise key order.
+    let canonical = join_pairs(
+        [
+            ("appId", appid),
+            ("nonceStr", nonce_str.as_str()),
+            ("package", package.as_str()),
+            ("signType", sign_type.as_str()),
+            ("timeStamp", timestamp.as_str()),
+        ]
+        .into_iter()
+        .filter(|(_, v)| !v.is_empty()),
+    );
+    let pay_sign = sign_str(sign_type, &canonical, secret);
     let mut p = Map::new();
     p.insert("appId".into(), appid.into());
-    p.insert("timeStamp".into(), unix_now().to_string().into());
-    p.insert("nonceStr".into(), nonce(32).into());
-    p.insert("package".into(), format!("prepay_id={prepay_id}").into());
+    p.insert("timeStamp".into(), timestamp.into());
+    p.insert("nonceStr".into(), nonce_str.into());
+    p.insert("package".into(), package.into());
     p.insert("signType".into(), sign_type.as_str().into());
-    let pay_sign = sign(sign_type, &p, secret).expect("flat string values always sign");
     p.insert("paySign".into(), pay_sign.into());
     p
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hash_vectors_of_section_6_4() {
+        assert_eq!(md5_hex(b"abc"), "900150983cd24fb0d6963f7d28e17f72");
+        assert_eq!(md5_hex(b"abc&key=key"), "0bb036eb7ae434051095681178e0f961");
+        // WeCom's `agency` form signs `&secret=` instead.
+        assert_eq!(
+            md5_hex(b"abc&secret=key"),
+            "0777b86affe144d52cc167584afad454"
+        );
+        assert_eq!(
+            hmac_sha256_hex(b"key", b"abc&key=key"),
+            "3bc1540f813347b85d0f5907dbefbdc97438a8770fd7cf4ef760939a3029eb0c"
+        );
+        assert_eq!(
+            md5_hex(b"192006250b4c09247ec02edce69f6a2d"),
+            "d96eb16afdd491fa1e705096edbc2205"
+        );
+    }
+
+    #[test]
+    fn constant_time_eq_compares_everything() {
+        assert!(constant_time_eq(b"ABC", b"ABC"));
+        assert!(!constant_time_eq(b"ABC", b"ABD"));
+        assert!(!constant_time_eq(b"ABC", b"AB"));
+        assert!(constant_time_eq(b"", b""));
+    }
 }

@@ -1,15 +1,23 @@
 //! APIv2 XML both ways, as a `serde_json` object so both protocols share one data model.
 //!
-//! Reading never processes a DTD or expands an entity other than the five predefined ones and
-//! character references, so XXE payloads expand to nothing. Writing puts text with markup
-//! characters in CDATA and splits any `]]>` so it cannot end the section early.
+//! Writing follows the PHP SDK's `Transformer::toXml` byte for byte, except that a `]]>` inside
+//! CDATA is split (`]]]]><![CDATA[>`) instead of ending the section early.
+//!
+//! Reading follows `Transformer::toArray`, except that malformed XML is an error instead of an
+//! empty array. No DTD is processed and no entity is expanded other than the five predefined
+//! ones and character references: an entity a DTD declares (internal or external, the XXE and
+//! billion-laughs attacks) reads as nothing, and an undeclared one is an error.
 
 use crate::error::{Error, Result};
-use quick_xml::events::{BytesStart, Event};
+use quick_xml::escape::resolve_xml_entity;
+use quick_xml::events::{BytesRef, BytesStart, Event};
 use quick_xml::Reader;
 use serde_json::{Map, Value};
 
 /// How [`to_xml_with`] writes.
+///
+/// `root` and `item` should be valid element names; an invalid one is replaced by `xml` or
+/// `item` so the output stays well-formed.
 #[derive(Debug, Clone, Copy)]
 pub struct XmlOptions<'a> {
     /// No `<?xml …?>` declaration (the APIv2 wire form).
@@ -23,6 +31,7 @@ pub struct XmlOptions<'a> {
 }
 
 impl Default for XmlOptions<'_> {
+    /// Headless, not indented, root `xml`, items `item`: what APIv2 requests look like.
     fn default() -> Self {
         XmlOptions {
             headless: true,
@@ -34,6 +43,10 @@ impl Default for XmlOptions<'_> {
 }
 
 /// Writes `data` as `<xml>…</xml>`, elements in insertion order.
+///
+/// Strings with `<`, `>`, `&` or `"` go entirely in CDATA, others as text with `\r` as `&#13;`;
+/// `true` is `1`, `false` and `null` empty elements, numbers decimal; objects nest, arrays
+/// repeat `<item>`. A key that is not an element name (`1abc`, `bad name`, `5`) becomes `<item>`.
 ///
 /// ```
 /// let data = serde_json::json!({"appid": "wx2421b1c4370ec43b", "detail": "a<b", "total_fee": 1, "ok": true});
@@ -58,18 +71,22 @@ pub fn to_xml(data: &Map<String, Value>) -> String {
 /// );
 /// ```
 pub fn to_xml_with(data: &Map<String, Value>, opts: &XmlOptions) -> String {
+    let opts = XmlOptions {
+        root: if is_name(opts.root) { opts.root } else { "xml" },
+        item: if is_name(opts.item) {
+            opts.item
+        } else {
+            "item"
+        },
+        ..*opts
+    };
     let mut out = String::with_capacity(64 + data.len() * 32);
     if !opts.headless {
         out.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     }
-    let entries = data.iter().map(|(k, v)| (k.as_str(), v));
-    write_element(
-        &mut out,
-        opts.root,
-        Body::Children(entries.collect()),
-        0,
-        opts,
-    );
+    let children = data.iter().map(|(k, v)| (k.as_str(), v)).collect();
+    write_element(&mut out, opts.root, Body::Children(children), 0, &opts);
+    // XMLWriter ends the document with a newline when it indents or writes a declaration.
     if opts.indent || !opts.headless {
         out.push('\n');
     }
@@ -95,9 +112,7 @@ fn body_of<'a>(value: &'a Value, item: &'a str) -> Body<'a> {
 fn write_element(out: &mut String, name: &str, body: Body<'_>, depth: usize, opts: &XmlOptions) {
     let indent = |out: &mut String, depth: usize| {
         if opts.indent {
-            for _ in 0..depth {
-                out.push(' ');
-            }
+            out.extend(std::iter::repeat_n(' ', depth));
         }
     };
     indent(out, depth);
@@ -110,6 +125,7 @@ fn write_element(out: &mut String, name: &str, body: Body<'_>, depth: usize, opt
             if opts.indent && !children.is_empty() {
                 out.push('\n');
             }
+            let nonempty = !children.is_empty();
             for (key, value) in children {
                 let tag = if is_name(key) { key } else { opts.item };
                 write_element(out, tag, body_of(value, opts.item), depth + 1, opts);
@@ -117,7 +133,9 @@ fn write_element(out: &mut String, name: &str, body: Body<'_>, depth: usize, opt
                     out.push('\n');
                 }
             }
-            indent(out, depth);
+            if nonempty {
+                indent(out, depth);
+            }
         }
     }
     out.push_str("</");
@@ -135,12 +153,16 @@ fn is_name(key: &str) -> bool {
     chars.all(|c| c.is_alphabetic() || c.is_ascii_digit() || matches!(c, '.' | '_' | ':' | '-'))
 }
 
+/// `text` as a CDATA section; a `]]>` inside is split across two sections.
+pub(crate) fn cdata(text: &str) -> String {
+    format!("<![CDATA[{}]]>", text.replace("]]>", "]]]]><![CDATA[>"))
+}
+
 fn write_text(out: &mut String, text: &str) {
     if text.contains(['<', '>', '&', '"']) {
-        out.push_str("<![CDATA[");
-        out.push_str(&text.replace("]]>", "]]]]><![CDATA[>"));
-        out.push_str("]]>");
+        out.push_str(&cdata(text));
     } else {
+        // Without markup characters only `\r` needs escaping (XML would read it as `\n`).
         for c in text.chars() {
             match c {
                 '\r' => out.push_str("&#13;"),
@@ -155,6 +177,10 @@ fn is_xml_char(c: char) -> bool {
     matches!(c, '\u{9}' | '\u{A}' | '\u{D}' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
 }
 
+/// Deeper documents are refused: APIv2 XML is at most three levels deep, and a bound keeps
+/// hostile input from exhausting the stack when the nested value is dropped.
+const MAX_DEPTH: usize = 64;
+
 struct Frame {
     name: String,
     attributes: Map<String, Value>,
@@ -163,13 +189,18 @@ struct Frame {
 }
 
 impl Frame {
-    fn new(start: &BytesStart<'_>) -> Result<Frame> {
+    fn new(start: &BytesStart<'_>, dtd: bool) -> Result<Frame> {
         let name = String::from_utf8_lossy(start.name().as_ref()).into_owned();
         let mut attributes = Map::new();
         for attr in start.attributes() {
-            let attr = attr.map_err(|e| Error::decode("xml", e))?;
+            let attr = attr.map_err(|e| Error::decode("xml", format!("in <{name}>: {e}")))?;
             let key = String::from_utf8_lossy(attr.key.as_ref()).into_owned();
-            let value = attr.unescape_value().map_err(|e| Error::decode("xml", e))?;
+            // Same entity rule as text: DTD-declared entities read as nothing.
+            let value = attr
+                .unescape_value_with(|e| {
+                    resolve_xml_entity(e).or(if dtd { Some("") } else { None })
+                })
+                .map_err(|e| Error::decode("xml", format!("attribute `{key}` of <{name}>: {e}")))?;
             attributes.insert(key, Value::String(value.into_owned()));
         }
         Ok(Frame {
@@ -194,7 +225,7 @@ impl Frame {
                 None => {
                     map.insert(name, value);
                 }
-                // Element values are never arrays, so an array here is a run of repeats.
+                // Element values are strings or maps, never arrays: an array is a run of repeats.
                 Some(Value::Array(list)) => list.push(value),
                 Some(existing) => {
                     let first = std::mem::take(existing);
@@ -206,18 +237,53 @@ impl Frame {
     }
 }
 
+/// Resolves `&name;` or `&#n;`: `None` for an entity a DTD declared (never expanded).
+fn resolve_ref(reference: &BytesRef<'_>, dtd: bool) -> Result<Option<char>> {
+    if reference.is_char_ref() {
+        let c = reference
+            .resolve_char_ref()
+            .map_err(|e| Error::decode("xml", e))?;
+        return match c {
+            Some(c) if !is_xml_char(c) => Err(Error::decode(
+                "xml",
+                format!(
+                    "character reference to U+{:04X}, not allowed in XML",
+                    c as u32
+                ),
+            )),
+            c => Ok(c),
+        };
+    }
+    let name = reference.decode().map_err(|e| Error::decode("xml", e))?;
+    match resolve_xml_entity(&name) {
+        Some(s) => Ok(s.chars().next()),
+        None if dtd => Ok(None),
+        None => Err(Error::decode(
+            "xml",
+            format!("undeclared entity `&{name};`"),
+        )),
+    }
+}
+
 /// Parses APIv2 XML into a JSON object: the root's children by name.
 ///
-/// Leaves are strings, elements with children maps, repeated siblings lists, attributes of
-/// non-leaf elements under `@attributes`, empty elements `""`. Malformed XML is an error.
+/// Characters XML 1.0 forbids are removed first. The root's name is ignored. Leaves are strings
+/// (their text verbatim, CDATA merged), elements with children maps, repeated siblings lists,
+/// the attributes of non-leaf elements go under `@attributes`, empty elements are `""`.
+///
+/// # Errors
+/// [`Error::Decode`] (`what: "xml"`) for malformed XML, including an entity no DTD declares.
+/// The PHP SDK returns an empty array there, which then fails later and less clearly.
 ///
 /// ```
 /// let v = wechatpay::v2::xml::from_xml(
 ///     r#"<xml a="1"><x b="2">v</x><l>1</l><l>2</l><e/><n><m>q</m></n></xml>"#).unwrap();
 /// assert_eq!(serde_json::Value::Object(v), serde_json::json!(
 ///     {"@attributes": {"a": "1"}, "x": "v", "l": ["1", "2"], "e": "", "n": {"m": "q"}}));
+/// assert!(wechatpay::v2::xml::from_xml("<html><hr></html>").is_err());
 /// ```
 pub fn from_xml(xml: &str) -> Result<Map<String, Value>> {
+    let xml = xml.strip_prefix('\u{FEFF}').unwrap_or(xml);
     let cleaned: String;
     let xml = if xml.chars().all(is_xml_char) {
         xml
@@ -229,31 +295,37 @@ pub fn from_xml(xml: &str) -> Result<Map<String, Value>> {
     reader.config_mut().check_end_names = true;
     let mut stack: Vec<Frame> = Vec::new();
     let mut root: Option<Value> = None;
+    let mut dtd = false;
     loop {
         let event = reader.read_event().map_err(|e| {
             Error::decode("xml", format!("{e} at byte {}", reader.error_position()))
         })?;
         match event {
-            Event::Start(start) => {
-                if root.is_some() {
-                    return Err(Error::decode("xml", "content after the root element"));
-                }
-                stack.push(Frame::new(&start)?);
+            Event::Start(start) | Event::Empty(start)
+                if root.is_some() || stack.len() >= MAX_DEPTH =>
+            {
+                let why = if root.is_some() {
+                    "a second root element".to_string()
+                } else {
+                    format!("elements nested deeper than {MAX_DEPTH} levels")
+                };
+                let name = String::from_utf8_lossy(start.name().as_ref()).into_owned();
+                return Err(Error::decode("xml", format!("{why} (<{name}>)")));
             }
+            Event::Start(start) => stack.push(Frame::new(&start, dtd)?),
             Event::Empty(start) => {
-                let frame = Frame::new(&start)?;
+                let frame = Frame::new(&start, dtd)?;
                 match stack.last_mut() {
                     Some(parent) => parent
                         .children
                         .push((frame.name.clone(), frame.into_value())),
-                    None if root.is_none() => root = Some(frame.into_value()),
-                    None => return Err(Error::decode("xml", "content after the root element")),
+                    None => root = Some(frame.into_value()),
                 }
             }
             Event::End(_) => {
                 let frame = stack
                     .pop()
-                    .ok_or_else(|| Error::decode("xml", "unbalanced end tag"))?;
+                    .ok_or_else(|| Error::decode("xml", "an end tag without a start tag"))?;
                 let name = frame.name.clone();
                 let value = frame.into_value();
                 match stack.last_mut() {
@@ -271,43 +343,63 @@ pub fn from_xml(xml: &str) -> Result<Map<String, Value>> {
             }
             Event::CData(data) => {
                 let text = data.decode().map_err(|e| Error::decode("xml", e))?;
-                if let Some(frame) = stack.last_mut() {
-                    frame.text.push_str(&text);
+                match stack.last_mut() {
+                    Some(frame) => frame.text.push_str(&text),
+                    None => return Err(Error::decode("xml", "CDATA outside the root element")),
                 }
             }
             Event::GeneralRef(reference) => {
-                let resolved = if reference.is_char_ref() {
-                    reference
-                        .resolve_char_ref()
-                        .map_err(|e| Error::decode("xml", e))?
-                } else {
-                    match reference.as_ref() {
-                        b"amp" => Some('&'),
-                        b"lt" => Some('<'),
-                        b"gt" => Some('>'),
-                        b"quot" => Some('"'),
-                        b"apos" => Some('\''),
-                        // Entities a DTD would declare are never expanded (XXE).
-                        _ => None,
-                    }
+                let Some(frame) = stack.last_mut() else {
+                    return Err(Error::decode("xml", "a reference outside the root element"));
                 };
-                if let (Some(c), Some(frame)) = (resolved, stack.last_mut()) {
+                if let Some(c) = resolve_ref(&reference, dtd)? {
                     frame.text.push(c);
                 }
             }
+            Event::DocType(_) => {
+                if dtd || root.is_some() || !stack.is_empty() {
+                    return Err(Error::decode("xml", "a DOCTYPE after the document started"));
+                }
+                // Its declarations are never read: only remembered to tolerate its entities.
+                dtd = true;
+            }
             Event::Eof => break,
-            Event::Decl(_) | Event::DocType(_) | Event::Comment(_) | Event::PI(_) => {}
+            Event::Decl(_) | Event::Comment(_) | Event::PI(_) => {}
         }
     }
     if let Some(open) = stack.last() {
         return Err(Error::decode(
             "xml",
-            format!("premature end of data in tag `{}`", open.name),
+            format!("premature end of data in tag <{}>", open.name),
         ));
     }
     match root {
         Some(Value::Object(map)) => Ok(map),
+        // A root without children (`<xml/>`, `<xml>text</xml>`) has no fields.
         Some(_) => Ok(Map::new()),
         None => Err(Error::decode("xml", "no root element")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_follow_the_php_rule() {
+        for ok in ["a", "_a", "中文", "ns:x", "a.b-c_9", "É"] {
+            assert!(is_name(ok), "{ok}");
+        }
+        for bad in [
+            "", "1abc", "bad name", "5", "-a", ".a", "a>b", "a/b", "a\"b",
+        ] {
+            assert!(!is_name(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn cdata_splits_the_end_marker() {
+        assert_eq!(cdata("a]]>b"), "<![CDATA[a]]]]><![CDATA[>b]]>");
+        assert_eq!(cdata(""), "<![CDATA[]]>");
     }
 }
