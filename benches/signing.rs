@@ -13,16 +13,10 @@ use wechatpay::Client;
 const KEY: &str = include_str!("../tests/fixtures/client/merchant_key.pem");
 const PUB: &str = include_str!("../tests/fixtures/client/wechatpay_pub.pem");
 
-fn backends() -> Vec<(&'static str, Backend)> {
-    let mut v = vec![("aws-lc-rs", Backend::AwsLc)];
-    #[cfg(feature = "rustcrypto")]
-    v.push(("rustcrypto", Backend::RustCrypto));
-    v
-}
-
 fn rsa(c: &mut Criterion) {
     let message = b"POST\n/v3/pay/transactions/native\n1554208460\n593BEC0C930BF1AFEB40B4A08C8FB242\n{\"appid\":\"wxd678efh567hg6787\",\"mchid\":\"1230000109\",\"description\":\"Image\",\"amount\":{\"total\":100}}\n";
-    for (name, backend) in backends() {
+    for &backend in Backend::all() {
+        let name = format!("{backend:?}");
         let key = PrivateKey::from_pem(KEY)
             .unwrap()
             .with_backend(backend)

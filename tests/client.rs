@@ -2,7 +2,7 @@
 
 use base64::Engine;
 use serde_json::json;
-use wechatpay::crypto::{PublicKey, Verifier};
+use wechatpay::crypto::PublicKey;
 use wechatpay::http::Method;
 use wechatpay::{chain, Client, ClientBuilder, Error};
 
