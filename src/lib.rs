@@ -66,3 +66,12 @@ pub use sensitive::Encrypted;
 
 pub use http;
 pub use serde_json;
+
+// The README's and docs' Rust examples compile as doc tests, so they cannot drift from the API.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
+
+#[cfg(all(doctest, feature = "mock"))]
+#[doc = include_str!("../docs/emulator.md")]
+struct EmulatorDocDoctests;
