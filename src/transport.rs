@@ -64,7 +64,8 @@ impl Transport {
 }
 
 fn builder(cfg: &TransportConfig) -> Result<reqwest::ClientBuilder> {
-    let mut b = reqwest::Client::builder();
+    // WeChat Pay never redirects; following one would re-send a signed request elsewhere.
+    let mut b = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none());
     if let Some(t) = cfg.timeout {
         b = b.timeout(t);
     }

@@ -21,13 +21,21 @@ const STATEMENT_SHA1: &str = "Wechatpay-Statement-Sha1";
 /// SDK's; they are matched on the path after any base-URI prefix, so a regional base such as
 /// `/hk/` does not make a download fail verification.
 pub(crate) fn is_exempt(path: &str) -> bool {
-    let lower = path.to_ascii_lowercase();
-    let Some(rel) = lower.find("/v3/").map(|i| &lower[i..]) else {
+    let Some(start) = path
+        .as_bytes()
+        .windows(4)
+        .position(|w| w.eq_ignore_ascii_case(b"/v3/"))
+    else {
         return false;
     };
-    rel == "/v3/billdownload/file"
-        || (rel.starts_with("/v3/merchant-service/images/")
-            && rel != "/v3/merchant-service/images/upload")
+    // `start` is at an ASCII `/`, so slicing there is on a character boundary.
+    let rel = &path[start..];
+    const IMAGES: &str = "/v3/merchant-service/images/";
+    rel.eq_ignore_ascii_case("/v3/billdownload/file")
+        || (rel
+            .get(..IMAGES.len())
+            .is_some_and(|head| head.eq_ignore_ascii_case(IMAGES))
+            && !rel.eq_ignore_ascii_case("/v3/merchant-service/images/upload"))
 }
 
 /// Checks the four `Wechatpay-*` headers of an answer or notification over `body`.
