@@ -153,6 +153,7 @@ impl Template {
                 Part::Literal(text) => out.push_str(text),
                 Part::Var(op, name) => {
                     let value = placeholder_value(name, args.get(name))?;
+                    refuse_dot_segments(name, *op, &value)?;
                     match op {
                         Operator::Simple => out.push_str(&encode_component(&value)),
                         Operator::Reserved => out.push_str(&encode_reserved(&value)),
@@ -181,6 +182,26 @@ fn placeholder_value<'a>(name: &str, value: Option<&'a Value>) -> Result<Cow<'a,
             ),
         )),
     }
+}
+
+/// `.` and `..` are unreserved, so encoding leaves them as they are, and URL resolution would
+/// then climb out of the segment: `v3/a/{x}/b` with `..` is `/v3/b`. No id is ever a dot segment.
+fn refuse_dot_segments(name: &str, op: Operator, value: &str) -> Result<()> {
+    let is_dots = |s: &str| {
+        let s = s.to_ascii_lowercase().replace("%2e", ".");
+        s == "." || s == ".."
+    };
+    let climbs = match op {
+        Operator::Simple => value == "." || value == "..",
+        Operator::Reserved => value.split('/').any(is_dots),
+    };
+    if climbs {
+        return Err(Error::argument(
+            name,
+            format!("`{value}` would be a `.`/`..` path segment and change the path"),
+        ));
+    }
+    Ok(())
 }
 
 /// The JSON type name of a value, for error messages.
