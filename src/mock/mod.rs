@@ -1,12 +1,32 @@
 //! A local WeChat Pay emulator (feature `mock`), for tests and development without the real
 //! service (APIv3 has no sandbox).
 //!
-//! It listens on 127.0.0.1 only, over TLS with a CA made at start, and checks requests the way
-//! WeChat Pay does: APIv3 `Authorization` (scheme, mchid, serial, RSA signature over the bytes
-//! received, ±300 s clock, nonce replay); APIv2 `sign` (MD5/HMAC-SHA256), `nonce_str`, `mch_id`,
-//! and the merchant's client certificate on the calls that need it. It answers like WeChat Pay:
-//! errors as `{"code","message"}` with a `Request-ID`, successes signed with its own platform key.
-//! Answers can be scripted per route, faults switched on, and every request read back.
+//! [`Server`] listens on 127.0.0.1 only (a free port unless one is given), over TLS with a CA
+//! made at start ([`Server::ca_pem`]), and checks every request the way WeChat Pay does:
+//!
+//! - APIv3 (`/v3/…`): the `Authorization` scheme `WECHATPAY2-SHA256-RSA2048` and its five fields,
+//!   a known `mchid` and its `serial_no`, the RSA-SHA256 signature over
+//!   `METHOD\nPATH?QUERY\nTIMESTAMP\nNONCE\nBODY\n` built from the bytes received (for a media
+//!   upload, the `meta` part), a timestamp within ±300 s, and no `nonce_str` seen twice within
+//!   that window. Refusals are `401 SIGN_ERROR`; a `Wechatpay-Serial` naming no key of the
+//!   emulator or a JSON body that does not parse is `400 PARAM_ERROR`; an unknown path is
+//!   `404 NOT_FOUND`. Every error body is `{"code","message"}` with a `Request-ID` header.
+//! - APIv2 (any other path, e.g. `POST /pay/orderquery`): the XML (or a GET query) must carry a
+//!   known `mch_id`, a `nonce_str` and a valid `sign` (MD5 or HMAC-SHA256 per `sign_type`) under
+//!   the merchant's APIv2 secret. The documented `security: true` calls also need the TLS client
+//!   certificate of that merchant: the handshake accepts connections without one (so other calls
+//!   work), and such a call is then refused with `<return_code>FAIL</return_code>` and a
+//!   `return_msg` saying the certificate is missing (or belongs to another merchant), which the
+//!   client reports as [`Error::V2Failure`]. Refusals are XML FAIL
+//!   answers, e.g. `<return_msg>签名错误</return_msg>`.
+//!
+//! Good requests get the scripted answer for their route ([`Server::on`]), else the documented
+//! default (402 routes: JSON `200` echoing the path placeholders and the request's top-level
+//! fields, `204`, signed `SUCCESS` XML, or bytes for downloads). APIv3 answers, errors included,
+//! carry `Wechatpay-Serial/-Timestamp/-Nonce/-Signature` from the emulator's platform key
+//! (`PUB_KEY_ID_…`, [`Server::public_key_id`]). Every request is kept in [`Server::journal`];
+//! [`Fault`]s break the answers on purpose; [`Server::notification`] and [`Server::notify`] make
+//! callbacks; [`Server::decrypt`] opens the sensitive fields the client encrypted.
 //!
 //! ```no_run
 //! # async fn run() -> wechatpay::Result<()> {
@@ -15,20 +35,30 @@
 //!
 //! let server = Server::start().await?;
 //! let client = server.client_builder().build()?;
-//! server.on("POST", "v3/pay/transactions/out-trade-no/{out_trade_no}/close", Answer::empty(204));
+//! server.on("POST", "v3/pay/transactions/out-trade-no/{out_trade_no}/close", Answer::status(204));
 //! let res = client
 //!     .chain("v3/pay/transactions/out-trade-no/{out_trade_no}/close")
 //!     .post(json!({ "out_trade_no": "T1", "json": { "mchid": client.mchid() } }))
 //!     .await?;
 //! assert_eq!(res.status(), 204);
+//! assert!(server.journal()[0].verified);
+//!
 //! server.fault(Fault::BadSignature);
-//! assert!(client.v3().seg("certificates").get(json!({})).await.is_err());
+//! assert!(matches!(
+//!     client.chain("v3/certificates").get(json!({})).await,
+//!     Err(wechatpay::Error::Signature(_))
+//! ));
+//! server.shutdown().await;
 //! # Ok(()) }
 //! ```
 
+mod blocking;
+mod notify;
 mod routes;
 mod service;
 mod tls;
+
+pub use blocking::BlockingServer;
 
 use crate::builder::ClientBuilder;
 use crate::crypto::{PrivateKey, PublicKey};
@@ -43,7 +73,18 @@ use std::time::Duration;
 use tokio::task::JoinHandle;
 use zeroize::Zeroizing;
 
-/// A merchant the emulator knows, with every credential the client needs.
+/// How many requests the journal keeps (a long-running emulator must not grow without end).
+const JOURNAL_LIMIT: usize = 10_000;
+
+/// A merchant the emulator knows, with every credential the client needs. `Debug` shows the
+/// mchid and serial only, never the key or the secrets.
+///
+/// ```
+/// let m = wechatpay::mock::Merchant::generate("1900000001")?;
+/// assert_eq!((m.serial.len(), m.apiv3_key.len()), (40, 32));
+/// assert!(!format!("{m:?}").contains(m.apiv2_secret.as_str()));
+/// # Ok::<(), wechatpay::Error>(())
+/// ```
 #[derive(Clone)]
 pub struct Merchant {
     /// Merchant id.
@@ -68,7 +109,8 @@ impl std::fmt::Debug for Merchant {
 }
 
 impl Merchant {
-    /// A merchant with fresh keys and secrets.
+    /// A merchant with a fresh RSA-2048 key, a random 40-hex-digit serial, a 32-character
+    /// APIv2 secret and a 32-byte APIv3 key.
     pub fn generate(mchid: &str) -> Result<Merchant> {
         Ok(Merchant {
             mchid: mchid.to_string(),
@@ -98,7 +140,12 @@ pub enum Mode {
     Certificate,
 }
 
-/// Faults the emulator can inject into its answers.
+/// Faults the emulator can inject into its answers, switched on with [`Server::fault`] and off
+/// with [`Server::clear_faults`]. The crate's client refuses each: `BadSignature` and
+/// `WrongSerial` as [`Error::Signature`], `SkewedClock` as [`Error::ClockSkew`], `ServerError`
+/// as [`Error::Api`] (`SYSTEM_ERROR`, retryable), `DropConnection` and `Slow` (with a shorter
+/// timeout) as [`Error::Transport`]. The signature faults concern APIv3 answers and
+/// notifications.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Fault {
@@ -110,9 +157,10 @@ pub enum Fault {
     SkewedClock,
     /// Every call answers `500 SYSTEM_ERROR`.
     ServerError,
-    /// Answers wait this many milliseconds first.
+    /// Answers wait this many milliseconds first (for client timeouts).
     Slow(u64),
-    /// The connection is closed half-way through the answer body.
+    /// The answer's headers promise a `Content-Length`, half the body is sent, then the
+    /// connection is closed.
     DropConnection,
 }
 
@@ -144,12 +192,20 @@ impl Answer {
         Answer::new(status, AnswerBody::Empty)
     }
 
-    /// An APIv2 XML answer; the emulator adds `sign` with the merchant's secret.
-    pub fn xml(fields: Value) -> Answer {
-        Answer::new(
-            200,
-            AnswerBody::Xml(fields.as_object().cloned().unwrap_or_default()),
-        )
+    /// An answer with this status and no body: `Answer::status(204)`.
+    pub fn status(status: u16) -> Answer {
+        Answer::empty(status)
+    }
+
+    /// An APIv2 XML answer (`200`) of these fields (a JSON object or map; other values give an
+    /// empty `<xml/>`). The emulator adds `nonce_str` and an HMAC-SHA256 `sign` with the merchant's
+    /// APIv2 secret, unless the fields carry their own `sign` (to forge one).
+    pub fn xml(fields: impl Into<Value>) -> Answer {
+        let fields = match fields.into() {
+            Value::Object(map) => map,
+            _ => Map::new(),
+        };
+        Answer::new(200, AnswerBody::Xml(fields))
     }
 
     /// Raw bytes (a file download, say).
@@ -159,6 +215,7 @@ impl Answer {
 
     fn new(status: u16, body: AnswerBody) -> Answer {
         Answer {
+            // An impossible status (<100 or >999) is a test bug; answer it visibly as a 500.
             status: StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
             body,
             headers: Vec::new(),
@@ -166,7 +223,8 @@ impl Answer {
         }
     }
 
-    /// Adds a header.
+    /// Adds a header (the `Wechatpay-*` signature headers are the emulator's; a header given
+    /// here with the same name replaces it).
     pub fn with_header(mut self, name: &str, value: &str) -> Answer {
         self.headers.push((name.to_string(), value.to_string()));
         self
@@ -181,6 +239,7 @@ impl Answer {
 
 /// One request as the emulator received it, and what it made of it.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct Recorded {
     /// Method.
     pub method: Method,
@@ -192,8 +251,11 @@ pub struct Recorded {
     pub headers: HeaderMap,
     /// Body bytes.
     pub body: Bytes,
-    /// True if a client certificate from the emulator's CA was presented.
+    /// True if the connection presented a client certificate issued by the emulator's CA.
     pub client_cert: bool,
+    /// True if the request's signature (APIv3 `Authorization`, APIv2 `sign`) verified with a
+    /// known merchant's key or secret.
+    pub verified: bool,
     /// `OK`, or the error code answered (`SIGN_ERROR`, `NOT_FOUND`, `FAIL`…).
     pub outcome: String,
 }
@@ -222,9 +284,26 @@ struct MerchantEntry {
     merchant: Merchant,
     public_key: PublicKey,
     cert_pem: String,
+    /// The exact certificate a security (mutual TLS) call must present.
+    cert_der: Vec<u8>,
 }
 
-/// Configures a [`Server`].
+/// Configures a [`Server`]: port, merchants, platform key, mode.
+///
+/// ```no_run
+/// # async fn run() -> wechatpay::Result<()> {
+/// use wechatpay::mock::{Merchant, Server};
+/// let platform_pem = std::fs::read_to_string("platform_key.pem").unwrap();
+/// let server = Server::builder()
+///     .port(8443)
+///     .platform_key(&platform_pem, "PUB_KEY_ID_0119000000012024000000000000")
+///     .merchant(Merchant::generate("1900000001")?)
+///     .merchant(Merchant::generate("1900000002")?)
+///     .start()
+///     .await?;
+/// let second = server.client_builder_for("1900000002").unwrap().build()?;
+/// # Ok(()) }
+/// ```
 #[derive(Default)]
 pub struct ServerBuilder {
     port: u16,
@@ -279,10 +358,12 @@ impl ServerBuilder {
         if merchants.is_empty() {
             merchants.push(Merchant::generate("1900000001")?);
         }
+        // The first merchant given is the one `client_builder()` and `merchant()` use.
+        let first = merchants[0].mchid.clone();
         let mut entries = HashMap::new();
         for m in merchants {
             let key = PrivateKey::from_pem(m.private_key_pem.as_bytes())?;
-            let cert_pem =
+            let (cert_pem, cert_der) =
                 authority.merchant_certificate(&m.mchid, &m.serial, &m.private_key_pem)?;
             entries.insert(
                 m.mchid.clone(),
@@ -290,10 +371,10 @@ impl ServerBuilder {
                     public_key: key.public_key(),
                     merchant: m,
                     cert_pem,
+                    cert_der,
                 },
             );
         }
-        let first = entries.keys().next().cloned().unwrap_or_default();
         let state = Arc::new(State {
             merchants: entries,
             platform_key,
@@ -319,29 +400,41 @@ impl ServerBuilder {
             .local_addr()
             .map_err(|e| Error::NotConfigured(format!("the emulator's address: {e}")))?;
         let config = authority.server_config()?;
-        let task = tokio::spawn(service::serve(listener, config, state.clone()));
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        let task = tokio::spawn(service::serve(listener, config, state.clone(), stopped));
         Ok(Server {
             state,
             url: format!("https://127.0.0.1:{}/", addr.port()),
             ca_pem: authority.ca_pem,
             first_mchid: first,
-            task,
+            task: Some(task),
+            stop,
         })
+    }
+
+    /// Starts the emulator on a runtime of its own, on a background thread, for blocking code
+    /// (no tokio runtime needed by the caller).
+    pub fn start_blocking(self) -> Result<BlockingServer> {
+        BlockingServer::start(self)
     }
 }
 
-/// A running emulator; it stops when dropped.
+/// A running emulator; it stops when dropped (see also [`Server::shutdown`]).
 pub struct Server {
     state: Arc<State>,
     url: String,
     ca_pem: String,
     first_mchid: String,
-    task: JoinHandle<()>,
+    task: Option<JoinHandle<()>>,
+    stop: tokio::sync::watch::Sender<bool>,
 }
 
 impl Drop for Server {
     fn drop(&mut self) {
-        self.task.abort();
+        // Aborting the accept task drops its set of connection tasks, which aborts them too.
+        if let Some(task) = &self.task {
+            task.abort();
+        }
     }
 }
 
@@ -355,9 +448,26 @@ impl std::fmt::Debug for Server {
 }
 
 impl Server {
-    /// Starts an emulator with a fresh platform key and one generated merchant (`1900000001`).
+    /// Starts an emulator with a fresh platform key and one generated merchant (`1900000001`),
+    /// on the current tokio runtime.
     pub async fn start() -> Result<Server> {
         Server::builder().start().await
+    }
+
+    /// [`Server::start`] for blocking code: the emulator runs on its own runtime on a
+    /// background thread.
+    ///
+    /// ```no_run
+    /// # #[cfg(feature = "blocking")]
+    /// # fn run() -> wechatpay::Result<()> {
+    /// let server = wechatpay::mock::Server::start_blocking()?;
+    /// let client = wechatpay::blocking::Client::from(server.client_builder().build()?);
+    /// let res = client.chain("v3/certificates").get(serde_json::json!({}))?;
+    /// assert_eq!(res.status(), 200);
+    /// # Ok(()) }
+    /// ```
+    pub fn start_blocking() -> Result<BlockingServer> {
+        Server::builder().start_blocking()
     }
 
     /// Configures an emulator.
@@ -415,7 +525,18 @@ impl Server {
     /// emulator's base URI and CA, the mTLS identity, and the WeChat Pay key of the server's mode
     /// (in certificate mode: none; call `download_certificates`).
     pub fn client_builder(&self) -> ClientBuilder {
-        let entry = &self.state.merchants[&self.first_mchid];
+        self.entry_builder(&self.state.merchants[&self.first_mchid])
+    }
+
+    /// [`Server::client_builder`] for another merchant the emulator knows.
+    pub fn client_builder_for(&self, mchid: &str) -> Option<ClientBuilder> {
+        self.state
+            .merchants
+            .get(mchid)
+            .map(|e| self.entry_builder(e))
+    }
+
+    fn entry_builder(&self, entry: &MerchantEntry) -> ClientBuilder {
         let m = &entry.merchant;
         let mut b = ClientBuilder::new()
             .mchid(&m.mchid)
@@ -432,8 +553,10 @@ impl Server {
         b
     }
 
-    /// Scripts the answer to `method` on `template` (e.g. `v3/pay/transactions/id/{id}`); the
-    /// latest script for a route wins.
+    /// Scripts the answer to `method` on `template`, written as the client writes it
+    /// (`v3/pay/transactions/id/{transaction_id}`, `v2/pay/orderquery`; `{name}` matches one
+    /// non-empty segment). The latest script for a route wins; it is answered after the request
+    /// passed every check, so a scripted route still refuses badly signed calls.
     pub fn on(&self, method: &str, template: &str, answer: Answer) {
         let mut scripts = self.state.scripts.lock().unwrap_or_else(|e| e.into_inner());
         scripts.insert(
@@ -463,7 +586,7 @@ impl Server {
             .clear();
     }
 
-    /// Every request received so far.
+    /// Every request received so far, oldest first (the latest 10,000).
     pub fn journal(&self) -> Vec<Recorded> {
         self.state
             .journal
@@ -472,69 +595,55 @@ impl Server {
             .clone()
     }
 
-    /// Decrypts a sensitive field the client encrypted for WeChat Pay.
+    /// Empties the journal.
+    pub fn clear_journal(&self) {
+        self.state
+            .journal
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
+    }
+
+    /// Decrypts a sensitive field the client encrypted for WeChat Pay (RSA-OAEP under the
+    /// emulator's platform key); read the ciphertext from [`Recorded::body`].
     pub fn decrypt(&self, ciphertext_b64: &str) -> Result<String> {
         crate::crypto::decrypt_sensitive(&self.state.platform_key, ciphertext_b64)
     }
 
-    /// A notification as WeChat Pay would send it to the first merchant: the JSON envelope with
-    /// the resource encrypted under its APIv3 key, and the signed headers.
+    /// A notification (callback) as WeChat Pay would send it to the first merchant, without
+    /// sending it: the signed `Wechatpay-*` headers and the JSON envelope whose `resource` is
+    /// `resource` encrypted with AES-256-GCM under the merchant's APIv3 key. The signature
+    /// faults ([`Fault::BadSignature`], [`Fault::WrongSerial`], [`Fault::SkewedClock`]) apply.
     pub fn notification(&self, event_type: &str, resource: &Value) -> Result<(HeaderMap, Vec<u8>)> {
-        let m = self.merchant();
-        let nonce = crate::util::nonce(12);
-        let ciphertext = crate::crypto::aes::aes_256_gcm_encrypt(
-            m.apiv3_key.as_bytes(),
-            nonce.as_bytes(),
-            b"transaction",
-            resource.to_string().as_bytes(),
-        )?;
-        let body = serde_json::json!({
-            "id": format!("EV-{}", crate::util::nonce(20)),
-            "create_time": "2026-01-01T00:00:00+08:00",
-            "resource_type": "encrypt-resource",
-            "event_type": event_type,
-            "summary": "支付成功",
-            "resource": {
-                "original_type": "transaction",
-                "algorithm": "AEAD_AES_256_GCM",
-                "ciphertext": ciphertext,
-                "associated_data": "transaction",
-                "nonce": nonce,
-            },
-        })
-        .to_string()
-        .into_bytes();
-        let headers = service::signed_headers(&self.state, &body, &HashSet::new())?;
-        Ok((headers, body))
+        notify::build(&self.state, &self.first_mchid, event_type, resource)
     }
 
-    /// Sends a notification to `url` (loopback only) and returns the handler's status.
+    /// POSTs a notification (see [`Server::notification`]) to `url`, which must be an
+    /// `http(s)://127.0.0.1…` or `[::1]` address (the emulator never calls out), and returns the
+    /// handler's HTTP status.
     pub async fn notify(
         &self,
         url: &str,
         event_type: &str,
         resource: &Value,
     ) -> Result<StatusCode> {
-        let target = url::Url::parse(url).map_err(|e| Error::argument("url", e.to_string()))?;
-        if !matches!(
-            target.host_str(),
-            Some("127.0.0.1") | Some("localhost") | Some("[::1]")
-        ) {
-            return Err(Error::argument(
-                "url",
-                "the emulator only notifies loopback addresses",
-            ));
+        notify::send(
+            self.state.clone(),
+            self.first_mchid.clone(),
+            url.to_string(),
+            event_type.to_string(),
+            resource.clone(),
+        )
+        .await
+    }
+
+    /// Stops accepting connections, lets the requests in flight finish (for up to 5 s), then
+    /// closes every connection. Dropping the server stops it at once instead.
+    pub async fn shutdown(mut self) {
+        let _ = self.stop.send(true);
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
         }
-        let (headers, body) = self.notification(event_type, resource)?;
-        let res = reqwest::Client::new()
-            .post(target)
-            .headers(headers)
-            .header(http::header::CONTENT_TYPE, "application/json")
-            .body(body)
-            .send()
-            .await
-            .map_err(Error::Transport)?;
-        Ok(res.status())
     }
 
     /// Shell `export` lines that point the `wechatpay` CLI at this emulator; key files are

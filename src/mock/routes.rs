@@ -69,16 +69,40 @@ pub(crate) struct Route {
     pub pattern: Pattern,
     pub kind: Kind,
     pub security: bool,
+    /// Fields a JSON answer carries besides the echoed ones (e.g. a `prepay_id`).
+    pub fields: Map<String, Value>,
 }
 
-/// The documented calls, from the conformance examples.
+/// The core payment calls, which the documented examples (`routes.tsv`, generated from
+/// `endpoints.jsonl`) do not all cover, with the field their answer is read for.
+const CORE: &str = "\
+POST\tv3/pay/transactions/jsapi\tjson\t0\t{\"prepay_id\":\"wx201410272009395522657a690389285100\"}
+POST\tv3/pay/transactions/app\tjson\t0\t{\"prepay_id\":\"wx201410272009395522657a690389285100\"}
+POST\tv3/pay/transactions/h5\tjson\t0\t{\"h5_url\":\"https://wx.tenpay.com/cgi-bin/mmpayweb-bin/checkmweb?prepay_id=wx2016121516420242444321ca0631331346\"}
+POST\tv3/pay/transactions/native\tjson\t0\t{\"code_url\":\"weixin://wxpay/bizpayurl?pr=p4lpSuKzz\"}
+POST\tv3/pay/partner/transactions/h5\tjson\t0\t{\"h5_url\":\"https://wx.tenpay.com/cgi-bin/mmpayweb-bin/checkmweb?prepay_id=wx2016121516420242444321ca0631331346\"}
+POST\tv3/pay/partner/transactions/native\tjson\t0\t{\"code_url\":\"weixin://wxpay/bizpayurl?pr=p4lpSuKzz\"}
+GET\tv3/pay/transactions/id/{transaction_id}\tjson\t0\t{\"trade_state\":\"SUCCESS\"}
+GET\tv3/pay/transactions/out-trade-no/{out_trade_no}\tjson\t0\t{\"trade_state\":\"SUCCESS\"}
+GET\tv3/pay/partner/transactions/id/{transaction_id}\tjson\t0\t{\"trade_state\":\"SUCCESS\"}
+GET\tv3/pay/partner/transactions/out-trade-no/{out_trade_no}\tjson\t0\t{\"trade_state\":\"SUCCESS\"}
+POST\tv3/pay/partner/transactions/out-trade-no/{out_trade_no}/close\tempty(204)\t0\t{}
+POST\tv3/refund/domestic/refunds\tjson\t0\t{\"status\":\"PROCESSING\"}
+";
+
+/// The calls the emulator answers by default: the documented examples, then the core calls.
 pub(crate) fn documented() -> Vec<Route> {
     include_str!("routes.tsv")
         .lines()
+        .chain(CORE.lines())
         .filter_map(|line| {
             let mut cols = line.split('\t');
             let (method, template, kind, security) =
                 (cols.next()?, cols.next()?, cols.next()?, cols.next()?);
+            let fields = match cols.next().map(serde_json::from_str::<Value>) {
+                Some(Ok(Value::Object(map))) => map,
+                _ => Map::new(),
+            };
             let kind = match kind {
                 "json" => Kind::Json,
                 "empty(204)" => Kind::Empty,
@@ -89,6 +113,7 @@ pub(crate) fn documented() -> Vec<Route> {
                 pattern: Pattern::new(method, template),
                 kind,
                 security: security == "1",
+                fields,
             })
         })
         .collect()
@@ -114,6 +139,20 @@ mod tests {
         assert!(Pattern::new("POST", "v2/wxv/cancelbill")
             .matches("POST", "/wxv/cancelbill")
             .is_some());
-        assert!(documented().len() >= 400);
+        let routes = documented();
+        assert_eq!(routes.len(), 402 + CORE.lines().count());
+        let native = routes
+            .iter()
+            .find(|r| {
+                r.pattern
+                    .matches("POST", "/v3/pay/transactions/native")
+                    .is_some()
+            })
+            .unwrap();
+        assert_eq!(
+            native.fields["code_url"],
+            "weixin://wxpay/bizpayurl?pr=p4lpSuKzz"
+        );
+        assert_eq!(routes.iter().filter(|r| r.security).count(), 21);
     }
 }

@@ -14,39 +14,78 @@ use serde_json::{json, Map, Value};
 use std::collections::HashSet;
 use std::convert::Infallible;
 use std::sync::Arc;
+use std::time::Duration;
 
 type Body = BoxBody<Bytes, std::io::Error>;
 
-/// Accepts TLS connections until the task is aborted.
+/// Request bodies larger than this are not read (WeChat Pay's own limits are far lower).
+const MAX_BODY: usize = 32 << 20;
+
+/// Accepts TLS connections until `stop` turns true (then drains them) or the task is aborted
+/// (then every connection task is aborted with it, being owned by the `JoinSet`).
 pub(crate) async fn serve(
     listener: tokio::net::TcpListener,
     config: Arc<rustls::ServerConfig>,
     state: Arc<State>,
+    mut stop: tokio::sync::watch::Receiver<bool>,
 ) {
     let acceptor = tokio_rustls::TlsAcceptor::from(config);
+    let mut connections = tokio::task::JoinSet::new();
     loop {
-        let Ok((stream, _)) = listener.accept().await else {
-            continue;
-        };
-        let acceptor = acceptor.clone();
+        tokio::select! {
+            accepted = listener.accept() => {
+                let Ok((stream, _)) = accepted else {
+                    // Out of file descriptors and the like: do not spin.
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                };
+                let conn = connection(acceptor.clone(), stream, state.clone(), stop.clone());
+                connections.spawn(conn);
+            }
+            Some(_) = connections.join_next(), if !connections.is_empty() => {}
+            _ = stop.changed() => break,
+        }
+    }
+    drop(listener);
+    let drained = async { while connections.join_next().await.is_some() {} };
+    let _ = tokio::time::timeout(Duration::from_secs(5), drained).await;
+}
+
+/// One TLS connection: handshake (with or without a client certificate), then HTTP/1.1.
+async fn connection(
+    acceptor: tokio_rustls::TlsAcceptor,
+    stream: tokio::net::TcpStream,
+    state: Arc<State>,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) {
+    let Ok(Ok(tls)) = tokio::time::timeout(Duration::from_secs(10), acceptor.accept(stream)).await
+    else {
+        return;
+    };
+    // The verifier only lets certificates issued by the emulator's CA through.
+    let client_cert: Option<Arc<Vec<u8>>> = tls
+        .get_ref()
+        .1
+        .peer_certificates()
+        .and_then(|c| c.first())
+        .map(|c| Arc::new(c.as_ref().to_vec()));
+    let service = hyper::service::service_fn(move |req| {
         let state = state.clone();
-        tokio::spawn(async move {
-            let Ok(tls) = acceptor.accept(stream).await else {
-                return;
-            };
-            let client_cert = tls
-                .get_ref()
-                .1
-                .peer_certificates()
-                .is_some_and(|c| !c.is_empty());
-            let service = hyper::service::service_fn(move |req| {
-                let state = state.clone();
-                async move { Ok::<_, Infallible>(handle(&state, req, client_cert).await) }
-            });
-            let _ = hyper::server::conn::http1::Builder::new()
-                .serve_connection(TokioIo::new(tls), service)
-                .await;
-        });
+        let client_cert = client_cert.clone();
+        async move {
+            let cert = client_cert.as_deref().map(Vec::as_slice);
+            Ok::<_, Infallible>(handle(&state, req, cert).await)
+        }
+    });
+    let conn =
+        hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(tls), service);
+    tokio::pin!(conn);
+    tokio::select! {
+        _ = conn.as_mut() => {}
+        _ = stop.changed() => {
+            conn.as_mut().graceful_shutdown();
+            let _ = conn.await;
+        }
     }
 }
 
@@ -63,7 +102,9 @@ struct Outcome {
     content_type: &'static str,
     code: String,
     headers: Vec<(String, String)>,
-    delay: Option<std::time::Duration>,
+    delay: Option<Duration>,
+    /// The request's signature verified with a known merchant's key or secret.
+    verified: bool,
 }
 
 fn error(status: u16, code: &str, message: &str) -> Outcome {
@@ -74,6 +115,7 @@ fn error(status: u16, code: &str, message: &str) -> Outcome {
         code: code.to_string(),
         headers: Vec::new(),
         delay: None,
+        verified: false,
     }
 }
 
@@ -86,6 +128,7 @@ fn v2_fail(message: &str) -> Outcome {
         code: "FAIL".into(),
         headers: Vec::new(),
         delay: None,
+        verified: false,
     }
 }
 
@@ -93,9 +136,14 @@ fn obj(v: Value) -> Map<String, Value> {
     v.as_object().cloned().unwrap_or_default()
 }
 
-async fn handle(state: &State, req: Request<Incoming>, client_cert: bool) -> Response<Body> {
+async fn handle(
+    state: &State,
+    req: Request<Incoming>,
+    client_cert: Option<&[u8]>,
+) -> Response<Body> {
     let (parts, body) = req.into_parts();
-    let body = match body.collect().await {
+    // A body cut short or over the limit is checked as empty, so its signature fails.
+    let body = match http_body_util::Limited::new(body, MAX_BODY).collect().await {
         Ok(b) => b.to_bytes(),
         Err(_) => Bytes::new(),
     };
@@ -105,29 +153,36 @@ async fn handle(state: &State, req: Request<Incoming>, client_cert: bool) -> Res
         .unwrap_or_else(|e| e.into_inner())
         .clone();
     let path = parts.uri.path().to_string();
-    let outcome = if faults.contains(&Fault::ServerError) {
-        error(500, "SYSTEM_ERROR", "系统错误 (emulated fault)")
-    } else if path.starts_with("/v3/") {
+    let mut outcome = if path.starts_with("/v3/") {
         v3(state, &parts.method, &parts.uri, &parts.headers, &body)
     } else {
         v2(state, &parts.method, &parts.uri, &body, client_cert)
     };
-    state
-        .journal
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .push(Recorded {
+    if faults.contains(&Fault::ServerError) {
+        // The checks still ran (the journal says whether the request was good); the answer fails.
+        let verified = outcome.verified;
+        outcome = error(500, "SYSTEM_ERROR", "系统错误 (emulated fault)");
+        outcome.verified = verified;
+    }
+    {
+        let mut journal = state.journal.lock().unwrap_or_else(|e| e.into_inner());
+        if journal.len() >= super::JOURNAL_LIMIT {
+            journal.remove(0);
+        }
+        journal.push(Recorded {
             method: parts.method.clone(),
             path: path.clone(),
             query: parts.uri.query().map(str::to_string),
             headers: parts.headers.clone(),
             body: body.clone(),
-            client_cert,
+            client_cert: client_cert.is_some(),
+            verified: outcome.verified,
             outcome: outcome.code.clone(),
         });
+    }
     for fault in &faults {
         if let Fault::Slow(ms) = fault {
-            tokio::time::sleep(std::time::Duration::from_millis(*ms)).await;
+            tokio::time::sleep(Duration::from_millis(*ms)).await;
         }
     }
     if let Some(delay) = outcome.delay {
@@ -160,11 +215,16 @@ fn respond(state: &State, outcome: Outcome, v3: bool, faults: &HashSet<Fault>) -
             headers.insert(k, v);
         }
     }
+    let mut status = outcome.status;
     let body = if faults.contains(&Fault::DropConnection) {
         // Promise the whole body, send half, then fail the stream: hyper closes the connection.
+        // A bodiless answer (204) becomes a 200 promising bytes that never come.
+        if outcome.body.is_empty() {
+            status = StatusCode::OK;
+        }
         headers.insert(
             http::header::CONTENT_LENGTH,
-            HeaderValue::from(outcome.body.len().max(2) as u64),
+            HeaderValue::from(outcome.body.len().max(64) as u64),
         );
         let half = outcome.body.slice(..outcome.body.len() / 2);
         let chunks: Vec<std::result::Result<Frame<Bytes>, std::io::Error>> = vec![
@@ -179,7 +239,7 @@ fn respond(state: &State, outcome: Outcome, v3: bool, faults: &HashSet<Fault>) -
         full(outcome.body)
     };
     let mut res = Response::new(body);
-    *res.status_mut() = outcome.status;
+    *res.status_mut() = status;
     *res.headers_mut() = headers;
     res
 }
@@ -277,8 +337,9 @@ fn v3(
         return error(401, "SIGN_ERROR", "请求已过期 (timestamp outside ±300 s)");
     }
     let target = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
+    let signed = signed_body(headers, body);
     let message =
-        crate::v3::canonical_request(method.as_str(), target, ts, field("nonce_str"), body);
+        crate::v3::canonical_request(method.as_str(), target, ts, field("nonce_str"), signed);
     let verified = base64::engine::general_purpose::STANDARD
         .decode(field("signature"))
         .ok()
@@ -290,11 +351,26 @@ fn v3(
             "签名错误 (the signature does not verify over the request received)",
         );
     }
+    let mut out = v3_signed(state, method, uri, headers, body, entry, field("nonce_str"));
+    out.verified = true;
+    out
+}
+
+/// The checks and the answer after the signature verified.
+fn v3_signed(
+    state: &State,
+    method: &Method,
+    uri: &http::Uri,
+    headers: &HeaderMap,
+    body: &Bytes,
+    entry: &super::MerchantEntry,
+    nonce_str: &str,
+) -> Outcome {
     {
         let now = unix_now();
         let mut nonces = state.nonces.lock().unwrap_or_else(|e| e.into_inner());
         nonces.retain(|_, seen| now - *seen <= 300);
-        let key = (field("mchid").to_string(), field("nonce_str").to_string());
+        let key = (entry.merchant.mchid.clone(), nonce_str.to_string());
         if nonces.contains_key(&key) {
             return error(401, "SIGN_ERROR", "重复的请求 (nonce_str replayed)");
         }
@@ -311,6 +387,17 @@ fn v3(
                 "Wechatpay-Serial 不正确 (names no WeChat Pay key)",
             );
         }
+    }
+    let is_json = headers
+        .get(http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.to_ascii_lowercase().starts_with("application/json"));
+    if is_json && !body.is_empty() && serde_json::from_slice::<Value>(body).is_err() {
+        return error(
+            400,
+            "PARAM_ERROR",
+            "请求体不是合法的JSON (the body is not valid JSON)",
+        );
     }
     let path = uri.path();
     if method == Method::GET && path == "/v3/certificates" {
@@ -356,6 +443,7 @@ fn ok(body: Bytes, content_type: &'static str, status: StatusCode) -> Outcome {
         code: "OK".into(),
         headers: Vec::new(),
         delay: None,
+        verified: true,
     }
 }
 
@@ -412,6 +500,9 @@ fn answer(
         Kind::Json => {
             // Echo what identifies the call: path values and the request's top-level fields.
             let mut answer = vars;
+            for (k, v) in &route.fields {
+                answer.insert(k.clone(), v.clone());
+            }
             if let Ok(Value::Object(sent)) = serde_json::from_slice::<Value>(body) {
                 for (k, v) in sent {
                     if v.is_string() || v.is_number() {
@@ -460,17 +551,14 @@ fn signed_xml(mut fields: Map<String, Value>, merchant: &super::Merchant) -> Str
     crate::v2::xml::to_xml(&fields)
 }
 
-fn v2(state: &State, method: &Method, uri: &http::Uri, body: &Bytes, client_cert: bool) -> Outcome {
+fn v2(
+    state: &State,
+    method: &Method,
+    uri: &http::Uri,
+    body: &Bytes,
+    client_cert: Option<&[u8]>,
+) -> Outcome {
     let path = uri.path();
-    let security = state
-        .routes
-        .iter()
-        .any(|r| r.security && r.pattern.matches(method.as_str(), path).is_some());
-    if security && !client_cert {
-        return v2_fail(
-            "请使用商户API证书 (this call needs the merchant API certificate: mutual TLS)",
-        );
-    }
     let fields = if method == Method::GET {
         let query = uri.query().unwrap_or("");
         url::form_urlencoded::parse(query.as_bytes())
@@ -489,6 +577,26 @@ fn v2(state: &State, method: &Method, uri: &http::Uri, body: &Bytes, client_cert
     let Some(entry) = state.merchants.get(mchid) else {
         return v2_fail("mch_id参数格式错误 (unknown merchant)");
     };
+    // The documented `security: true` calls need mutual TLS with this merchant's certificate.
+    // Refused with an XML FAIL rather than at the TLS level, so the client reads why.
+    let security = state
+        .routes
+        .iter()
+        .any(|r| r.security && r.pattern.matches(method.as_str(), path).is_some());
+    match client_cert {
+        _ if !security => {}
+        None => {
+            return v2_fail(
+                "证书不存在 (the merchant API certificate is missing: this call needs mutual TLS)",
+            )
+        }
+        Some(der) if der != entry.cert_der.as_slice() => {
+            return v2_fail(
+                "证书与商户号不匹配 (the client certificate is not this mch_id's API certificate)",
+            )
+        }
+        Some(_) => {}
+    }
     if method != Method::GET && !fields.contains_key("nonce_str") {
         return v2_fail("缺少参数nonce_str");
     }
@@ -500,5 +608,47 @@ fn v2(state: &State, method: &Method, uri: &http::Uri, body: &Bytes, client_cert
     if crate::v2::sign::verify(&fields, &entry.merchant.apiv2_secret).is_err() {
         return v2_fail("签名错误");
     }
-    answer(state, method, path, body, &entry.merchant, false)
+    let mut out = answer(state, method, path, body, &entry.merchant, false);
+    out.verified = true;
+    out
+}
+
+/// The bytes an APIv3 signature covers: the body, except for a media upload
+/// (`multipart/form-data` with a `meta` part), where WeChat Pay signs the `meta` JSON alone.
+fn signed_body<'a>(headers: &HeaderMap, body: &'a [u8]) -> &'a [u8] {
+    let boundary = headers
+        .get(http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| v.to_ascii_lowercase().starts_with("multipart/form-data"))
+        .and_then(|v| {
+            v.split(';')
+                .filter_map(|p| p.trim().split_once('='))
+                .find(|(k, _)| k.eq_ignore_ascii_case("boundary"))
+                .map(|(_, b)| b.trim_matches('"').to_string())
+        });
+    boundary
+        .and_then(|b| multipart_meta(body, &b))
+        .unwrap_or(body)
+}
+
+/// The content of the part named `meta` of a multipart body.
+fn multipart_meta<'a>(body: &'a [u8], boundary: &str) -> Option<&'a [u8]> {
+    let delimiter = format!("--{boundary}");
+    let mut rest = body;
+    while let Some(at) = find(rest, delimiter.as_bytes()) {
+        rest = &rest[at + delimiter.len()..];
+        let head_end = find(rest, b"\r\n\r\n")?;
+        let head = String::from_utf8_lossy(&rest[..head_end]).to_ascii_lowercase();
+        let content = &rest[head_end + 4..];
+        let end = find(content, format!("\r\n{delimiter}").as_bytes())?;
+        if head.contains("name=\"meta\"") {
+            return Some(&content[..end]);
+        }
+        rest = &content[end..];
+    }
+    None
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
 }

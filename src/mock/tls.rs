@@ -71,13 +71,14 @@ impl Authority {
         Ok(Arc::new(config))
     }
 
-    /// The merchant API certificate: CN = mchid, the given serial, over the merchant's RSA key.
+    /// The merchant API certificate (PEM and DER): CN = mchid, the given serial, over the
+    /// merchant's RSA key.
     pub(crate) fn merchant_certificate(
         &self,
         mchid: &str,
         serial_hex: &str,
         key_pem: &str,
-    ) -> Result<String> {
+    ) -> Result<(String, Vec<u8>)> {
         let key = KeyPair::from_pem(key_pem).map_err(tls_error)?;
         let mut params = CertificateParams::new(Vec::<String>::new()).map_err(tls_error)?;
         params.distinguished_name.push(DnType::CommonName, mchid);
@@ -85,12 +86,15 @@ impl Authority {
             .distinguished_name
             .push(DnType::OrganizationName, "Tenpay.com (emulator)");
         params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
-        let serial = hex::decode(serial_hex).map_err(tls_error)?;
+        let serial = hex::decode(serial_hex).map_err(|e| {
+            Error::argument(
+                "serial",
+                format!("the merchant serial must be the certificate's hex serial ({e})"),
+            )
+        })?;
         params.serial_number = Some(SerialNumber::from_slice(&serial));
-        Ok(params
-            .signed_by(&key, &self.issuer)
-            .map_err(tls_error)?
-            .pem())
+        let cert = params.signed_by(&key, &self.issuer).map_err(tls_error)?;
+        Ok((cert.pem(), cert.der().to_vec()))
     }
 
     /// A platform certificate over the emulator's signing key, for certificate mode.
