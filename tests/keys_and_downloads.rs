@@ -1,0 +1,150 @@
+//! Platform keys and downloads against the emulator: public-key mode, certificate mode with
+//! download and background refresh, both at once; scripted answers; a bill streamed to a file.
+//! (The emulator's own checks and faults are in tests/mock.rs.)
+#![cfg(feature = "mock")]
+
+use serde_json::{json, Value};
+use std::time::Duration;
+use wechatpay::mock::{Answer, Mode, Server};
+use wechatpay::{Client, Error};
+
+async fn start() -> (Server, Client) {
+    let server = Server::start().await.expect("emulator starts");
+    let client = server.client_builder().build().expect("client builds");
+    (server, client)
+}
+
+fn cancel(client: &Client) -> wechatpay::Chain {
+    client.chain("v3/payscore/serviceorder/{out_order_no}/cancel")
+}
+
+fn cancel_args() -> Value {
+    json!({ "out_order_no": "1234323JKHDFE1243252", "json": { "appid": "wxd678efh567hg6787", "service_id": "500001", "reason": "用户投诉" } })
+}
+
+#[tokio::test]
+async fn scripted_answers_and_downloads() {
+    let (server, client) = start().await;
+    server.on(
+        "GET",
+        "v3/pay/transactions/id/{transaction_id}",
+        Answer::json(200, json!({"trade_state": "SUCCESS"})).with_header("X-Emulated", "1"),
+    );
+    let res = client
+        .chain("v3/pay/transactions/id/{transaction_id}")
+        .get(json!({"transaction_id": "4200000000", "query": {"mchid": "1900000001"}}))
+        .await
+        .unwrap();
+    assert_eq!(res.json().unwrap()["trade_state"], "SUCCESS");
+    assert_eq!(res.headers()["x-emulated"], "1");
+    server.on(
+        "GET",
+        "v3/pay/transactions/id/{transaction_id}",
+        Answer::json(
+            404,
+            json!({"code": "ORDER_NOT_EXIST", "message": "订单不存在"}),
+        ),
+    );
+    let e = client
+        .chain("v3/pay/transactions/id/{transaction_id}")
+        .get(json!({"transaction_id": "1", "query": {"mchid": "1900000001"}}))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), Some("ORDER_NOT_EXIST"));
+
+    // An unsigned bill download streamed to a file.
+    let csv = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/bill.ALL.csv"
+    ))
+    .unwrap();
+    server.on("GET", "v3/billdownload/file", Answer::raw(200, csv.clone()));
+    let path = std::env::temp_dir().join(format!("wechatpay-bill-{}.csv", std::process::id()));
+    let res = client
+        .chain("v3/billdownload/file")
+        .get(json!({"query": {"token": "dN7J6yDgUzbX8Uk3sD4a4e"}, "sink": path.to_str().unwrap()}))
+        .await
+        .unwrap();
+    assert!(res.body().is_empty());
+    let written = std::fs::read(&path).unwrap();
+    std::fs::remove_file(&path).ok();
+    assert_eq!(
+        wechatpay::crypto::sha1_hex(&written),
+        "9bb6cd819be348f17a9cbcedddc8eb62fefbd790"
+    );
+}
+
+#[tokio::test]
+async fn public_key_mode_certificate_mode_and_both() {
+    // Public-key mode only (the default).
+    let (_server, client) = start().await;
+    cancel(&client).post(cancel_args()).await.unwrap();
+
+    // Certificate mode only: nothing to verify with until the certificates are downloaded.
+    let server = Server::builder()
+        .mode(Mode::Certificate)
+        .start()
+        .await
+        .unwrap();
+    let client = server.client_builder().build().unwrap();
+    assert!(client.keyring().is_empty());
+    let certs = client.download_certificates().await.unwrap();
+    assert_eq!(certs.len(), 1);
+    assert_eq!(certs[0].serial_no(), server.platform_serial());
+    assert_eq!(
+        client.keyring().ids(),
+        vec![server.platform_serial().to_string()]
+    );
+    cancel(&client).post(cancel_args()).await.unwrap();
+
+    // A wrong APIv3 key cannot decrypt them: a clear error, nothing added.
+    let wrong = server
+        .client_builder()
+        .apiv3_key("0123456789abcdef0123456789abcdef")
+        .build()
+        .unwrap();
+    match wrong.download_certificates().await {
+        Err(Error::Crypto(m)) => assert!(m.contains("APIv3 key"), "{m}"),
+        other => panic!("{other:?}"),
+    }
+    assert!(wrong.keyring().is_empty());
+
+    // Both at once: the public key and the platform certificate side by side.
+    let both = server
+        .client_builder()
+        .public_key(server.public_key_id(), server.public_key_pem())
+        .platform_certificate(server.platform_certificate_pem())
+        .build()
+        .unwrap();
+    assert_eq!(both.keyring().len(), 2);
+    cancel(&both).post(cancel_args()).await.unwrap();
+}
+
+#[tokio::test]
+async fn certificates_refresh_in_the_background() {
+    let server = Server::builder()
+        .mode(Mode::Certificate)
+        .start()
+        .await
+        .unwrap();
+    let client = server.client_builder().build().unwrap();
+    let task = client.spawn_certificate_refresh(Duration::from_millis(50));
+    // Bounded wait for the first refresh; it is a functional check, not a timing one.
+    for _ in 0..200 {
+        if !client.keyring().is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    assert_eq!(
+        client.keyring().ids(),
+        vec![server.platform_serial().to_string()]
+    );
+    cancel(&client).post(cancel_args()).await.unwrap();
+    // The task ends by itself once every clone of the client is gone.
+    drop(client);
+    tokio::time::timeout(Duration::from_secs(5), task)
+        .await
+        .unwrap()
+        .unwrap();
+}
