@@ -336,6 +336,20 @@ fn request_builder(inner: &Inner, prepared: PreparedRequest) -> Result<reqwest::
     Ok(builder)
 }
 
+/// Sends the request; a non-2xx answer becomes an [`Error::Api`], its body read for WeChat's code.
+async fn send_checked(inner: &Inner, prepared: PreparedRequest) -> Result<reqwest::Response> {
+    let answer = request_builder(inner, prepared)?
+        .send()
+        .await
+        .map_err(Error::Transport)?;
+    if answer.status().is_success() {
+        return Ok(answer);
+    }
+    let (status, headers) = (answer.status(), answer.headers().clone());
+    let body = answer.bytes().await.map_err(Error::Transport)?;
+    Err(api_error(status, headers, body))
+}
+
 async fn stream_to_file(
     inner: &Inner,
     prepared: PreparedRequest,
@@ -343,16 +357,8 @@ async fn stream_to_file(
 ) -> Result<Response> {
     use futures_util::StreamExt;
     use std::io::Write;
-    let answer = request_builder(inner, prepared)?
-        .send()
-        .await
-        .map_err(Error::Transport)?;
-    let status = answer.status();
-    let headers = answer.headers().clone();
-    if !status.is_success() {
-        let body = answer.bytes().await.map_err(Error::Transport)?;
-        return Err(api_error(status, headers, body));
-    }
+    let answer = send_checked(inner, prepared).await?;
+    let (status, headers) = (answer.status(), answer.headers().clone());
     let mut out = std::fs::File::create(file).map_err(|e| sink_error(file, e))?;
     let mut stream = answer.bytes_stream();
     while let Some(chunk) = stream.next().await {
@@ -365,16 +371,9 @@ async fn stream_to_file(
 
 /// Sends and reads the answer; a non-2xx status is an error, nothing is verified yet.
 pub(crate) async fn send_unverified(inner: &Inner, prepared: PreparedRequest) -> Result<Response> {
-    let answer = request_builder(inner, prepared)?
-        .send()
-        .await
-        .map_err(Error::Transport)?;
-    let status = answer.status();
-    let headers = answer.headers().clone();
+    let answer = send_checked(inner, prepared).await?;
+    let (status, headers) = (answer.status(), answer.headers().clone());
     let body = answer.bytes().await.map_err(Error::Transport)?;
-    if !status.is_success() {
-        return Err(api_error(status, headers, body));
-    }
     Ok(Response::new(status, headers, body))
 }
 

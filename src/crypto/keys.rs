@@ -238,12 +238,7 @@ impl PrivateKey {
     /// ```
     pub fn from_file(path: impl AsRef<Path>) -> Result<Self> {
         let path = path.as_ref();
-        let bytes = Zeroizing::new(std::fs::read(path).map_err(|e| {
-            Error::key(
-                EXPECT_PRIVATE,
-                format!("cannot read {}: {e}", path.display()),
-            )
-        })?);
+        let bytes = read_key_file(path, EXPECT_PRIVATE)?;
         Self::load(&*bytes).map_err(|e| in_file(e, path))
     }
 
@@ -620,12 +615,7 @@ impl PublicKey {
     /// ```
     pub fn from_file(path: impl AsRef<Path>) -> Result<Self> {
         let path = path.as_ref();
-        let bytes = Zeroizing::new(std::fs::read(path).map_err(|e| {
-            Error::key(
-                EXPECT_PUBLIC,
-                format!("cannot read {}: {e}", path.display()),
-            )
-        })?);
+        let bytes = read_key_file(path, EXPECT_PUBLIC)?;
         Self::load(&*bytes).map_err(|e| in_file(e, path))
     }
 
@@ -923,6 +913,13 @@ fn looks_like_pkcs12(der: &[u8]) -> bool {
     der.first() == Some(&0x30)
         && head.windows(3).any(|w| w == [0x02, 0x01, 0x03])
         && head.windows(PKCS7_DATA.len()).any(|w| w == PKCS7_DATA)
+}
+
+/// The bytes of a key file, wiped when dropped.
+fn read_key_file(path: &Path, expected: &'static str) -> Result<Zeroizing<Vec<u8>>> {
+    std::fs::read(path)
+        .map(Zeroizing::new)
+        .map_err(|e| Error::key(expected, format!("cannot read {}: {e}", path.display())))
 }
 
 /// Prefixes a key error with the file it came from.

@@ -40,7 +40,7 @@ fn named_mchid(data: &Map<String, Value>) -> String {
     match found {
         Some(Value::String(s)) => s.clone(),
         Some(Value::Number(n)) if n.is_u64() || n.is_i64() => n.to_string(),
-        Some(other) => format!("<{}>", sign::json_type(other)),
+        Some(other) => format!("<{}>", crate::path::json_type(other)),
         None => String::new(),
     }
 }
@@ -84,7 +84,7 @@ pub(crate) fn prepare(
                 "xml.sign_type",
                 format!(
                     "expected MD5 or HMAC-SHA256, found {}",
-                    sign::json_type(other)
+                    crate::path::json_type(other)
                 ),
             ))
         }

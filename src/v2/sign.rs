@@ -4,6 +4,7 @@
 //! the secret. Both digests are sent as uppercase hex.
 
 use crate::error::{Error, Result};
+use crate::path::json_type;
 use crate::util::{nonce, unix_now};
 use hmac::{Hmac, Mac};
 use md5::{Digest, Md5};
@@ -71,18 +72,6 @@ impl SignType {
         } else {
             SignType::Md5
         }
-    }
-}
-
-/// A JSON type's name, for error messages.
-pub(crate) fn json_type(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
     }
 }
 
