@@ -167,7 +167,7 @@ fn aes_gcm_argument_errors() {
 // ------------------------------------------------------------------------------------------------
 // pkcs1ToSpki (§6.1) and the getpublickey key
 
-/// `pub_key` of /work/shared/conformance/fixtures/getpublickey.response.sample.xml, newlines removed.
+/// `pub_key` of tests/fixtures/getpublickey.response.sample.xml, newlines removed.
 const GETPUBLICKEY_PKCS1: &str = "MIIBCgKCAQEArT82k67xybiJS9AD8nNAeuDYdrtCRaxkS6cgs8L9h83eqlDTlrdw\
 zBVSv5V4imTq/URbXn4K0V/KJ1TwDrqOI8hamGB0fvU13WW1NcJuv41RnJVua0QA\
 lS3tS1JzOZpMS9BEGeFvyFF/epbi/m9+2kUWG94FccArNnBtBqqvFncXgQsm98JB\
