@@ -253,3 +253,44 @@ fn headers_query_and_base_uri_options() {
     // {+p} expanding to v2/... goes to APIv2, which needs the secret this client lacks
     assert!(matches!(req, Err(Error::NotConfigured(_))), "{req:?}");
 }
+
+/// A remote signer (HSM, KMS) plugs in through the `Signer` trait; the client never sees the key.
+#[test]
+fn a_remote_signer_signs_every_request() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+    struct Remote {
+        key: wechatpay::crypto::PrivateKey,
+        calls: AtomicUsize,
+    }
+    impl wechatpay::crypto::Signer for Remote {
+        fn sign(&self, message: &[u8]) -> wechatpay::Result<Vec<u8>> {
+            self.calls.fetch_add(1, Ordering::SeqCst);
+            self.key.sign(message)
+        }
+    }
+    let remote = Arc::new(Remote {
+        key: wechatpay::crypto::PrivateKey::from_pem(MERCHANT_KEY).unwrap(),
+        calls: AtomicUsize::new(0),
+    });
+    let client = Client::builder()
+        .mchid("1900000001")
+        .serial(SERIAL)
+        .signer(remote.clone())
+        .public_key(PUB_ID, WECHATPAY_PUB)
+        .build()
+        .unwrap();
+    for _ in 0..3 {
+        client
+            .v3()
+            .seg("certificates")
+            .prepare(Method::GET, json!({}))
+            .unwrap();
+    }
+    assert_eq!(remote.calls.load(Ordering::SeqCst), 3);
+    // Without the key itself, decrypting sensitive fields says why it cannot.
+    assert!(matches!(
+        client.decrypt("AAAA"),
+        Err(Error::NotConfigured(_))
+    ));
+}
