@@ -55,6 +55,7 @@ pub struct ClientBuilder {
     apiv3_key: Option<Zeroizing<Vec<u8>>>,
     identity: Option<Identity>,
     base_uri: String,
+    failover: Option<String>,
     transport: TransportConfig,
     backend: Backend,
 }
@@ -87,6 +88,7 @@ impl ClientBuilder {
             apiv3_key: None,
             identity: None,
             base_uri: DEFAULT_BASE_URI.to_string(),
+            failover: None,
             transport: TransportConfig::default(),
             backend: Backend::default(),
         }
@@ -182,6 +184,17 @@ impl ClientBuilder {
     /// Base URI, default `https://api.mch.weixin.qq.com/`.
     pub fn base_uri(mut self, uri: impl Into<String>) -> Self {
         self.base_uri = uri.into();
+        self
+    }
+
+    /// Opt-in failover: when the base URI cannot be reached (the connection fails, so nothing was
+    /// sent), the same signed request goes to this backup domain once, e.g.
+    /// `https://api2.mch.weixin.qq.com/` (WeChat Pay's backup entry, in another region).
+    ///
+    /// Only connection failures fail over: a request that may have reached WeChat Pay is never
+    /// sent twice. The signature stays valid, since it covers the path, not the host.
+    pub fn failover_base_uri(mut self, uri: impl Into<String>) -> Self {
+        self.failover = Some(uri.into());
         self
     }
 
@@ -310,6 +323,24 @@ impl ClientBuilder {
         }
         let base_uri = crate::args::parse_base_uri("base_uri", &self.base_uri)
             .map_err(|e| Error::config("base_uri", e.to_string()))?;
+        let failover = match &self.failover {
+            None => None,
+            Some(uri) => {
+                let url = crate::args::parse_base_uri("failover_base_uri", uri)
+                    .map_err(|e| Error::config("failover_base_uri", e.to_string()))?;
+                if url.path() != base_uri.path() {
+                    return Err(Error::config(
+                        "failover_base_uri",
+                        format!(
+                            "its path `{}` differs from the base URI's `{}`: the signature covers the path",
+                            url.path(),
+                            base_uri.path()
+                        ),
+                    ));
+                }
+                Some(url)
+            }
+        };
         let mut transport_config = self.transport;
         if let Some(Identity { cert, key }) = self.identity {
             // A clear error for the common mix-ups (key and certificate swapped, a .p12 file)
@@ -339,6 +370,7 @@ impl ClientBuilder {
             apiv2_secret: self.apiv2_secret,
             apiv3_key: self.apiv3_key,
             base_uri,
+            failover,
             user_agent,
             transport_config,
             transport,

@@ -32,6 +32,8 @@ pub(crate) struct Inner {
     pub apiv2_secret: Option<Zeroizing<String>>,
     pub apiv3_key: Option<Zeroizing<Vec<u8>>>,
     pub base_uri: Url,
+    /// Backup domain tried when the base URI cannot be reached (opt-in).
+    pub failover: Option<Url>,
     pub user_agent: HeaderValue,
     /// Kept so the blocking twin can build a connection pool of its own.
     #[cfg_attr(not(feature = "blocking"), allow(dead_code))]

@@ -336,12 +336,33 @@ fn request_builder(inner: &Inner, prepared: PreparedRequest) -> Result<reqwest::
     Ok(builder)
 }
 
+/// The request redirected to the failover domain, if one is configured and the request goes to
+/// the client's own base URI (a per-call `base_uri` is taken as meant).
+fn failover_target(inner: &Inner, prepared: &PreparedRequest) -> Option<PreparedRequest> {
+    let backup = inner.failover.as_ref()?;
+    if prepared.url.origin() != inner.base_uri.origin() {
+        return None;
+    }
+    let mut moved = prepared.clone();
+    moved.url.set_scheme(backup.scheme()).ok()?;
+    moved.url.set_host(backup.host_str()).ok()?;
+    moved.url.set_port(backup.port()).ok()?;
+    Some(moved)
+}
+
 /// Sends the request; a non-2xx answer becomes an [`Error::Api`], its body read for WeChat's code.
 async fn send_checked(inner: &Inner, prepared: PreparedRequest) -> Result<reqwest::Response> {
-    let answer = request_builder(inner, prepared)?
-        .send()
-        .await
-        .map_err(Error::Transport)?;
+    let backup = failover_target(inner, &prepared);
+    let sent = request_builder(inner, prepared)?.send().await;
+    let answer = match (sent, backup) {
+        (Ok(answer), _) => answer,
+        // Nothing reached the server: the same signed request may go to the backup domain.
+        (Err(e), Some(backup)) if e.is_connect() => request_builder(inner, backup)?
+            .send()
+            .await
+            .map_err(Error::Transport)?,
+        (Err(e), _) => return Err(Error::Transport(e)),
+    };
     if answer.status().is_success() {
         return Ok(answer);
     }

@@ -148,3 +148,51 @@ async fn certificates_refresh_in_the_background() {
         .unwrap()
         .unwrap();
 }
+
+#[tokio::test]
+async fn failover_to_the_backup_domain_when_the_primary_cannot_be_reached() {
+    let server = Server::start().await.unwrap();
+    // A loopback port with nothing listening plays the unreachable primary.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let primary = format!("https://127.0.0.1:{closed}/");
+    let plain = server.client_builder().base_uri(&primary).build().unwrap();
+    assert!(
+        matches!(cancel(&plain).post(cancel_args()).await, Err(Error::Transport(e)) if e.is_connect())
+    );
+    assert!(server.journal().is_empty());
+
+    let client = server
+        .client_builder()
+        .base_uri(&primary)
+        .failover_base_uri(server.url())
+        .build()
+        .unwrap();
+    let res = cancel(&client).post(cancel_args()).await.unwrap();
+    assert_eq!(res.status(), 200);
+    let journal = server.journal();
+    assert_eq!(journal.len(), 1, "sent once, to the backup");
+    assert!(journal[0].verified);
+
+    // A per-call base URI other than the client's is taken as meant: no failover.
+    let other = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut args = cancel_args();
+    args["base_uri"] = json!(format!("https://127.0.0.1:{other}/"));
+    assert!(cancel(&client).post(args).await.is_err());
+
+    // The backup must share the base path, which the signature covers.
+    let e = server
+        .client_builder()
+        .base_uri(&primary)
+        .failover_base_uri(format!("{}hk/", server.url()))
+        .build()
+        .unwrap_err();
+    assert!(e.to_string().contains("failover_base_uri"), "{e}");
+}
