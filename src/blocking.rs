@@ -202,6 +202,14 @@ impl Chain {
             .block_on(async move { chain.request(method, args).await })
     }
 
+    /// `POST`s a media upload (see [`crate::Chain::upload`]).
+    pub fn upload(&self, media: &crate::Media, args: Value) -> Result<Response> {
+        let chain = self.chain.clone();
+        let media = media.clone();
+        self.rt
+            .block_on(async move { chain.upload(&media, args).await })
+    }
+
     /// `GET`.
     pub fn get(&self, args: Value) -> Result<Response> {
         self.request(Method::GET, args)

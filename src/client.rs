@@ -4,6 +4,7 @@ use crate::builder::ClientBuilder;
 use crate::crypto::Signer;
 use crate::error::Result;
 use crate::keyring::Keyring;
+use crate::media::Media;
 use crate::path::normalize_segment;
 use crate::pipeline::PreparedRequest;
 use crate::response::Response;
@@ -229,6 +230,26 @@ impl Chain {
     /// Sends the call with any method and returns the verified answer.
     pub async fn request(&self, method: Method, args: Value) -> Result<Response> {
         let prepared = self.prepare(method, args)?;
+        crate::pipeline::send(&self.inner, prepared).await
+    }
+
+    /// `POST`s a media upload: the body is `multipart/form-data`, the signature covers its `meta`.
+    ///
+    /// ```no_run
+    /// # async fn run(client: wechatpay::Client) -> wechatpay::Result<()> {
+    /// let logo = wechatpay::Media::from_file("logo.png")?;
+    /// let res = client.chain("v3/merchant/media/upload").upload(&logo, serde_json::json!({})).await?;
+    /// println!("{}", res.json()?["media_id"]);
+    /// # Ok(()) }
+    /// ```
+    pub async fn upload(&self, media: &Media, args: Value) -> Result<Response> {
+        let prepared = crate::pipeline::prepare_with_media(
+            &self.inner,
+            Method::POST,
+            &self.path,
+            args,
+            Some(media),
+        )?;
         crate::pipeline::send(&self.inner, prepared).await
     }
 

@@ -42,6 +42,7 @@ mod client;
 pub mod crypto;
 mod error;
 mod keyring;
+mod media;
 #[cfg(feature = "mock")]
 pub mod mock;
 pub mod notify;
@@ -59,6 +60,7 @@ pub use builder::{ClientBuilder, DEFAULT_BASE_URI};
 pub use client::{Chain, ChainStart, Client};
 pub use error::{Error, Result};
 pub use keyring::Keyring;
+pub use media::Media;
 pub use path::normalize_segment;
 pub use pipeline::{PreparedRequest, Protocol};
 pub use response::Response;

@@ -3,6 +3,7 @@
 use crate::args::Options;
 use crate::client::Inner;
 use crate::error::{Error, Result};
+use crate::media::Media;
 use crate::path::{build_query, Template};
 use crate::response::Response;
 use crate::util::{nonce, unix_now};
@@ -116,6 +117,17 @@ pub(crate) fn prepare(
     template: &str,
     args: Value,
 ) -> Result<PreparedRequest> {
+    prepare_with_media(inner, method, template, args, None)
+}
+
+/// As [`prepare`], with a media upload as the body (APIv3 only).
+pub(crate) fn prepare_with_media(
+    inner: &Inner,
+    method: Method,
+    template: &str,
+    args: Value,
+    media: Option<&Media>,
+) -> Result<PreparedRequest> {
     let template = Template::parse(template)?;
     let opts = Options::parse(args, &template)?;
     let expanded = template.expand(&opts.vars)?;
@@ -126,7 +138,11 @@ pub(crate) fn prepare(
         reason: format!("`{path}` does not resolve against `{base}`: {e}"),
     })?;
     match protocol {
-        Protocol::V3 => prepare_v3(inner, method, url, opts),
+        Protocol::V3 => prepare_v3(inner, method, url, opts, media),
+        Protocol::V2 if media.is_some() => Err(Error::argument(
+            "media",
+            "media uploads go to APIv3 paths; an APIv2 upload is a raw `body`",
+        )),
         Protocol::V2 => {
             if let Some(query) = &opts.query {
                 if method != Method::GET {
@@ -161,6 +177,7 @@ fn prepare_v3(
     method: Method,
     mut url: Url,
     opts: Options,
+    media: Option<&Media>,
 ) -> Result<PreparedRequest> {
     let identity = inner.v3.as_ref().ok_or_else(|| {
         Error::NotConfigured(
@@ -177,18 +194,40 @@ fn prepare_v3(
         append_query(&mut url, &build_query(query)?);
     }
     let mut headers = base_headers(inner, V3_ACCEPT);
-    let body = match (&opts.json, opts.body) {
-        (Some(json), _) => {
+    // What the signature covers: the body, except for uploads, where it is the `meta` JSON.
+    let mut signed: Option<Bytes> = None;
+    if let Some(media) = media {
+        if opts.json.is_some() || opts.body.is_some() {
+            return Err(Error::argument(
+                "json",
+                "an upload's body is the media: put extra fields in its meta (Media::with_meta)",
+            ));
+        }
+        signed = Some(Bytes::copy_from_slice(media.meta().as_bytes()));
+    }
+    let body = match (&opts.json, opts.body, media) {
+        (_, _, Some(media)) => {
+            let mut raw = [0u8; 20];
+            getrandom::getrandom(&mut raw).map_err(|e| Error::Crypto(e.to_string()))?;
+            let (body, content_type) = media.multipart(&hex::encode(raw));
+            headers.insert(
+                CONTENT_TYPE,
+                HeaderValue::from_str(&content_type)
+                    .map_err(|e| Error::argument("media", e.to_string()))?,
+            );
+            body
+        }
+        (Some(json), _, None) => {
             headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
             Bytes::from(
                 serde_json::to_vec(json).map_err(|e| Error::argument("json", e.to_string()))?,
             )
         }
-        (None, Some(body)) => {
+        (None, Some(body), None) => {
             headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
             body
         }
-        (None, None) => Bytes::new(),
+        (None, None, None) => Bytes::new(),
     };
     for (name, value) in opts.headers {
         headers.insert(name, value);
@@ -196,7 +235,13 @@ fn prepare_v3(
     let target = &url[url::Position::BeforePath..];
     let timestamp = unix_now();
     let nonce = nonce(32);
-    let message = v3::canonical_request(method.as_str(), target, timestamp, &nonce, &body);
+    let message = v3::canonical_request(
+        method.as_str(),
+        target,
+        timestamp,
+        &nonce,
+        signed.as_deref().unwrap_or(&body),
+    );
     let signature =
         base64::engine::general_purpose::STANDARD.encode(identity.signer.sign(&message)?);
     let authorization = v3::authorization(

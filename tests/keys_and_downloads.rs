@@ -1,12 +1,13 @@
-//! Platform keys and downloads against the emulator: public-key mode, certificate mode with
-//! download and background refresh, both at once; scripted answers; a bill streamed to a file.
+//! Platform keys and files against the emulator: public-key mode, certificate mode with
+//! download and background refresh, both at once; scripted answers; a bill streamed to a file;
+//! media uploads; failover.
 //! (The emulator's own checks and faults are in tests/mock.rs.)
 #![cfg(feature = "mock")]
 
 use serde_json::{json, Value};
 use std::time::Duration;
 use wechatpay::mock::{Answer, Mode, Server};
-use wechatpay::{Client, Error};
+use wechatpay::{Client, Error, Media};
 
 async fn start() -> (Server, Client) {
     let server = Server::start().await.expect("emulator starts");
@@ -195,4 +196,69 @@ async fn failover_to_the_backup_domain_when_the_primary_cannot_be_reached() {
         .build()
         .unwrap_err();
     assert!(e.to_string().contains("failover_base_uri"), "{e}");
+}
+
+#[tokio::test]
+async fn media_uploads_are_signed_over_their_meta() {
+    let (server, client) = start().await;
+    let logo = Media::from_file(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/logo.png"
+    ))
+    .unwrap();
+    assert_eq!(
+        logo.meta(),
+        r#"{"filename":"logo.png","sha256":"01c9b1153143ad6927290a6523a1e3c98291f58388d44e59c8d2d8a98a8d1050"}"#
+    );
+    server.on(
+        "POST",
+        "v3/merchant/media/upload",
+        Answer::json(
+            200,
+            json!({"media_id": "BB04A5DEEFEA18D4F2554C1EDD3B610B.png"}),
+        ),
+    );
+    let res = client
+        .chain("v3/merchant/media/upload")
+        .upload(&logo, json!({}))
+        .await
+        .unwrap();
+    assert_eq!(
+        res.json().unwrap()["media_id"],
+        "BB04A5DEEFEA18D4F2554C1EDD3B610B.png"
+    );
+    let sent = server.journal().pop().unwrap();
+    assert!(
+        sent.verified,
+        "the emulator checked the signature over the meta part"
+    );
+    let content_type = sent.headers["content-type"].to_str().unwrap();
+    assert!(
+        content_type.starts_with("multipart/form-data; boundary="),
+        "{content_type}"
+    );
+    let png = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/logo.png"
+    ))
+    .unwrap();
+    assert!(sent.body.windows(png.len()).any(|w| w == png.as_slice()));
+
+    // Extra meta fields are signed as sent; a JSON body beside the media is refused.
+    let with_bank = logo
+        .clone()
+        .with_meta(json!({"filename": "logo.png", "sha256": "01c9b1153143ad6927290a6523a1e3c98291f58388d44e59c8d2d8a98a8d1050", "bank_type": "CFT"}))
+        .unwrap();
+    client
+        .chain("v3/merchant/media/upload")
+        .upload(&with_bank, json!({}))
+        .await
+        .unwrap();
+    assert!(server.journal().pop().unwrap().verified);
+    let e = client
+        .chain("v3/merchant/media/upload")
+        .upload(&logo, json!({"json": {"a": 1}}))
+        .await
+        .unwrap_err();
+    assert!(matches!(e, Error::Argument { .. }), "{e}");
 }
