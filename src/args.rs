@@ -24,6 +24,7 @@ pub(crate) const OPTION_KEYS: &[&str] = &[
     "nonceless",
     "timeout",
     "sink",
+    "digest",
 ];
 
 /// A call's arguments, validated.
@@ -51,6 +52,8 @@ pub(crate) struct Options {
     pub timeout: Option<Duration>,
     /// A file the answer body is streamed to (downloads).
     pub sink: Option<std::path::PathBuf>,
+    /// The digest a download must match (`hash_type`, `hash_value`).
+    pub digest: Option<Value>,
 }
 
 impl Options {
@@ -86,6 +89,7 @@ impl Options {
                 "nonceless" => opts.nonceless = boolean(&key, &value)?,
                 "timeout" => opts.timeout = Some(timeout(value)?),
                 "sink" => opts.sink = Some(sink(value)?),
+                "digest" => opts.digest = Some(value),
                 _ => return Err(unknown_key(&key, template)),
             }
         }

@@ -40,6 +40,7 @@ mod builder;
 mod certificates;
 mod client;
 pub mod crypto;
+mod digest;
 mod error;
 mod keyring;
 mod media;

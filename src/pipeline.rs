@@ -2,6 +2,7 @@
 
 use crate::args::Options;
 use crate::client::Inner;
+use crate::digest::Expected;
 use crate::error::{Error, Result};
 use crate::media::Media;
 use crate::path::{build_query, Template};
@@ -41,6 +42,7 @@ pub struct PreparedRequest {
     security: bool,
     timeout: Option<Duration>,
     sink: Option<PathBuf>,
+    digest: Option<Value>,
 }
 
 impl PreparedRequest {
@@ -130,6 +132,9 @@ pub(crate) fn prepare_with_media(
 ) -> Result<PreparedRequest> {
     let template = Template::parse(template)?;
     let opts = Options::parse(args, &template)?;
+    if let Some(d) = &opts.digest {
+        Expected::parse(d.clone())?;
+    }
     let expanded = template.expand(&opts.vars)?;
     let (protocol, path) = route(&expanded);
     let base = opts.base_uri.as_ref().unwrap_or(&inner.base_uri);
@@ -269,6 +274,7 @@ fn prepare_v3(
         security: opts.security,
         timeout: opts.timeout,
         sink: opts.sink,
+        digest: opts.digest,
     })
 }
 
@@ -324,6 +330,7 @@ fn prepare_v2(
         security: opts.security,
         timeout: opts.timeout,
         sink: opts.sink,
+        digest: opts.digest,
     })
 }
 
@@ -331,15 +338,20 @@ pub(crate) async fn send(inner: &Inner, mut prepared: PreparedRequest) -> Result
     let protocol = prepared.protocol;
     let path = prepared.url.path().to_string();
     let sink = prepared.sink.take();
+    let digest = prepared.digest.take().map(Expected::parse).transpose()?;
     let unsigned_download = match protocol {
         Protocol::V3 => v3::is_exempt(&path),
         Protocol::V2 => crate::v2::is_exempt(&path),
     };
     if let (Some(file), true) = (&sink, unsigned_download) {
         // Unsigned downloads go straight to the file, never whole in memory.
-        return stream_to_file(inner, prepared, file).await;
+        return stream_to_file(inner, prepared, file, digest).await;
     }
     let res = send_unverified(inner, prepared).await?;
+    if let Some(mut digest) = digest {
+        digest.update(res.body());
+        digest.finish()?;
+    }
     match protocol {
         Protocol::V3 => {
             v3::verify_response(&inner.keyring, unix_now(), &path, res.headers(), res.body())?
@@ -420,19 +432,36 @@ async fn stream_to_file(
     inner: &Inner,
     prepared: PreparedRequest,
     file: &std::path::Path,
+    digest: Option<Expected>,
 ) -> Result<Response> {
-    use futures_util::StreamExt;
-    use std::io::Write;
     let answer = send_checked(inner, prepared).await?;
     let (status, headers) = (answer.status(), answer.headers().clone());
+    let written = write_stream(answer, file, digest).await;
+    if written.is_err() {
+        // A cut-off or mismatching file is not the bill: do not leave it to be read.
+        let _ = std::fs::remove_file(file);
+    }
+    written.map(|()| Response::new(status, headers, Bytes::new()))
+}
+
+async fn write_stream(
+    answer: reqwest::Response,
+    file: &std::path::Path,
+    mut digest: Option<Expected>,
+) -> Result<()> {
+    use futures_util::StreamExt;
+    use std::io::Write;
     let mut out = std::fs::File::create(file).map_err(|e| sink_error(file, e))?;
     let mut stream = answer.bytes_stream();
     while let Some(chunk) = stream.next().await {
-        out.write_all(&chunk.map_err(Error::Transport)?)
-            .map_err(|e| sink_error(file, e))?;
+        let chunk = chunk.map_err(Error::Transport)?;
+        if let Some(d) = digest.as_mut() {
+            d.update(&chunk);
+        }
+        out.write_all(&chunk).map_err(|e| sink_error(file, e))?;
     }
     out.flush().map_err(|e| sink_error(file, e))?;
-    Ok(Response::new(status, headers, Bytes::new()))
+    digest.map_or(Ok(()), Expected::finish)
 }
 
 /// Sends and reads the answer; a non-2xx status is an error, nothing is verified yet.

@@ -262,3 +262,78 @@ async fn media_uploads_are_signed_over_their_meta() {
         .unwrap_err();
     assert!(matches!(e, Error::Argument { .. }), "{e}");
 }
+
+#[tokio::test]
+async fn bills_stream_to_a_file_and_are_checked_against_the_signed_digest() {
+    let (server, client) = start().await;
+    let csv = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/bill.ALL.csv"
+    ))
+    .unwrap();
+    // The signed answer that hands out the bill: its download_url and digest.
+    let download_url = format!("{}v3/billdownload/file?token=6XIv5TUPto7pByrTQKhd6kwvyKLG2uY2wMMR8cNXqaA_Cv_isgaUtBzp4QtiozLO", server.url());
+    server.on(
+        "GET",
+        "v3/bill/tradebill",
+        Answer::json(200, json!({"hash_type": "SHA1", "hash_value": "9bb6cd819be348f17a9cbcedddc8eb62fefbd790", "download_url": download_url})),
+    );
+    server.on("GET", "v3/billdownload/file", Answer::raw(200, csv.clone()));
+    let bill = client
+        .chain("v3/bill/tradebill")
+        .get(json!({"query": {"bill_date": "2019-06-11", "bill_type": "ALL"}}))
+        .await
+        .unwrap()
+        .json()
+        .unwrap();
+
+    let path = std::env::temp_dir().join(format!("wechatpay-tradebill-{}.csv", std::process::id()));
+    let digest = json!({"hash_type": bill["hash_type"], "hash_value": bill["hash_value"]});
+    client
+        .chain("{+download_url}")
+        .get(json!({"download_url": bill["download_url"], "sink": path.to_str().unwrap(), "digest": digest}))
+        .await
+        .unwrap();
+    assert_eq!(std::fs::read(&path).unwrap(), csv);
+    let sent = server.journal().pop().unwrap();
+    assert_eq!(sent.path, "/v3/billdownload/file");
+    assert!(sent
+        .query
+        .unwrap()
+        .starts_with("token=6XIv5TUPto7pByrTQKhd6kwvyKLG2uY2wMMR8cNXqaA_Cv_isgaUtBzp4QtiozLO"));
+
+    // A file that does not match the signed digest is refused and not left behind.
+    server.on(
+        "GET",
+        "v3/billdownload/file",
+        Answer::raw(200, b"tampered,bill\r\n".to_vec()),
+    );
+    let e = client
+        .chain("{+download_url}")
+        .get(json!({"download_url": bill["download_url"], "sink": path.to_str().unwrap(), "digest": digest}))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&e, Error::Signature(m) if m.contains("SHA1")),
+        "{e}"
+    );
+    assert!(!path.exists());
+    // In memory too, and a malformed digest is refused before anything is sent.
+    let e = client
+        .chain("v3/billdownload/file")
+        .get(json!({"digest": digest}))
+        .await
+        .unwrap_err();
+    assert!(matches!(e, Error::Signature(_)), "{e}");
+    let before = server.journal().len();
+    let e = client
+        .chain("v3/billdownload/file")
+        .get(json!({"digest": {"hash_type": "MD5", "hash_value": "00"}}))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&e, Error::Argument { name, .. } if name == "digest"),
+        "{e}"
+    );
+    assert_eq!(server.journal().len(), before);
+}
