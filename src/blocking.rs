@@ -145,11 +145,7 @@ impl std::ops::Index<&str> for Client {
     type Output = Chain;
 
     fn index(&self, template: &str) -> &Chain {
-        if let Some(chain) = self.index.get(template) {
-            return chain;
-        }
-        self.index
-            .insert(template.to_string(), Box::new(self.chain(template)))
+        crate::client::cached(&self.index, template, || self.chain(template))
     }
 }
 

@@ -166,11 +166,20 @@ impl std::ops::Index<&str> for Client {
     type Output = Chain;
 
     fn index(&self, template: &str) -> &Chain {
-        if let Some(chain) = self.index.get(template) {
-            return chain;
-        }
-        self.index
-            .insert(template.to_string(), Box::new(self.chain(template)))
+        cached(&self.index, template, || self.chain(template))
+    }
+}
+
+/// The chain kept for `template`, made on first use. Entries are never removed, so references
+/// stay valid for as long as the map (the client handle that owns it) lives.
+pub(crate) fn cached<'a, C>(
+    map: &'a elsa::sync::FrozenMap<String, Box<C>>,
+    template: &str,
+    make: impl FnOnce() -> C,
+) -> &'a C {
+    match map.get(template) {
+        Some(chain) => chain,
+        None => map.insert(template.to_string(), Box::new(make())),
     }
 }
 

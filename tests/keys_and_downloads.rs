@@ -15,6 +15,15 @@ async fn start() -> (Server, Client) {
     (server, client)
 }
 
+/// A loopback port with nothing listening on it.
+fn closed_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
 fn cancel(client: &Client) -> wechatpay::Chain {
     client.chain("v3/payscore/serviceorder/{out_order_no}/cancel")
 }
@@ -154,11 +163,7 @@ async fn certificates_refresh_in_the_background() {
 async fn failover_to_the_backup_domain_when_the_primary_cannot_be_reached() {
     let server = Server::start().await.unwrap();
     // A loopback port with nothing listening plays the unreachable primary.
-    let closed = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let closed = closed_port();
     let primary = format!("https://127.0.0.1:{closed}/");
     let plain = server.client_builder().base_uri(&primary).build().unwrap();
     assert!(
@@ -179,11 +184,7 @@ async fn failover_to_the_backup_domain_when_the_primary_cannot_be_reached() {
     assert!(journal[0].verified);
 
     // A per-call base URI other than the client's is taken as meant: no failover.
-    let other = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let other = closed_port();
     let mut args = cancel_args();
     args["base_uri"] = json!(format!("https://127.0.0.1:{other}/"));
     assert!(cancel(&client).post(args).await.is_err());
