@@ -127,3 +127,61 @@ fn refusals_exit_non_zero_with_one_line_naming_the_culprit() {
     assert_eq!(code, 2);
     assert!(err.contains("--args"), "{err}");
 }
+
+/// `wechatpay mock`'s exports point `wechatpay request` at the emulator: real calls, verified.
+#[test]
+fn requests_against_the_emulator() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let server = rt.block_on(wechatpay::mock::Server::start()).unwrap();
+    let dir = std::env::temp_dir().join(format!("wechatpay-cli-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let script = server.env_script(&dir).unwrap();
+    let vars: Vec<(String, String)> = script
+        .lines()
+        .filter_map(|l| l.strip_prefix("export "))
+        .filter_map(|l| l.split_once('='))
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    assert!(vars.iter().any(|(k, _)| k == "WECHATPAY_BASE_URI"));
+    let run = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_wechatpay"))
+            .args(args)
+            .env_clear()
+            .envs(vars.iter().cloned())
+            .output()
+            .unwrap();
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (code, out, err) = run(&[
+        "request",
+        "--args",
+        r#"{"out_order_no":"X1","json":{"reason":"r"}}"#,
+        "POST",
+        "v3.payscore.serviceorder._out_order_no_.cancel",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["out_order_no"], "X1");
+    assert!(
+        err.starts_with("200 "),
+        "status and Request-ID on stderr: {err}"
+    );
+
+    let mchid = &server.merchant().mchid;
+    let args = format!(r#"{{"security":true,"xml":{{"mch_id":"{mchid}","out_order_no":"1"}}}}"#);
+    let (code, out, err) = run(&["request", "--args", &args, "POST", "v2/wxv/cancelbill"]);
+    assert_eq!(code, 0, "{err}");
+    let v: Value = serde_json::from_str(&out).expect("APIv2 answers print as JSON");
+    assert_eq!(v["result_code"], "SUCCESS");
+
+    server.fault(wechatpay::mock::Fault::BadSignature);
+    let (code, out, err) = run(&["request", "POST", "v3/payscore/serviceorder/X2/cancel"]);
+    assert_eq!(code, 1, "a failed call (not a refused one) exits 1");
+    assert!(out.is_empty());
+    assert!(err.contains("signature"), "{err}");
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -188,11 +188,14 @@ fn request(dry_run: bool, args: &str, method: &str, path: &str) -> Result<(), Er
         res.status().as_u16(),
         res.request_id().unwrap_or("")
     );
-    match res.json() {
-        Ok(v) if !v.is_null() => {
-            println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default())
-        }
-        _ => println!("{}", String::from_utf8_lossy(res.body())),
+    // JSON (APIv3) and XML (APIv2) answers print as JSON; anything else (a file) as it came.
+    let parsed = match res.json() {
+        Ok(v) => Some(v).filter(|v| !v.is_null()),
+        Err(_) => res.xml().ok().map(Value::Object),
+    };
+    match parsed {
+        Some(v) => println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default()),
+        None => println!("{}", String::from_utf8_lossy(res.body())),
     }
     Ok(())
 }
