@@ -338,3 +338,19 @@ async fn bills_stream_to_a_file_and_are_checked_against_the_signed_digest() {
     );
     assert_eq!(server.journal().len(), before);
 }
+
+#[tokio::test]
+async fn redirects_are_never_followed() {
+    let (server, client) = start().await;
+    server.on(
+        "GET",
+        "v3/merchant/fund/balance/{account_type}",
+        Answer::empty(302).with_header("Location", "https://127.0.0.1:9/elsewhere"),
+    );
+    let balance = client.chain("v3/merchant/fund/balance/{account_type}");
+    match balance.get(json!({"account_type": "BASIC"})).await {
+        Err(Error::Api { status, .. }) => assert_eq!(status.as_u16(), 302),
+        other => panic!("a redirect must not be followed: {other:?}"),
+    }
+    assert_eq!(server.journal().len(), 1);
+}
