@@ -15,6 +15,17 @@ async fn start() -> (Server, Client) {
     (server, client)
 }
 
+/// An emulator in certificate mode and a client that has no WeChat Pay key yet.
+async fn start_in_certificate_mode() -> (Server, Client) {
+    let server = Server::builder()
+        .mode(Mode::Certificate)
+        .start()
+        .await
+        .unwrap();
+    let client = server.client_builder().build().unwrap();
+    (server, client)
+}
+
 /// A loopback port with nothing listening on it.
 fn closed_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
@@ -91,12 +102,7 @@ async fn public_key_mode_certificate_mode_and_both() {
     cancel(&client).post(cancel_args()).await.unwrap();
 
     // Certificate mode only: nothing to verify with until the certificates are downloaded.
-    let server = Server::builder()
-        .mode(Mode::Certificate)
-        .start()
-        .await
-        .unwrap();
-    let client = server.client_builder().build().unwrap();
+    let (server, client) = start_in_certificate_mode().await;
     assert!(client.keyring().is_empty());
     let certs = client.download_certificates().await.unwrap();
     assert_eq!(certs.len(), 1);
@@ -132,12 +138,7 @@ async fn public_key_mode_certificate_mode_and_both() {
 
 #[tokio::test]
 async fn certificates_refresh_in_the_background() {
-    let server = Server::builder()
-        .mode(Mode::Certificate)
-        .start()
-        .await
-        .unwrap();
-    let client = server.client_builder().build().unwrap();
+    let (server, client) = start_in_certificate_mode().await;
     let task = client.spawn_certificate_refresh(Duration::from_millis(50));
     // Bounded wait for the first refresh; it is a functional check, not a timing one.
     for _ in 0..200 {
