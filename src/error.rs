@@ -90,7 +90,12 @@ pub enum Error {
     Transport(#[source] reqwest::Error),
 
     /// WeChat Pay answered with a non-2xx status.
-    #[error("WeChat Pay answered {status}: {code} {message} (Request-ID: {request_id})",
+    ///
+    /// `verified` says whether the answer's signature was checked and held: an unsigned error
+    /// answer (a proxy's page, a forged `ORDER_NOT_EXIST`) is still reported, but its `code` is
+    /// only what the body claims, and the `Display` says so.
+    #[error("{who} answered {status}: {code} {message} (Request-ID: {request_id})",
+        who = if *verified { "WeChat Pay" } else { "an unverified server (signature not checked)" },
         code = code.as_deref().unwrap_or("-"), message = message.as_deref().unwrap_or("-"),
         request_id = request_id.as_deref().unwrap_or("-"))]
     Api {
@@ -106,10 +111,17 @@ pub enum Error {
         headers: Box<HeaderMap>,
         /// Raw answer body.
         body: Bytes,
+        /// True when the answer carried WeChat Pay's signature and it verified.
+        verified: bool,
     },
 
     /// An APIv2 answer whose `return_code` or `result_code` is not `SUCCESS`.
-    #[error("APIv2 call failed: return_code={return_code} result_code={result_code} {message}",
+    ///
+    /// `verified` is true when the answer carried a `sign` and it verified with the APIv2
+    /// secret; a failure without one (WeChat sends many unsigned) is reported with
+    /// `verified: false`, and its `Display` says the fields are unverified.
+    #[error("APIv2 call failed{unverified}: return_code={return_code} result_code={result_code} {message}",
+        unverified = if *verified { "" } else { " (unsigned answer: fields unverified)" },
         return_code = fields.get("return_code").and_then(|v| v.as_str()).unwrap_or("-"),
         result_code = fields.get("result_code").and_then(|v| v.as_str()).unwrap_or("-"),
         message = fields.get("err_code_des").or_else(|| fields.get("return_msg")).and_then(|v| v.as_str()).unwrap_or(""))]
@@ -118,6 +130,8 @@ pub enum Error {
         fields: serde_json::Map<String, serde_json::Value>,
         /// Raw answer body.
         body: Bytes,
+        /// True when the answer's `sign` was present and verified.
+        verified: bool,
     },
 
     /// An answer or notification whose signature is missing, unknown or wrong: never trust its content.

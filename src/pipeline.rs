@@ -492,6 +492,7 @@ fn api_error(status: http::StatusCode, headers: HeaderMap, body: Bytes) -> Error
             .map(str::to_string),
         headers: Box::new(headers),
         body,
+        verified: false,
     }
 }
 

@@ -450,7 +450,7 @@ async fn apiv2_sign_certificate_and_business_failures() {
         .unwrap_err();
     assert_eq!(err.code(), Some("ORDERNOTEXIST"));
     match err {
-        Error::V2Failure { fields, body } => {
+        Error::V2Failure { fields, body, .. } => {
             assert_eq!(fields["result_code"], "FAIL");
             assert_eq!(fields["err_code_des"], "此交易订单号不存在");
             assert!(fields.contains_key("sign") && fields.contains_key("nonce_str"));

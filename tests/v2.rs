@@ -668,7 +668,7 @@ fn payment_notifications() {
         "<xml><return_code>FAIL</return_code><return_msg>签名错误</return_msg></xml>".as_bytes(),
         SECRET,
     ) {
-        Err(Error::V2Failure { fields, body }) => {
+        Err(Error::V2Failure { fields, body, .. }) => {
             assert_eq!(fields["return_msg"], "签名错误");
             assert!(body.starts_with(b"<xml>"));
         }

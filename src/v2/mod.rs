@@ -167,7 +167,9 @@ pub fn is_exempt(path: &str) -> bool {
 /// Checks an APIv2 answer and returns its fields.
 ///
 /// `return_code` must be `SUCCESS`, and `result_code`, when present, too; otherwise
-/// [`Error::V2Failure`] carries the fields and body (business failures usually come unsigned).
+/// [`Error::V2Failure`] carries the fields and body, with `verified` telling whether a `sign`
+/// came with them and held (business failures usually come unsigned; a failure with a wrong
+/// `sign` is an [`Error::Signature`]).
 /// Then `sign` must be present and valid, its type (MD5 or HMAC-SHA256) chosen by its length,
 /// compared in constant time; otherwise [`Error::Signature`]. A body that is not UTF-8 XML is an
 /// [`Error::Decode`].
@@ -179,9 +181,16 @@ pub(crate) fn check_response(body: &Bytes, secret: &str) -> Result<Map<String, V
     let failed = code("return_code") != Some("SUCCESS")
         || (fields.contains_key("result_code") && code("result_code") != Some("SUCCESS"));
     if failed {
+        // A failure may be unsigned (WeChat signs few of them), but one that carries a `sign`
+        // must carry a good one: a forged `ORDERPAID` is not WeChat's word.
+        let verified = fields.contains_key("sign");
+        if verified {
+            sign::verify(&fields, secret)?;
+        }
         return Err(Error::V2Failure {
             fields,
             body: body.clone(),
+            verified,
         });
     }
     sign::verify(&fields, secret)?;
@@ -410,7 +419,7 @@ mod tests {
             "<xml><return_code>success</return_code></xml>",
         ] {
             match check_response(&Bytes::from(body), SECRET) {
-                Err(Error::V2Failure { fields, body: b }) => {
+                Err(Error::V2Failure { fields, body: b, .. }) => {
                     assert_eq!(b, body.as_bytes());
                     assert_eq!(fields, xml::from_xml(body).unwrap());
                 }

@@ -56,9 +56,14 @@ pub fn parse_notification(body: &[u8], secret: &str) -> Result<Map<String, Value
         std::str::from_utf8(body).map_err(|e| Error::decode("the notification as UTF-8", e))?;
     let fields = xml::from_xml(text)?;
     if fields.get("return_code").and_then(Value::as_str) != Some("SUCCESS") {
+        let verified = fields.contains_key("sign");
+        if verified {
+            sign::verify(&fields, secret)?;
+        }
         return Err(Error::V2Failure {
             fields,
             body: bytes::Bytes::copy_from_slice(body),
+            verified,
         });
     }
     sign::verify(&fields, secret)?;
