@@ -4,4 +4,5 @@ mod sign;
 mod verify;
 
 pub use sign::{authorization, canonical_request, canonical_response, AUTH_SCHEME};
-pub(crate) use verify::{check_signed_headers, is_exempt, verify_response, MISMATCH};
+pub use verify::verify_response;
+pub(crate) use verify::{check_signed_headers, is_exempt, MISMATCH};

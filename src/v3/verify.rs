@@ -94,8 +94,21 @@ pub(crate) fn check_signed_headers(
 /// The start of the error for a signature that does not match its message.
 pub(crate) const MISMATCH: &str = "the signature does not verify over the body";
 
-/// Verifies an APIv3 answer, unless its path is one of the unsigned downloads.
-pub(crate) fn verify_response(
+/// Verifies an APIv3 answer obtained elsewhere (a proxy, a queue, a log), unless its path is one
+/// of the unsigned downloads.
+///
+/// `now` is the local Unix time, `path` the request path as sent (`/v3/...`, with any base path).
+/// The client runs the same check on every answer it receives.
+///
+/// ```
+/// use wechatpay::{v3, Keyring};
+/// let ring = Keyring::default();
+/// let unsigned = wechatpay::http::HeaderMap::new();
+/// assert!(v3::verify_response(&ring, 1_700_000_000, "/v3/pay/transactions/id/1", &unsigned, b"{}").is_err());
+/// // bill files come unsigned: check them against the signed digest instead
+/// assert!(v3::verify_response(&ring, 1_700_000_000, "/v3/billdownload/file", &unsigned, b"csv").is_ok());
+/// ```
+pub fn verify_response(
     keyring: &Keyring,
     now: i64,
     path: &str,
