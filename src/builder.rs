@@ -4,6 +4,7 @@ use crate::client::{Client, Inner, V3Identity};
 use crate::crypto::{Backend, Certificate, PrivateKey, PublicKey, Signer, Verifier};
 use crate::error::{Error, Result};
 use crate::keyring::Keyring;
+use crate::limits::Limits;
 use crate::transport::{Transport, TransportConfig};
 use http::HeaderValue;
 use std::sync::Arc;
@@ -56,6 +57,8 @@ pub struct ClientBuilder {
     identity: Option<Identity>,
     base_uri: String,
     failover: Option<String>,
+    allowed_hosts: Vec<String>,
+    limits: Limits,
     transport: TransportConfig,
     backend: Backend,
 }
@@ -89,6 +92,8 @@ impl ClientBuilder {
             identity: None,
             base_uri: DEFAULT_BASE_URI.to_string(),
             failover: None,
+            allowed_hosts: Vec::new(),
+            limits: Limits::default(),
             transport: TransportConfig::default(),
             backend: Backend::default(),
         }
@@ -198,15 +203,51 @@ impl ClientBuilder {
         self
     }
 
-    /// Whole-call timeout.
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.transport.timeout = Some(timeout);
+    /// Allows requests to one more host (a bare name such as `api2.mch.weixin.qq.com`), over
+    /// https. Without it, a request goes only to the base URI's host, the failover's, or a
+    /// per-call `base_uri`: an absolute `{+download_url}` naming any other host is refused before
+    /// it is signed. Repeatable.
+    ///
+    /// ```
+    /// let client = wechatpay::Client::builder()
+    ///     .mchid("1900000001")
+    ///     .allow_host("api2.mch.weixin.qq.com")
+    ///     .build()
+    ///     .unwrap();
+    /// # let _ = client;
+    /// ```
+    pub fn allow_host(mut self, host: impl Into<String>) -> Self {
+        self.allowed_hosts.push(host.into());
         self
     }
 
-    /// Connect timeout (default 10 s).
+    /// Whole-call timeout: connect, send, answer headers and any body held in memory together
+    /// (default [`DEFAULT_TIMEOUT`](crate::DEFAULT_TIMEOUT), 30 s). Per call: the `timeout`
+    /// option, in seconds.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.limits.timeout = timeout;
+        self
+    }
+
+    /// Connect timeout (default [`DEFAULT_CONNECT_TIMEOUT`](crate::DEFAULT_CONNECT_TIMEOUT),
+    /// 10 s); client-wide, since connections are pooled.
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
         self.transport.connect_timeout = Some(timeout);
+        self
+    }
+
+    /// Longest wait for the next chunk of a streamed `sink` download (default
+    /// [`DEFAULT_STALL_TIMEOUT`](crate::DEFAULT_STALL_TIMEOUT), 30 s). Per call: `stall_timeout`.
+    pub fn stall_timeout(mut self, timeout: Duration) -> Self {
+        self.limits.stall_timeout = timeout;
+        self
+    }
+
+    /// Cap on an answer held in memory (default
+    /// [`DEFAULT_MAX_ANSWER_BYTES`](crate::DEFAULT_MAX_ANSWER_BYTES), 32 MiB); `sink` downloads
+    /// stream to disk and are exempt. Per call: `max_answer_bytes`.
+    pub fn max_answer_bytes(mut self, bytes: u64) -> Self {
+        self.limits.max_answer_bytes = bytes;
         self
     }
 
@@ -321,12 +362,12 @@ impl ClientBuilder {
                 ));
             }
         }
-        let base_uri = crate::args::parse_base_uri("base_uri", &self.base_uri)
+        let base_uri = crate::target::parse_base_uri("base_uri", &self.base_uri)
             .map_err(|e| Error::config("base_uri", e.to_string()))?;
         let failover = match &self.failover {
             None => None,
             Some(uri) => {
-                let url = crate::args::parse_base_uri("failover_base_uri", uri)
+                let url = crate::target::parse_base_uri("failover_base_uri", uri)
                     .map_err(|e| Error::config("failover_base_uri", e.to_string()))?;
                 if url.path() != base_uri.path() {
                     return Err(Error::config(
@@ -341,6 +382,14 @@ impl ClientBuilder {
                 Some(url)
             }
         };
+        let allowed_hosts = self
+            .allowed_hosts
+            .iter()
+            .map(|h| crate::target::check_allowed_host(h))
+            .collect::<Result<Vec<_>>>()?;
+        let allowed_hosts =
+            crate::target::AllowedHosts::new(&base_uri, failover.as_ref(), &allowed_hosts);
+        check_limits(&self.limits, self.transport.connect_timeout)?;
         let mut transport_config = self.transport;
         if let Some(Identity { cert, key }) = self.identity {
             // A clear error for the common mix-ups (key and certificate swapped, a .p12 file)
@@ -371,6 +420,8 @@ impl ClientBuilder {
             apiv3_key: self.apiv3_key,
             base_uri,
             failover,
+            allowed_hosts,
+            limits: self.limits,
             user_agent,
             transport_config,
             transport,
@@ -388,6 +439,26 @@ fn load_signer(key: KeySource, backend: Backend) -> Result<(Arc<dyn Signer>, Opt
         .and_then(|k| k.with_backend(backend))
         .map_err(|e| Error::config("private_key", e.to_string()))?;
     Ok((Arc::new(key.clone()), Some(key)))
+}
+
+/// A zero limit would fail every call; a limit is lifted by setting it high, not to zero.
+fn check_limits(limits: &Limits, connect: Option<Duration>) -> Result<()> {
+    for (field, d) in [
+        ("timeout", Some(limits.timeout)),
+        ("stall_timeout", Some(limits.stall_timeout)),
+        ("connect_timeout", connect),
+    ] {
+        if d == Some(Duration::ZERO) {
+            return Err(Error::config(field, "must be longer than zero"));
+        }
+    }
+    if limits.max_answer_bytes == 0 {
+        return Err(Error::config(
+            "max_answer_bytes",
+            "must be at least one byte",
+        ));
+    }
+    Ok(())
 }
 
 /// Ids and serials go into headers verbatim: refuse what would break or forge them.

@@ -43,6 +43,32 @@ pub fn normalize_segment(segment: &str) -> String {
     out
 }
 
+/// Checks one segment given to [`seg`](crate::Chain::seg) or the `chain!` macro: a path word
+/// (ASCII letters, digits, `_`, `-`), a `_name_` placeholder, or a `{name}` placeholder.
+///
+/// Anything else (`..`, `a/b`, `?x=1`, `%2e`, an empty string) would change the path's shape;
+/// values belong in placeholders, where they are encoded.
+pub(crate) fn check_segment(raw: &str) -> std::result::Result<(), String> {
+    let word = raw.strip_prefix("r#").unwrap_or(raw);
+    let inner = match word.strip_prefix('{').and_then(|w| w.strip_suffix('}')) {
+        Some(name) => name,
+        None => word,
+    };
+    let is_word = |s: &str| {
+        !s.is_empty()
+            && s.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+    };
+    if is_word(inner) {
+        return Ok(());
+    }
+    Err(format!(
+        "`{}` is not a path word (ASCII letters, digits, `_`, `-`) nor a `_name_` placeholder: put values in a \
+         placeholder (`.seg(\"_id_\")` with {{\"id\": …}}), and several segments in several `seg` calls",
+        raw.escape_debug()
+    ))
+}
+
 /// How a placeholder's value is encoded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Operator {
@@ -121,6 +147,7 @@ impl Template {
         if !literal.is_empty() {
             parts.push(Part::Literal(literal));
         }
+        check_shape(source, &parts).map_err(err)?;
         Ok(Template {
             source: source.to_string(),
             parts,
@@ -165,6 +192,76 @@ impl Template {
     }
 }
 
+/// A template is a path under the base URI: path words, `/` and placeholders, nothing that
+/// could name another host, climb a level, start a query or a fragment, or be sent other than
+/// as written.
+fn check_shape(source: &str, parts: &[Part]) -> std::result::Result<(), String> {
+    for part in parts {
+        let Part::Literal(text) = part else { continue };
+        if let Some(c) = text
+            .chars()
+            .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '~' | '/')))
+        {
+            return Err(match c {
+                '?' => "`?` would start a query: pass query parameters in the `query` option".into(),
+                '#' => "`#` would start a fragment, which is signed but never sent".into(),
+                ':' => "a template is a path under the base URI, not a URL: to reach another host, \
+                        pass `base_uri` (and allow it with ClientBuilder::allow_host)"
+                    .into(),
+                '%' => "percent-encoded text in a template: put the value in a placeholder, which encodes it".into(),
+                c if c.is_whitespace() || c.is_control() => {
+                    format!("{c:?} (whitespace or a control character) is never part of a path")
+                }
+                c => format!(
+                    "`{c}` is not a path character: a template holds letters, digits, `-`, `_`, `.`, `~`, `/` and \
+                     placeholders; put other text in a placeholder value"
+                ),
+            });
+        }
+    }
+    // One leading `/` is tolerated (the path stays under the base); the rest must be segments.
+    let mut shape = String::with_capacity(source.len());
+    for part in parts {
+        match part {
+            Part::Literal(text) => shape.push_str(text),
+            Part::Var(..) => shape.push('x'),
+        }
+    }
+    let rel = shape.strip_prefix('/').unwrap_or(&shape);
+    if rel.is_empty() {
+        return Err("the path is empty".into());
+    }
+    if rel.starts_with('/') {
+        return Err("`//` would name another host: a template is a path under the base URI".into());
+    }
+    for segment in rel.split('/') {
+        match segment {
+            "" => return Err("an empty path segment (`//` or a trailing `/`)".into()),
+            "." | ".." => {
+                return Err(format!(
+                    "the segment `{segment}` would be resolved away and change the path (and the API it reaches)"
+                ))
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// A number as WeChat Pay reads it: an exact integer, never a float that lost digits.
+pub(crate) fn exact_integer(name: &str, n: &serde_json::Number) -> Result<String> {
+    if n.is_i64() || n.is_u64() {
+        return Ok(n.to_string());
+    }
+    Err(Error::argument(
+        name,
+        format!(
+            "{n} is not an exact integer (JSON numbers beyond 64 bits or with a fraction lose digits): pass it as a \
+             string, e.g. \"4200000000000000000000000000\""
+        ),
+    ))
+}
+
 /// The string form of a placeholder value: strings and numbers only, never empty.
 fn placeholder_value<'a>(name: &str, value: Option<&'a Value>) -> Result<Cow<'a, str>> {
     match value {
@@ -173,7 +270,7 @@ fn placeholder_value<'a>(name: &str, value: Option<&'a Value>) -> Result<Cow<'a,
             Err(Error::EmptyPlaceholder { name: name.into() })
         }
         Some(Value::String(s)) => Ok(Cow::Borrowed(s)),
-        Some(Value::Number(n)) => Ok(Cow::Owned(n.to_string())),
+        Some(Value::Number(n)) => Ok(Cow::Owned(exact_integer(name, n)?)),
         Some(other) => Err(Error::argument(
             name,
             format!(
@@ -191,9 +288,15 @@ fn refuse_dot_segments(name: &str, op: Operator, value: &str) -> Result<()> {
         let s = s.to_ascii_lowercase().replace("%2e", ".");
         s == "." || s == ".."
     };
+    if op == Operator::Reserved && value.contains('#') {
+        return Err(Error::argument(
+            name,
+            "`#` would start a fragment, which is signed but never sent: use `{name}` (encoded) for such values",
+        ));
+    }
     let climbs = match op {
         Operator::Simple => value == "." || value == "..",
-        Operator::Reserved => value.split('/').any(is_dots),
+        Operator::Reserved => value.split(['/', '?']).any(is_dots),
     };
     if climbs {
         return Err(Error::argument(
@@ -269,7 +372,7 @@ pub(crate) fn build_query(query: &Map<String, Value>) -> Result<String> {
         let text: Cow<'_, str> = match value {
             Value::Null => continue,
             Value::String(s) => Cow::Borrowed(s),
-            Value::Number(n) => Cow::Owned(n.to_string()),
+            Value::Number(n) => Cow::Owned(exact_integer(&format!("query.{key}"), n)?),
             Value::Bool(b) => Cow::Borrowed(if *b { "true" } else { "false" }),
             other => {
                 return Err(Error::argument(

@@ -434,7 +434,7 @@ mod tests {
         assert_eq!(err.code(), Some("AUTHCODEEXPIRE"));
         assert_eq!(
             err.to_string(),
-            "APIv2 call failed: return_code=SUCCESS result_code=FAIL expired"
+            "APIv2 call failed (unsigned answer: fields unverified): return_code=SUCCESS result_code=FAIL expired"
         );
     }
 
