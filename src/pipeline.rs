@@ -166,7 +166,7 @@ pub(crate) fn prepare_with_media(
         Expected::parse(d.clone())?;
     }
     let expanded = template.expand(&opts.vars)?;
-    let (protocol, path) = route(expanded.strip_prefix('/').unwrap_or(&expanded));
+    let (protocol, path) = route(crate::target::relative(&expanded)?);
     let base = opts.base_uri.as_ref().unwrap_or(&inner.base_uri);
     // The one outbound rule, before anything is signed: see `target`.
     let mut url =

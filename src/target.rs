@@ -81,26 +81,33 @@ fn check_scheme(field: &str, url: &Url) -> Result<()> {
     }
 }
 
-/// The hosts a client may send to besides a per-call `base_uri`.
-#[derive(Debug, Clone, Default)]
+/// Where a client may send besides a per-call `base_uri`: the origins (scheme, host and port)
+/// of its base and failover URIs, under the base path, and the hosts allowed by name.
+#[derive(Debug, Clone)]
 pub(crate) struct AllowedHosts {
+    origins: Vec<url::Origin>,
+    base_path: String,
     hosts: Vec<String>,
 }
 
 impl AllowedHosts {
     pub(crate) fn new(base: &Url, failover: Option<&Url>, extra: &[String]) -> AllowedHosts {
-        let mut hosts: Vec<String> = Vec::new();
-        for url in std::iter::once(base).chain(failover) {
-            if let Some(h) = url.host_str() {
-                hosts.push(h.to_ascii_lowercase());
-            }
+        AllowedHosts {
+            origins: std::iter::once(base)
+                .chain(failover)
+                .map(Url::origin)
+                .collect(),
+            base_path: base.path().to_string(),
+            hosts: extra.iter().map(|h| h.to_ascii_lowercase()).collect(),
         }
-        hosts.extend(extra.iter().map(|h| h.to_ascii_lowercase()));
-        AllowedHosts { hosts }
     }
 
-    fn allows(&self, host: &str) -> bool {
-        self.hosts.iter().any(|h| h.eq_ignore_ascii_case(host))
+    /// An absolute URL is allowed on an allowed host, or on a client origin under its base path.
+    fn allows(&self, url: &Url) -> bool {
+        let named = url
+            .host_str()
+            .is_some_and(|h| self.hosts.iter().any(|a| a.eq_ignore_ascii_case(h)));
+        named || (self.origins.contains(&url.origin()) && url.path().starts_with(&self.base_path))
     }
 }
 
@@ -110,7 +117,8 @@ pub(crate) fn check_allowed_host(host: &str) -> Result<String> {
     if host.is_empty() {
         return Err(bad("is empty"));
     }
-    let parsed = Url::parse(&format!("https://{host}/")).map_err(|_| bad("is not a host name"))?;
+    let parsed = Url::parse(&format!("https://{host}/"))
+        .map_err(|_| bad("is not a bare host name, e.g. api2.mch.weixin.qq.com"))?;
     match parsed.host_str() {
         Some(h) if h.eq_ignore_ascii_case(host) && parsed.port().is_none() => {
             Ok(h.to_ascii_lowercase())
@@ -118,6 +126,20 @@ pub(crate) fn check_allowed_host(host: &str) -> Result<String> {
         _ => Err(bad(
             "is not a bare host name (no scheme, port, path or user info), e.g. api2.mch.weixin.qq.com",
         )),
+    }
+}
+
+/// The expanded path without its one tolerated leading `/`; `//` would name another host.
+pub(crate) fn relative(expanded: &str) -> Result<&str> {
+    match expanded.strip_prefix('/') {
+        Some(rest) if rest.starts_with('/') => Err(Error::Argument {
+            name: "path".into(),
+            reason: format!(
+                "`{expanded}` starts with `//`, which names another host: a path is relative to the base URI"
+            ),
+        }),
+        Some(rest) => Ok(rest),
+        None => Ok(expanded),
     }
 }
 
@@ -140,11 +162,13 @@ pub(crate) fn resolve(
         let url = Url::parse(expanded)
             .map_err(|e| refuse(format!("`{expanded}` is not a valid absolute URL: {e}")))?;
         check_scheme("path", &url)?;
-        let host = url.host_str().unwrap_or("");
-        if !(allowed.allows(host) || (per_call && base.host_str() == Some(host))) {
+        let on_per_call_base =
+            per_call && url.origin() == base.origin() && url.path().starts_with(base.path());
+        if !(allowed.allows(&url) || on_per_call_base) {
             return Err(refuse(format!(
-                "the absolute URL goes to `{host}`, which is not the client's base URI host, its failover, or a host \
-                 allowed with ClientBuilder::allow_host"
+                "the absolute URL goes to `{}`, which is not under the client's base URI host, its failover, or a host \
+                 allowed with ClientBuilder::allow_host",
+                &url[..url::Position::BeforePath]
             )));
         }
         if !url.username().is_empty() || url.password().is_some() {
@@ -157,12 +181,7 @@ pub(crate) fn resolve(
         check_path_and_query(&expanded[after_authority..], &url, "/")?;
         return Ok(url);
     }
-    let rel = expanded.strip_prefix('/').unwrap_or(expanded);
-    if rel.starts_with('/') {
-        return Err(refuse(format!(
-            "`{expanded}` starts with `//`, which names another host: a path is relative to the base URI"
-        )));
-    }
+    let rel = relative(expanded)?;
     let text = format!("{}{rel}", base.as_str());
     let url = Url::parse(&text).map_err(|e| refuse(format!("`{rel}` does not form a URL: {e}")))?;
     if url.scheme() != base.scheme() || url.host() != base.host() || url.port() != base.port() {
@@ -281,7 +300,11 @@ mod tests {
         let allowed = AllowedHosts::new(&b, None, &["files.example".into()]);
         let go = |p: &str| resolve(&b, false, &allowed, p);
         assert!(go("https://api.mch.weixin.qq.com/v3/billdownload/file?token=x").is_ok());
-        assert!(go("https://files.example/v3/x").is_ok());
+        assert!(go("https://files.example:8443/v3/x").is_ok());
+        assert!(
+            go("https://api.mch.weixin.qq.com:8443/v3/x").is_err(),
+            "another port"
+        );
         for bad in [
             "https://evil.example/v3/pay",
             "http://api.mch.weixin.qq.com/v3/x",

@@ -97,7 +97,9 @@ fn check_numbers(text: &str) -> Result<(), Error> {
         }
         if b == b'-' || b.is_ascii_digit() {
             let start = i;
-            while i < bytes.len() && matches!(bytes[i], b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E') {
+            while i < bytes.len()
+                && matches!(bytes[i], b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E')
+            {
                 i += 1;
             }
             let token = &text[start..i];
