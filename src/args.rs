@@ -5,7 +5,8 @@
 //! typo such as `use_id` for `{user_id}` fails before a request is sent.
 
 use crate::error::{Error, Result};
-use crate::path::{json_type, Template};
+use crate::path::json_type;
+use crate::template::Template;
 use bytes::Bytes;
 use http::{HeaderName, HeaderValue};
 use serde_json::{Map, Value};

@@ -6,7 +6,8 @@ use crate::digest::Expected;
 use crate::error::{Error, Result};
 use crate::limits::Limits;
 use crate::media::Media;
-use crate::path::{build_query, Template};
+use crate::query::build_query;
+use crate::template::Template;
 use crate::util::{nonce, unix_now};
 
 pub(crate) use crate::send::send_unverified;

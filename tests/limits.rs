@@ -403,7 +403,9 @@ async fn error_answers_are_verified_when_they_claim_a_signature() {
 async fn a_file_that_cannot_be_written_after_sending_is_not_a_refusal() {
     let good = serve(behaviour(|mut s| async move {
         let _ = s
-            .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 9\r\nConnection: close\r\n\r\nnew,bill\n")
+            .write_all(
+                b"HTTP/1.1 200 OK\r\nContent-Length: 9\r\nConnection: close\r\n\r\nnew,bill\n",
+            )
             .await;
     }))
     .await;
@@ -416,9 +418,16 @@ async fn a_file_that_cannot_be_written_after_sending_is_not_a_refusal() {
         .get(json!({"query": {"token": "t"}, "sink": target.to_str().unwrap()}))
         .await
         .unwrap_err();
-    assert!(matches!(&e, Error::Sink { path, .. } if *path == target), "{e:?}");
+    assert!(
+        matches!(&e, Error::Sink { path, .. } if *path == target),
+        "{e:?}"
+    );
     assert!(!e.is_refused_before_sending(), "it was sent: {e}");
     assert!(target.is_dir());
-    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 2, "no temporary file left");
+    assert_eq!(
+        std::fs::read_dir(&dir).unwrap().count(),
+        2,
+        "no temporary file left"
+    );
     std::fs::remove_dir_all(&dir).unwrap();
 }
