@@ -82,7 +82,7 @@ async fn download(inner: &Inner) -> Result<Vec<Certificate>> {
         serde_json::Value::Null,
     )?;
     let res = crate::pipeline::send_unverified(inner, prepared).await?;
-    let certs = accept(
+    let certs = verify_certificate_listing(
         &inner.keyring,
         key,
         &inner.mchid,
@@ -96,8 +96,24 @@ async fn download(inner: &Inner) -> Result<Vec<Certificate>> {
     Ok(certs)
 }
 
-/// Checks a `v3/certificates` answer and returns the certificates valid at `now`, adding none.
-pub(crate) fn accept(
+/// Verifies a `v3/certificates` answer obtained elsewhere and returns the certificates in it
+/// valid at `now`, adding none to `keyring` ([`Client::download_certificates`] runs the same).
+///
+/// With a key usable at `now` in `keyring`, the answer must verify with one of those; only
+/// without one (the first download) may it verify with a certificate it carries. Each
+/// certificate is decrypted with the APIv3 key and must carry the serial it is listed under;
+/// one issued to `mchid` (a merchant certificate) fails the whole listing, as does a listing
+/// with no certificate valid at `now`.
+///
+/// ```
+/// use wechatpay::{http::HeaderMap, v3, Error, Keyring};
+/// let body = br#"{"data":[]}"#;
+/// let unsigned = v3::verify_certificate_listing(
+///     &Keyring::default(), b"0123456789abcdef0123456789abcdef", "1900000001",
+///     1_700_000_000, &HeaderMap::new(), body);
+/// assert!(matches!(unsigned, Err(Error::Signature(_))));
+/// ```
+pub fn verify_certificate_listing(
     keyring: &Keyring,
     apiv3_key: &[u8],
     mchid: &str,
@@ -266,7 +282,7 @@ mod tests {
     }
 
     fn accept_with(ring: &Keyring, h: &HeaderMap, body: &[u8]) -> Result<Vec<Certificate>> {
-        accept(ring, APIV3, MCHID, now(), h, body)
+        verify_certificate_listing(ring, APIV3, MCHID, now(), h, body)
     }
 
     #[test]
@@ -294,8 +310,12 @@ mod tests {
         held.insert_certificate(&Certificate::from_pem(PLATFORM).unwrap());
         // Rotation: the held certificate signs a listing that adds a new one.
         let body = listing(&[PLATFORM, OTHER_CERT]);
-        let certs =
-            accept_with(&held, &signed(WECHATPAY_KEY, &serial(PLATFORM), &body), &body).unwrap();
+        let certs = accept_with(
+            &held,
+            &signed(WECHATPAY_KEY, &serial(PLATFORM), &body),
+            &body,
+        )
+        .unwrap();
         assert_eq!(certs.len(), 2);
         // A listing that vouches for itself is refused once keys are held.
         let body = listing(&[OTHER_CERT]);
@@ -309,13 +329,22 @@ mod tests {
         let pk = PublicKey::from_pem(include_str!("../tests/fixtures/client/wechatpay_pub.pem"));
         by_id.insert_key("PUB_KEY_ID_0119000000012024000000000000", pk.unwrap(), None);
         assert!(matches!(
-            accept_with(&by_id, &signed(OTHER_KEY, &serial(OTHER_CERT), &body), &body),
+            accept_with(
+                &by_id,
+                &signed(OTHER_KEY, &serial(OTHER_CERT), &body),
+                &body
+            ),
             Err(Error::Signature(_))
         ));
         // Only expired keys held: none usable, so the listing bootstraps again.
         let stale = Keyring::default();
         stale.insert_certificate(&Certificate::from_pem(EXPIRED).unwrap());
-        accept_with(&stale, &signed(OTHER_KEY, &serial(OTHER_CERT), &body), &body).unwrap();
+        accept_with(
+            &stale,
+            &signed(OTHER_KEY, &serial(OTHER_CERT), &body),
+            &body,
+        )
+        .unwrap();
     }
 
     #[test]
@@ -333,7 +362,11 @@ mod tests {
         let body = listing(&[EXPIRED]);
         let held = Keyring::default();
         held.insert_certificate(&Certificate::from_pem(PLATFORM).unwrap());
-        let e = accept_with(&held, &signed(WECHATPAY_KEY, &serial(PLATFORM), &body), &body);
+        let e = accept_with(
+            &held,
+            &signed(WECHATPAY_KEY, &serial(PLATFORM), &body),
+            &body,
+        );
         assert!(
             matches!(e, Err(Error::Signature(ref m)) if m.contains("no certificate valid now") && m.contains("2021-01-01T00:00:00Z")),
             "{e:?}"
@@ -344,6 +377,9 @@ mod tests {
             &signed(WECHATPAY_KEY, &serial(EXPIRED), &body),
             &body,
         );
-        assert!(matches!(e, Err(Error::Signature(ref m)) if m.contains(&serial(EXPIRED))), "{e:?}");
+        assert!(
+            matches!(e, Err(Error::Signature(ref m)) if m.contains(&serial(EXPIRED))),
+            "{e:?}"
+        );
     }
 }

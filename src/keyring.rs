@@ -254,11 +254,17 @@ mod tests {
         let Err(Error::Signature(m)) = ring.verifier_at(serial, na + 1) else {
             panic!("an expired certificate verified")
         };
-        assert!(m.contains(serial) && m.contains("expired at") && m.contains(&utc(na)), "{m}");
+        assert!(
+            m.contains(serial) && m.contains("expired at") && m.contains(&utc(na)),
+            "{m}"
+        );
         let Err(Error::Signature(m)) = ring.verifier_at(serial, nb - 1) else {
             panic!("a certificate verified before its validity")
         };
-        assert!(m.contains("not valid before") && m.contains(&utc(nb)), "{m}");
+        assert!(
+            m.contains("not valid before") && m.contains(&utc(nb)),
+            "{m}"
+        );
         let Err(Error::NotConfigured(m)) = ring.encryption_key_at(na + 1) else {
             panic!("encrypted with an expired certificate")
         };

@@ -4,6 +4,7 @@ mod paths;
 mod sign;
 mod verify;
 
+pub use crate::certificates::verify_certificate_listing;
 pub(crate) use paths::is_exempt;
 pub use sign::{authorization, canonical_request, canonical_response, AUTH_SCHEME};
 pub use verify::verify_response;

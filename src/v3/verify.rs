@@ -345,7 +345,10 @@ mod tests {
         let h = signed(KEY, NOW, ID, body);
         for now in [i64::MIN, i64::MAX] {
             assert!(
-                matches!(verify_response(&r, now, "/v3/x", &h, body), Err(Error::ClockSkew { .. })),
+                matches!(
+                    verify_response(&r, now, "/v3/x", &h, body),
+                    Err(Error::ClockSkew { .. })
+                ),
                 "{now}"
             );
         }
