@@ -451,6 +451,10 @@ mod through_the_emulator {
         );
         server.on("GET", "v3/global/statements", statement(&csv));
         assert_eq!(get().await.unwrap().body().as_ref(), csv.as_slice());
+        // Every request was good: the refusals above were the client's, of the answers.
+        let journal = server.journal();
+        assert_eq!(journal.len(), 5);
+        assert!(journal.iter().all(|r| r.verified), "{journal:#?}");
     }
 
     #[tokio::test]
