@@ -101,9 +101,9 @@ async fn download(inner: &Inner) -> Result<Vec<Certificate>> {
 ///
 /// With a key usable at `now` in `keyring`, the answer must verify with one of those; only
 /// without one (the first download, or every certificate held has expired) may it verify with
-/// a certificate it carries. Each
-/// certificate is decrypted with the APIv3 key and must carry the serial it is listed under;
-/// one issued to `mchid` (a merchant certificate) fails the whole listing, as does a listing
+/// a certificate it carries. Each certificate is decrypted with the APIv3 key and must carry
+/// the serial it is listed under; one issued to `mchid` (a merchant certificate) fails the
+/// whole listing, as does a listing
 /// with no certificate valid at `now`.
 ///
 /// ```
