@@ -103,8 +103,7 @@ async fn download(inner: &Inner) -> Result<Vec<Certificate>> {
 /// without one (the first download, or every certificate held has expired) may it verify with
 /// a certificate it carries. Each certificate is decrypted with the APIv3 key and must carry
 /// the serial it is listed under; one issued to `mchid` (a merchant certificate) fails the
-/// whole listing, as does a listing
-/// with no certificate valid at `now`.
+/// whole listing, as does a listing with no certificate valid at `now`.
 ///
 /// ```
 /// use wechatpay::{http::HeaderMap, v3, Error, Keyring};
