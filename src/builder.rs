@@ -313,12 +313,36 @@ impl ClientBuilder {
                             ),
                         ));
                     }
+                    let now = crate::util::unix_now();
+                    if !cert.is_valid_at(now) {
+                        let when = if now > cert.not_after() {
+                            "expired"
+                        } else {
+                            "is not yet valid"
+                        };
+                        return Err(Error::config(
+                            "platform_certificate",
+                            format!(
+                                "certificate {} {when}: valid from {} to {}, now {}; download the \
+                                 current ones (v3/certificates) or use the WeChat Pay public key",
+                                cert.serial_no(),
+                                crate::keyring::utc(cert.not_before()),
+                                crate::keyring::utc(cert.not_after()),
+                                crate::keyring::utc(now)
+                            ),
+                        ));
+                    }
                     let key = cert
                         .public_key()
                         .clone()
                         .with_backend(self.backend)
                         .map_err(|e| Error::config("platform_certificate", e.to_string()))?;
-                    keyring.insert_key(cert.serial_no(), key, Some(cert.not_after()));
+                    keyring.insert_window(
+                        cert.serial_no(),
+                        key,
+                        Some(cert.not_before()),
+                        Some(cert.not_after()),
+                    );
                 }
                 VerifierSource::Custom(id, verifier) => {
                     check_token("verifier", &id)?;
