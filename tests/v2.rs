@@ -570,16 +570,34 @@ fn illegal_characters_are_removed_first() {
 
 #[test]
 fn entities_are_never_expanded() {
-    // XXE: the DTD's external entity is neither fetched nor expanded; it reads as nothing, which
-    // is what the PHP SDK yields too.
-    let xxe = from_xml(&fixture("invalid.xxe_injection.sample.xml")).unwrap();
-    assert_eq!(Value::Object(xxe), json!({"value": ""}));
+    // XXE and billion laughs need a DTD; no WeChat message has one, so a DOCTYPE is refused
+    // wherever it stands, before any declaration in it could matter.
+    let xxe = fixture("invalid.xxe_injection.sample.xml");
     let file = "<?xml version=\"1.0\"?><!DOCTYPE x [<!ENTITY f SYSTEM \"file:///etc/passwd\">]><xml><v>a&f;b</v><w k=\"&f;\">c</w></xml>";
-    assert_eq!(from_xml(file).unwrap(), obj(json!({"v": "ab", "w": "c"})));
-    // Billion laughs: nothing to expand, nothing to blow up.
     let laughs = "<?xml version=\"1.0\"?><!DOCTYPE l [<!ENTITY a \"aaaaaaaaaa\"><!ENTITY b \"&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;\"><!ENTITY c \"&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;\">]><xml><v>&c;</v></xml>";
-    assert_eq!(from_xml(laughs).unwrap(), obj(json!({"v": ""})));
-    // Without a DTD an unknown entity is simply malformed.
+    for input in [
+        xxe.as_str(),
+        file,
+        laughs,
+        "<!DOCTYPE xml><xml><v>1</v></xml>",
+        "<xml><v>1</v><!DOCTYPE a></xml>",
+        "<xml><v>1</v></xml><!DOCTYPE a>",
+    ] {
+        match from_xml(input) {
+            Err(Error::Decode { what: "xml", reason }) => assert_eq!(
+                reason,
+                "a DOCTYPE: no WeChat Pay message has one (DTDs carry XXE and entity-expansion attacks)",
+                "{input}"
+            ),
+            other => panic!("{input}: {other:?}"),
+        }
+    }
+    // A DOCTYPE inside CDATA is text, not markup.
+    assert_eq!(
+        from_xml("<xml><v><![CDATA[<!DOCTYPE x>]]></v></xml>").unwrap(),
+        obj(json!({"v": "<!DOCTYPE x>"}))
+    );
+    // Any entity but the five predefined ones is malformed.
     assert_xml_error("<xml><v>&nbsp;</v></xml>");
     assert_xml_error("<xml><v a=\"&xxe;\">1</v></xml>");
 }
@@ -713,7 +731,8 @@ fn jsapi_pay_params_are_signed() {
             "wx2017033010242291fcfe0db70013231072",
             t,
             SECRET,
-        );
+        )
+        .unwrap();
         assert_eq!(
             keys(&p),
             [

@@ -54,6 +54,8 @@ fn named_mchid(data: &Map<String, Value>) -> String {
 /// - `nonce_str` (32 base-62 characters) is appended unless present (a `null` one is filled in
 ///   place) or `nonceless`.
 /// - `sign` is always computed and placed last, replacing any `sign` the caller put in.
+/// - Keys must be XML names (see [`check_fields`]) and string values free of C0 control
+///   characters other than tab, LF and CR; otherwise [`Error::Argument`] naming `xml.KEY`.
 /// - Values must be scalars: arrays and objects cannot be signed (PHP signs them as `Array`), so
 ///   they are refused naming `xml.KEY`; nested data goes in as a JSON string (e.g. `detail`).
 /// - GET: the pairs become the query, RFC 3986 encoded, in insertion order, `sign` last;
@@ -76,6 +78,7 @@ pub(crate) fn prepare(
             });
         }
     }
+    check_fields(&data)?;
     let sign_type = match data.get("sign_type") {
         None | Some(Value::Null) => SignType::Md5,
         Some(Value::String(s)) => SignType::parse(s)?,
@@ -119,6 +122,46 @@ pub(crate) fn prepare(
             body: Some(xml::to_xml(&data)),
             query: None,
         })
+    }
+}
+
+/// Refuses what would be signed one way and read another: a key that is not an XML name (the
+/// XML writer would send it as `<item>` while `bad key=` is signed; in a GET query `a=b&c` would
+/// add a pair), and a C0 control character in a value (illegal in XML 1.0, never in a WeChat
+/// field). Tab, LF and CR are allowed in values; NUL never is.
+fn check_fields(data: &Map<String, Value>) -> Result<()> {
+    for (key, value) in data {
+        if !xml::is_name(key) {
+            return Err(Error::argument(
+                field_name(key),
+                "is not an XML name: a field name starts with a letter or `_` and goes on with \
+                 letters, digits, `.`, `_`, `:` or `-` (no spaces, no markup, not empty)",
+            ));
+        }
+        if let Some(text) = value.as_str() {
+            if let Some((i, c)) = text
+                .char_indices()
+                .find(|(_, c)| *c < ' ' && !matches!(c, '\t' | '\n' | '\r'))
+            {
+                return Err(Error::argument(
+                    field_name(key),
+                    format!(
+                        "contains the control character U+{:04X} at byte {i}: APIv2 values never \
+                         carry one (tab, LF and CR are allowed), and XML cannot hold it",
+                        c as u32
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `xml.KEY`, with an absurdly long key cut so the error stays readable.
+fn field_name(key: &str) -> String {
+    match key.char_indices().nth(64) {
+        None => format!("xml.{key}"),
+        Some((cut, _)) => format!("xml.{}…", &key[..cut]),
     }
 }
 
@@ -434,7 +477,7 @@ mod tests {
         assert_eq!(err.code(), Some("AUTHCODEEXPIRE"));
         assert_eq!(
             err.to_string(),
-            "APIv2 call failed: return_code=SUCCESS result_code=FAIL expired"
+            "APIv2 call failed (unsigned answer: fields unverified): return_code=SUCCESS result_code=FAIL expired"
         );
     }
 
