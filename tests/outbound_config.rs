@@ -172,6 +172,43 @@ fn configuration_table() {
     }
 }
 
+/// The explanation lives in `crypto`, so every loader gives it, not just the builder.
+#[test]
+fn pkcs12_is_explained_by_every_loader() {
+    use wechatpay::crypto::{Certificate, PrivateKey, PublicKey};
+    let p12 = p12();
+    let results = [
+        ("PrivateKey::load", PrivateKey::load(&p12).err()),
+        ("PrivateKey::from_der", PrivateKey::from_der(&p12).err()),
+        (
+            "PrivateKey::from_base64",
+            PrivateKey::from_base64(P12_B64).err(),
+        ),
+        (
+            "PrivateKey::from_pem_encrypted",
+            PrivateKey::from_pem_encrypted(&p12, b"x").err(),
+        ),
+        ("PublicKey::load", PublicKey::load(&p12).err()),
+        ("PublicKey::from_der", PublicKey::from_der(&p12).err()),
+        ("Certificate::from_pem", Certificate::from_pem(&p12).err()),
+        (
+            "Certificate::from_pem (base64)",
+            Certificate::from_pem(P12_B64).err(),
+        ),
+        ("Certificate::from_der", Certificate::from_der(&p12).err()),
+    ];
+    for (name, err) in results {
+        match err {
+            Some(Error::Key { reason, .. }) => assert!(
+                reason.starts_with("found a PKCS#12 archive (apiclient_cert.p12?)")
+                    && reason.contains("openssl pkcs12 -in apiclient_cert.p12 -nocerts -nodes"),
+                "{name}: {reason}"
+            ),
+            other => panic!("{name}: {other:?}"),
+        }
+    }
+}
+
 fn argument_error<T: std::fmt::Debug>(result: wechatpay::Result<T>) -> (String, String) {
     match result {
         Err(Error::Argument { name, reason }) => (name, reason),

@@ -287,6 +287,34 @@ fn refund_req_info_round_trip() {
     ));
 }
 
+/// Why a decrypted `req_info` must not be trusted on its own: AES-256-ECB encrypts each 16-byte
+/// block alone, so the blocks of two genuine notifications splice into a third that decrypts,
+/// unpads and parses cleanly, saying what WeChat Pay never said. (Query the refund instead.)
+#[test]
+fn ecb_refund_notifications_can_be_spliced() {
+    use base64::Engine as _;
+    let engine = base64::engine::general_purpose::STANDARD;
+    let key = b"d96eb16afdd491fa1e705096edbc2205";
+    let notification = |out_refund_no: &str, refund_fee: &str| {
+        // The first part is padded to three whole blocks, so the fee starts a block.
+        let head = format!("<root><out_refund_no>{out_refund_no}</out_refund_no><y>ab</y>");
+        assert_eq!(head.len(), 48);
+        let plain = format!("{head}<refund_fee>{refund_fee}</refund_fee></root>");
+        engine
+            .decode(ecb::aes_256_ecb_encrypt(key, plain.as_bytes()).unwrap())
+            .unwrap()
+    };
+    let small = notification("R1", "1");
+    let large = notification("R2", "999999");
+    let spliced = [&small[..48], &large[48..]].concat();
+    let fields = notify::decrypt_refund_req_info(&engine.encode(spliced), SECRET).unwrap();
+    assert_eq!(fields["out_refund_no"], "R1");
+    assert_eq!(
+        fields["refund_fee"], "999999",
+        "a refund of R1 WeChat Pay never announced"
+    );
+}
+
 // §6.7 toXml -----------------------------------------------------------------------------------
 
 #[test]
