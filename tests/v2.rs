@@ -625,6 +625,9 @@ fn entities_are_never_expanded() {
         from_xml("<xml><v><![CDATA[<!DOCTYPE x>]]></v></xml>").unwrap(),
         obj(json!({"v": "<!DOCTYPE x>"}))
     );
+    // Case variants are not DOCTYPEs to XML, but are refused all the same.
+    assert_xml_error("<!doctype xml><xml><v>1</v></xml>");
+    assert_xml_error("<xml><v>1</v><!DocType a></xml>");
     // Any entity but the five predefined ones is malformed.
     assert_xml_error("<xml><v>&nbsp;</v></xml>");
     assert_xml_error("<xml><v a=\"&xxe;\">1</v></xml>");

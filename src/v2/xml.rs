@@ -283,6 +283,8 @@ fn resolve_ref(reference: &BytesRef<'_>) -> Result<Option<char>> {
 /// assert_eq!(serde_json::Value::Object(v), serde_json::json!(
 ///     {"@attributes": {"a": "1"}, "x": "v", "l": ["1", "2"], "e": "", "n": {"m": "q"}}));
 /// assert!(wechatpay::v2::xml::from_xml("<html><hr></html>").is_err());
+/// // No WeChat message has a DOCTYPE: refused wherever it stands.
+/// assert!(wechatpay::v2::xml::from_xml("<!DOCTYPE xml><xml><a>1</a></xml>").is_err());
 /// ```
 pub fn from_xml(xml: &str) -> Result<Map<String, Value>> {
     let xml = xml.strip_prefix('\u{FEFF}').unwrap_or(xml);
