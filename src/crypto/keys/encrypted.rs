@@ -12,13 +12,13 @@ use pkcs8::pkcs5::{pbes2::Kdf, EncryptionScheme};
 use zeroize::Zeroizing;
 
 /// Most PBKDF2 iterations accepted (about 10 s of SHA-256 on one core).
-pub(crate) const MAX_PBKDF2_ITERATIONS: u32 = 10_000_000;
+const MAX_PBKDF2_ITERATIONS: u32 = 10_000_000;
 /// Largest scrypt cost accepted, as log2(N).
-pub(crate) const MAX_SCRYPT_LOG_N: u32 = 20;
+const MAX_SCRYPT_LOG_N: u32 = 20;
 /// Most scrypt work accepted, N·r·p: OpenSSL's default (2^14·8·1) times 256, some seconds.
-pub(crate) const MAX_SCRYPT_WORK: u128 = 1 << 25;
+const MAX_SCRYPT_WORK: u128 = 1 << 25;
 /// Most memory scrypt may need (128·r·N for its table, 128·r·p for its blocks): 1 GiB.
-pub(crate) const MAX_SCRYPT_MEMORY: u128 = 1 << 30;
+const MAX_SCRYPT_MEMORY: u128 = 1 << 30;
 
 /// Refuses KDF parameters above the caps, naming the parameter and the cap.
 fn check_kdf(scheme: &EncryptionScheme<'_>) -> std::result::Result<(), String> {
@@ -70,8 +70,8 @@ impl PrivateKey {
     /// unencrypted key is accepted too and the passphrase is then ignored.
     ///
     /// The key-derivation parameters are checked before any work: more than 10,000,000 PBKDF2
-    /// iterations, a scrypt cost above 2^20, or scrypt parameters needing more than 1 GiB are
-    /// refused.
+    /// iterations, a scrypt cost above 2^20, scrypt parameters needing more than 1 GiB, or an
+    /// N·r·p above 2^25 are refused, naming the parameter and the cap.
     ///
     /// ```
     /// use wechatpay::crypto::PrivateKey;
