@@ -269,6 +269,7 @@ impl ClientBuilder {
             Error::config("mchid", "is required (the merchant id, e.g. 1900000001)")
         })?;
         check_token("mchid", &mchid)?;
+        check_mchid(&mchid)?;
         let v3 =
             match (self.serial, self.key) {
                 (None, None) => None,
@@ -371,12 +372,7 @@ impl ClientBuilder {
             }
         }
         if let Some(secret) = &self.apiv2_secret {
-            if secret.is_empty() || secret.chars().any(|c| c.is_whitespace() || c.is_control()) {
-                return Err(Error::config(
-                    "apiv2_secret",
-                    "must be the 32-character APIv2 key, without whitespace",
-                ));
-            }
+            check_apiv2_secret(secret)?;
         }
         if let Some(key) = &self.apiv3_key {
             if key.len() != 32 {
@@ -416,12 +412,24 @@ impl ClientBuilder {
         check_limits(&self.limits, self.transport.connect_timeout)?;
         let mut transport_config = self.transport;
         if let Some(Identity { cert, key }) = self.identity {
-            // A clear error for the common mix-ups (key and certificate swapped, a .p12 file)
-            // before rustls gives a terse one.
-            Certificate::from_pem(&*cert)
-                .map_err(|e| Error::config("merchant_identity", e.to_string()))?;
-            PrivateKey::load(&*key)
-                .map_err(|e| Error::config("merchant_identity", e.to_string()))?;
+            // A clear error for the common mix-ups (key and certificate swapped, a .p12 file, a
+            // key from another download) before rustls gives a terse `builder error`.
+            let certificate = Certificate::from_pem(&*cert)
+                .map_err(|e| Error::config("merchant_identity", format!("certificate: {e}")))?;
+            let private_key = PrivateKey::load(&*key)
+                .map_err(|e| Error::config("merchant_identity", format!("key: {e}")))?;
+            if certificate.public_key() != &private_key.public_key() {
+                return Err(Error::config(
+                    "merchant_identity",
+                    format!(
+                        "the certificate (serial {}, {}) and the private key do not belong \
+                         together: the certificate certifies another public key; pass \
+                         apiclient_cert.pem and apiclient_key.pem from the same download",
+                        certificate.serial_no(),
+                        certificate.subject()
+                    ),
+                ));
+            }
             let mut pem = Zeroizing::new(Vec::with_capacity(cert.len() + key.len() + 1));
             pem.extend_from_slice(&cert);
             pem.push(b'\n');
@@ -494,20 +502,103 @@ fn check_token(field: &'static str, value: &str) -> Result<()> {
         .char_indices()
         .find(|(_, c)| c.is_whitespace() || c.is_control() || *c == '"' || *c == ',')
     {
-        let what = match c {
-            '\n' | '\r' => "a newline".to_string(),
-            ' ' | '\t' => "whitespace".to_string(),
-            other => format!("{other:?}"),
-        };
         return Err(Error::config(
             field,
             format!(
-                "`{}` contains {what} at position {i}: trim it (read from a file or a shell?)",
-                value.escape_debug()
+                "`{}` contains {} at position {i}: trim it (read from a file or a shell?)",
+                quote(value),
+                char_kind(c)
             ),
         ));
     }
     Ok(())
+}
+
+/// A merchant id is 1 to 32 ASCII digits; anything else is a wrong setting (an appid, a name,
+/// a whole file), and it goes into every signed header, so it is refused here.
+fn check_mchid(mchid: &str) -> Result<()> {
+    if let Some((i, c)) = mchid.char_indices().find(|(_, c)| !c.is_ascii_digit()) {
+        return Err(Error::config(
+            "mchid",
+            format!(
+                "`{}` is not a merchant id: expected ASCII digits only (e.g. 1900000001), found \
+                 {} at position {i}",
+                quote(mchid),
+                char_kind(c)
+            ),
+        ));
+    }
+    if mchid.len() > 32 {
+        return Err(Error::config(
+            "mchid",
+            format!(
+                "`{}` is {} digits long: a merchant id is 1 to 32 ASCII digits",
+                quote(mchid),
+                mchid.len()
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// The APIv2 key is 32 printable ASCII characters. The error says where and what is wrong and
+/// how long the value is, never the value itself.
+fn check_apiv2_secret(secret: &str) -> Result<()> {
+    if let Some((i, c)) = secret
+        .chars()
+        .enumerate()
+        .find(|(_, c)| !c.is_ascii_graphic())
+    {
+        let what = if c.is_ascii() {
+            char_kind(c)
+        } else {
+            "a non-ASCII character".into()
+        };
+        return Err(Error::config(
+            "apiv2_secret",
+            format!(
+                "must be the 32-character APIv2 key (printable ASCII, no whitespace); character \
+                 {} of {} is {what}: trim it (read from a file or a shell?)",
+                i + 1,
+                secret.chars().count()
+            ),
+        ));
+    }
+    if secret.len() != 32 {
+        return Err(Error::config(
+            "apiv2_secret",
+            format!(
+                "must be the 32-character APIv2 key (API安全 → APIv2密钥); got {} characters",
+                secret.len()
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// `value` for an error message: escaped, and cut after 40 characters so that a whole file
+/// passed by mistake is not echoed back.
+fn quote(value: &str) -> String {
+    const SHOWN: usize = 40;
+    match value.char_indices().nth(SHOWN) {
+        None => value.escape_debug().to_string(),
+        Some((cut, _)) => format!(
+            "{}… ({} bytes in all)",
+            value[..cut].escape_debug(),
+            value.len()
+        ),
+    }
+}
+
+/// A readable name for a refused character (a control character is not printed raw).
+fn char_kind(c: char) -> String {
+    match c {
+        '\n' | '\r' => "a newline".into(),
+        ' ' | '\t' => "whitespace".into(),
+        c if c.is_control() => format!("the control character U+{:04X}", c as u32),
+        c if c.is_whitespace() => format!("the whitespace U+{:04X}", c as u32),
+        other => format!("{other:?}"),
+    }
 }
 
 #[cfg(test)]
