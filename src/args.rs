@@ -5,7 +5,8 @@
 //! typo such as `use_id` for `{user_id}` fails before a request is sent.
 
 use crate::error::{Error, Result};
-use crate::path::{json_type, Template};
+use crate::path::json_type;
+use crate::template::Template;
 use bytes::Bytes;
 use http::{HeaderName, HeaderValue};
 use serde_json::{Map, Value};
@@ -25,6 +26,8 @@ pub(crate) const OPTION_KEYS: &[&str] = &[
     "timeout",
     "sink",
     "digest",
+    "stall_timeout",
+    "max_answer_bytes",
 ];
 
 /// A call's arguments, validated.
@@ -48,8 +51,12 @@ pub(crate) struct Options {
     pub security: bool,
     /// APIv2: do not add `nonce_str`.
     pub nonceless: bool,
-    /// Per-call timeout.
+    /// Per-call whole-call timeout.
     pub timeout: Option<Duration>,
+    /// Per-call stalled-body guard for streamed downloads.
+    pub stall_timeout: Option<Duration>,
+    /// Per-call cap on an answer held in memory.
+    pub max_answer_bytes: Option<u64>,
     /// A file the answer body is streamed to (downloads).
     pub sink: Option<std::path::PathBuf>,
     /// The digest a download must match (`hash_type`, `hash_value`).
@@ -87,7 +94,9 @@ impl Options {
                 "base_uri" => opts.base_uri = Some(base_uri(value)?),
                 "security" => opts.security = boolean(&key, &value)?,
                 "nonceless" => opts.nonceless = boolean(&key, &value)?,
-                "timeout" => opts.timeout = Some(timeout(value)?),
+                "timeout" => opts.timeout = Some(seconds(&key, value)?),
+                "stall_timeout" => opts.stall_timeout = Some(seconds(&key, value)?),
+                "max_answer_bytes" => opts.max_answer_bytes = Some(byte_count(&key, value)?),
                 "sink" => opts.sink = Some(sink(value)?),
                 "digest" => opts.digest = Some(value),
                 _ => return Err(unknown_key(&key, template)),
@@ -151,15 +160,12 @@ fn headers(value: Value) -> Result<Vec<(HeaderName, HeaderValue)>> {
         let field = format!("headers.{name}");
         let header = HeaderName::from_bytes(name.as_bytes())
             .map_err(|_| Error::argument(&field, "not a valid HTTP header name"))?;
-        if header == http::header::AUTHORIZATION {
-            return Err(Error::argument(
-                field,
-                "the client signs every request itself; remove the Authorization header",
-            ));
+        if let Some(why) = forbidden_header(&header) {
+            return Err(Error::argument(field, why));
         }
         let text = match &value {
             Value::String(s) => s.clone(),
-            Value::Number(n) => n.to_string(),
+            Value::Number(n) => crate::path::exact_integer(&field, n)?,
             other => {
                 return Err(Error::argument(
                     field,
@@ -178,6 +184,31 @@ fn headers(value: Value) -> Result<Vec<(HeaderName, HeaderValue)>> {
     Ok(out)
 }
 
+/// Headers the caller may not set: the signature, and those that frame or route the request
+/// (a wrong `Content-Length` sends a body other than the one signed; `Host` or a proxy header
+/// sends it elsewhere).
+fn forbidden_header(name: &HeaderName) -> Option<&'static str> {
+    use http::header;
+    let framing = [
+        header::HOST,
+        header::CONTENT_LENGTH,
+        header::TRANSFER_ENCODING,
+        header::CONNECTION,
+        header::UPGRADE,
+        header::TE,
+        header::TRAILER,
+    ];
+    if *name == header::AUTHORIZATION {
+        Some("the client signs every request itself; remove the Authorization header")
+    } else if framing.contains(name) || name.as_str() == "keep-alive" {
+        Some("this header frames or routes the request and is set by the client: it may not be given")
+    } else if name.as_str().starts_with("proxy-") {
+        Some("proxy headers may not be given per call: configure a proxy on the client")
+    } else {
+        None
+    }
+}
+
 fn body(value: Value) -> Result<Bytes> {
     match value {
         Value::String(s) => Ok(Bytes::from(s)),
@@ -191,26 +222,9 @@ fn body(value: Value) -> Result<Bytes> {
     }
 }
 
-/// Parses a base URI: absolute, http or https.
-pub(crate) fn parse_base_uri(field: &str, text: &str) -> Result<Url> {
-    let url = Url::parse(text).map_err(|e| {
-        Error::argument(
-            field,
-            format!("`{text}` is not an absolute URL ({e}), e.g. https://api.mch.weixin.qq.com/"),
-        )
-    })?;
-    if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
-        return Err(Error::argument(
-            field,
-            format!("`{text}` must be an http(s) URL with a host"),
-        ));
-    }
-    Ok(url)
-}
-
 fn base_uri(value: Value) -> Result<Url> {
     match value {
-        Value::String(s) => parse_base_uri("base_uri", &s),
+        Value::String(s) => crate::target::parse_base_uri("base_uri", &s),
         other => Err(Error::argument(
             "base_uri",
             format!("expected a URL string, found {}", json_type(&other)),
@@ -228,12 +242,24 @@ fn sink(value: Value) -> Result<std::path::PathBuf> {
     }
 }
 
-fn timeout(value: Value) -> Result<Duration> {
+fn seconds(key: &str, value: Value) -> Result<Duration> {
     value
         .as_f64()
         .filter(|s| s.is_finite() && *s > 0.0 && *s < 86_400.0)
         .map(Duration::from_secs_f64)
-        .ok_or_else(|| Error::argument("timeout", "expected a positive number of seconds"))
+        .ok_or_else(|| Error::argument(key, "expected a positive number of seconds, below one day"))
+}
+
+fn byte_count(key: &str, value: Value) -> Result<u64> {
+    value.as_u64().filter(|n| *n > 0).ok_or_else(|| {
+        Error::argument(
+            key,
+            format!(
+                "expected a positive whole number of bytes, found {}",
+                json_type(&value)
+            ),
+        )
+    })
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@ use crate::client::{Client, Inner, V3Identity};
 use crate::crypto::{Backend, Certificate, PrivateKey, PublicKey, Signer, Verifier};
 use crate::error::{Error, Result};
 use crate::keyring::Keyring;
+use crate::limits::Limits;
 use crate::transport::{Transport, TransportConfig};
 use http::HeaderValue;
 use std::sync::Arc;
@@ -56,6 +57,8 @@ pub struct ClientBuilder {
     identity: Option<Identity>,
     base_uri: String,
     failover: Option<String>,
+    allowed_hosts: Vec<String>,
+    limits: Limits,
     transport: TransportConfig,
     backend: Backend,
 }
@@ -89,6 +92,8 @@ impl ClientBuilder {
             identity: None,
             base_uri: DEFAULT_BASE_URI.to_string(),
             failover: None,
+            allowed_hosts: Vec::new(),
+            limits: Limits::default(),
             transport: TransportConfig::default(),
             backend: Backend::default(),
         }
@@ -198,15 +203,51 @@ impl ClientBuilder {
         self
     }
 
-    /// Whole-call timeout.
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.transport.timeout = Some(timeout);
+    /// Allows requests to one more host (a bare name such as `api2.mch.weixin.qq.com`), over
+    /// https. Without it, a request goes only to the base URI's host, the failover's, or a
+    /// per-call `base_uri`: an absolute `{+download_url}` naming any other host is refused before
+    /// it is signed. Repeatable.
+    ///
+    /// ```
+    /// let client = wechatpay::Client::builder()
+    ///     .mchid("1900000001")
+    ///     .allow_host("api2.mch.weixin.qq.com")
+    ///     .build()
+    ///     .unwrap();
+    /// # let _ = client;
+    /// ```
+    pub fn allow_host(mut self, host: impl Into<String>) -> Self {
+        self.allowed_hosts.push(host.into());
         self
     }
 
-    /// Connect timeout (default 10 s).
+    /// Whole-call timeout: connect, send, answer headers and any body held in memory together
+    /// (default [`DEFAULT_TIMEOUT`](crate::DEFAULT_TIMEOUT), 30 s). Per call: the `timeout`
+    /// option, in seconds.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.limits.timeout = timeout;
+        self
+    }
+
+    /// Connect timeout (default [`DEFAULT_CONNECT_TIMEOUT`](crate::DEFAULT_CONNECT_TIMEOUT),
+    /// 10 s); client-wide, since connections are pooled.
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
         self.transport.connect_timeout = Some(timeout);
+        self
+    }
+
+    /// Longest wait for the next chunk of a streamed `sink` download (default
+    /// [`DEFAULT_STALL_TIMEOUT`](crate::DEFAULT_STALL_TIMEOUT), 30 s). Per call: `stall_timeout`.
+    pub fn stall_timeout(mut self, timeout: Duration) -> Self {
+        self.limits.stall_timeout = timeout;
+        self
+    }
+
+    /// Cap on an answer held in memory (default
+    /// [`DEFAULT_MAX_ANSWER_BYTES`](crate::DEFAULT_MAX_ANSWER_BYTES), 32 MiB); `sink` downloads
+    /// stream to disk and are exempt. Per call: `max_answer_bytes`.
+    pub fn max_answer_bytes(mut self, bytes: u64) -> Self {
+        self.limits.max_answer_bytes = bytes;
         self
     }
 
@@ -228,6 +269,7 @@ impl ClientBuilder {
             Error::config("mchid", "is required (the merchant id, e.g. 1900000001)")
         })?;
         check_token("mchid", &mchid)?;
+        check_mchid(&mchid)?;
         let v3 =
             match (self.serial, self.key) {
                 (None, None) => None,
@@ -272,12 +314,36 @@ impl ClientBuilder {
                             ),
                         ));
                     }
+                    let now = crate::util::unix_now();
+                    if !cert.is_valid_at(now) {
+                        let when = if now > cert.not_after() {
+                            "expired"
+                        } else {
+                            "is not yet valid"
+                        };
+                        return Err(Error::config(
+                            "platform_certificate",
+                            format!(
+                                "certificate {} {when}: valid from {} to {}, now {}; download the \
+                                 current ones (v3/certificates) or use the WeChat Pay public key",
+                                cert.serial_no(),
+                                crate::keyring::utc(cert.not_before()),
+                                crate::keyring::utc(cert.not_after()),
+                                crate::keyring::utc(now)
+                            ),
+                        ));
+                    }
                     let key = cert
                         .public_key()
                         .clone()
                         .with_backend(self.backend)
                         .map_err(|e| Error::config("platform_certificate", e.to_string()))?;
-                    keyring.insert_key(cert.serial_no(), key, Some(cert.not_after()));
+                    keyring.insert_window(
+                        cert.serial_no(),
+                        key,
+                        Some(cert.not_before()),
+                        Some(cert.not_after()),
+                    );
                 }
                 VerifierSource::Custom(id, verifier) => {
                     check_token("verifier", &id)?;
@@ -306,12 +372,7 @@ impl ClientBuilder {
             }
         }
         if let Some(secret) = &self.apiv2_secret {
-            if secret.is_empty() || secret.chars().any(|c| c.is_whitespace() || c.is_control()) {
-                return Err(Error::config(
-                    "apiv2_secret",
-                    "must be the 32-character APIv2 key, without whitespace",
-                ));
-            }
+            check_apiv2_secret(secret)?;
         }
         if let Some(key) = &self.apiv3_key {
             if key.len() != 32 {
@@ -321,12 +382,12 @@ impl ClientBuilder {
                 ));
             }
         }
-        let base_uri = crate::args::parse_base_uri("base_uri", &self.base_uri)
+        let base_uri = crate::target::parse_base_uri("base_uri", &self.base_uri)
             .map_err(|e| Error::config("base_uri", e.to_string()))?;
         let failover = match &self.failover {
             None => None,
             Some(uri) => {
-                let url = crate::args::parse_base_uri("failover_base_uri", uri)
+                let url = crate::target::parse_base_uri("failover_base_uri", uri)
                     .map_err(|e| Error::config("failover_base_uri", e.to_string()))?;
                 if url.path() != base_uri.path() {
                     return Err(Error::config(
@@ -341,14 +402,34 @@ impl ClientBuilder {
                 Some(url)
             }
         };
+        let allowed_hosts = self
+            .allowed_hosts
+            .iter()
+            .map(|h| crate::target::check_allowed_host(h))
+            .collect::<Result<Vec<_>>>()?;
+        let allowed_hosts =
+            crate::target::AllowedHosts::new(&base_uri, failover.as_ref(), &allowed_hosts);
+        check_limits(&self.limits, self.transport.connect_timeout)?;
         let mut transport_config = self.transport;
         if let Some(Identity { cert, key }) = self.identity {
-            // A clear error for the common mix-ups (key and certificate swapped, a .p12 file)
-            // before rustls gives a terse one.
-            Certificate::from_pem(&*cert)
-                .map_err(|e| Error::config("merchant_identity", e.to_string()))?;
-            PrivateKey::load(&*key)
-                .map_err(|e| Error::config("merchant_identity", e.to_string()))?;
+            // A clear error for the common mix-ups (key and certificate swapped, a .p12 file, a
+            // key from another download) before rustls gives a terse `builder error`.
+            let certificate = Certificate::from_pem(&*cert)
+                .map_err(|e| Error::config("merchant_identity", format!("certificate: {e}")))?;
+            let private_key = PrivateKey::load(&*key)
+                .map_err(|e| Error::config("merchant_identity", format!("key: {e}")))?;
+            if certificate.public_key() != &private_key.public_key() {
+                return Err(Error::config(
+                    "merchant_identity",
+                    format!(
+                        "the certificate (serial {}, {}) and the private key do not belong \
+                         together: the certificate certifies another public key; pass \
+                         apiclient_cert.pem and apiclient_key.pem from the same download",
+                        certificate.serial_no(),
+                        certificate.subject()
+                    ),
+                ));
+            }
             let mut pem = Zeroizing::new(Vec::with_capacity(cert.len() + key.len() + 1));
             pem.extend_from_slice(&cert);
             pem.push(b'\n');
@@ -371,6 +452,8 @@ impl ClientBuilder {
             apiv3_key: self.apiv3_key,
             base_uri,
             failover,
+            allowed_hosts,
+            limits: self.limits,
             user_agent,
             transport_config,
             transport,
@@ -390,6 +473,26 @@ fn load_signer(key: KeySource, backend: Backend) -> Result<(Arc<dyn Signer>, Opt
     Ok((Arc::new(key.clone()), Some(key)))
 }
 
+/// A zero limit would fail every call; a limit is lifted by setting it high, not to zero.
+fn check_limits(limits: &Limits, connect: Option<Duration>) -> Result<()> {
+    for (field, d) in [
+        ("timeout", Some(limits.timeout)),
+        ("stall_timeout", Some(limits.stall_timeout)),
+        ("connect_timeout", connect),
+    ] {
+        if d == Some(Duration::ZERO) {
+            return Err(Error::config(field, "must be longer than zero"));
+        }
+    }
+    if limits.max_answer_bytes == 0 {
+        return Err(Error::config(
+            "max_answer_bytes",
+            "must be at least one byte",
+        ));
+    }
+    Ok(())
+}
+
 /// Ids and serials go into headers verbatim: refuse what would break or forge them.
 fn check_token(field: &'static str, value: &str) -> Result<()> {
     if value.is_empty() {
@@ -399,20 +502,103 @@ fn check_token(field: &'static str, value: &str) -> Result<()> {
         .char_indices()
         .find(|(_, c)| c.is_whitespace() || c.is_control() || *c == '"' || *c == ',')
     {
-        let what = match c {
-            '\n' | '\r' => "a newline".to_string(),
-            ' ' | '\t' => "whitespace".to_string(),
-            other => format!("{other:?}"),
-        };
         return Err(Error::config(
             field,
             format!(
-                "`{}` contains {what} at position {i}: trim it (read from a file or a shell?)",
-                value.escape_debug()
+                "`{}` contains {} at position {i}: trim it (read from a file or a shell?)",
+                quote(value),
+                char_kind(c)
             ),
         ));
     }
     Ok(())
+}
+
+/// A merchant id is 1 to 32 ASCII digits; anything else is a wrong setting (an appid, a name,
+/// a whole file), and it goes into every signed header, so it is refused here.
+fn check_mchid(mchid: &str) -> Result<()> {
+    if let Some((i, c)) = mchid.char_indices().find(|(_, c)| !c.is_ascii_digit()) {
+        return Err(Error::config(
+            "mchid",
+            format!(
+                "`{}` is not a merchant id: expected ASCII digits only (e.g. 1900000001), found \
+                 {} at position {i}",
+                quote(mchid),
+                char_kind(c)
+            ),
+        ));
+    }
+    if mchid.len() > 32 {
+        return Err(Error::config(
+            "mchid",
+            format!(
+                "`{}` is {} digits long: a merchant id is 1 to 32 ASCII digits",
+                quote(mchid),
+                mchid.len()
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// The APIv2 key is 32 printable ASCII characters. The error says where and what is wrong and
+/// how long the value is, never the value itself.
+fn check_apiv2_secret(secret: &str) -> Result<()> {
+    if let Some((i, c)) = secret
+        .chars()
+        .enumerate()
+        .find(|(_, c)| !c.is_ascii_graphic())
+    {
+        let what = if c.is_ascii() {
+            char_kind(c)
+        } else {
+            "a non-ASCII character".into()
+        };
+        return Err(Error::config(
+            "apiv2_secret",
+            format!(
+                "must be the 32-character APIv2 key (printable ASCII, no whitespace); character \
+                 {} of {} is {what}: trim it (read from a file or a shell?)",
+                i + 1,
+                secret.chars().count()
+            ),
+        ));
+    }
+    if secret.len() != 32 {
+        return Err(Error::config(
+            "apiv2_secret",
+            format!(
+                "must be the 32-character APIv2 key (API安全 → APIv2密钥); got {} characters",
+                secret.len()
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// `value` for an error message: escaped, and cut after 40 characters so that a whole file
+/// passed by mistake is not echoed back.
+fn quote(value: &str) -> String {
+    const SHOWN: usize = 40;
+    match value.char_indices().nth(SHOWN) {
+        None => value.escape_debug().to_string(),
+        Some((cut, _)) => format!(
+            "{}… ({} bytes in all)",
+            value[..cut].escape_debug(),
+            value.len()
+        ),
+    }
+}
+
+/// A readable name for a refused character (a control character is not printed raw).
+fn char_kind(c: char) -> String {
+    match c {
+        '\n' | '\r' => "a newline".into(),
+        ' ' | '\t' => "whitespace".into(),
+        c if c.is_control() => format!("the control character U+{:04X}", c as u32),
+        c if c.is_whitespace() => format!("the whitespace U+{:04X}", c as u32),
+        other => format!("{other:?}"),
+    }
 }
 
 #[cfg(test)]

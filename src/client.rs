@@ -35,6 +35,10 @@ pub(crate) struct Inner {
     pub base_uri: Url,
     /// Backup domain tried when the base URI cannot be reached (opt-in).
     pub failover: Option<Url>,
+    /// Hosts a request may go to besides a per-call `base_uri` (see `target`).
+    pub allowed_hosts: crate::target::AllowedHosts,
+    /// Time and memory bounds of every call.
+    pub limits: crate::limits::Limits,
     pub user_agent: HeaderValue,
     /// Kept so the blocking twin can build a connection pool of its own.
     #[cfg_attr(not(feature = "blocking"), allow(dead_code))]
@@ -125,6 +129,7 @@ impl Client {
         Chain {
             inner: self.inner.clone(),
             path: String::new(),
+            invalid: None,
         }
     }
 
@@ -192,6 +197,9 @@ pub(crate) fn cached<'a, C>(
 pub struct Chain {
     pub(crate) inner: Arc<Inner>,
     path: String,
+    /// The first segment that was not a path word, and why: reported when the call is made, so
+    /// building a chain stays infallible and nothing is ever sent for it.
+    invalid: Option<Arc<(String, String)>>,
 }
 
 impl std::fmt::Debug for Chain {
@@ -208,7 +216,22 @@ impl Chain {
     /// let c = client.v3().seg("merchantService").seg("complaintsV2").seg("_complaint_id_");
     /// assert_eq!(c.template(), "v3/merchant-service/complaints-v2/{complaint_id}");
     /// ```
+    ///
+    /// A segment is a path word or a `_name_` placeholder; anything else (`..`, `a/b`, `?x`, an
+    /// empty string) makes the call fail before anything is signed:
+    ///
+    /// ```
+    /// # let client = wechatpay::Client::builder().mchid("1900000001").build().unwrap();
+    /// let bad = client.v3().seg("..").seg("v2");
+    /// let err = bad.prepare(wechatpay::http::Method::GET, serde_json::json!({})).unwrap_err();
+    /// assert!(err.to_string().contains("not a path word"), "{err}");
+    /// ```
     pub fn seg(mut self, segment: &str) -> Chain {
+        if self.invalid.is_none() {
+            if let Err(reason) = crate::path::check_segment(segment) {
+                self.invalid = Some(Arc::new((segment.to_string(), reason)));
+            }
+        }
         self.push(&normalize_segment(segment));
         self
     }
@@ -233,13 +256,24 @@ impl Chain {
 
     /// Builds and signs the request without sending it (what `--dry-run` prints).
     pub fn prepare(&self, method: Method, args: Value) -> Result<PreparedRequest> {
+        self.check_segments()?;
         crate::pipeline::prepare(&self.inner, method, &self.path, args)
+    }
+
+    fn check_segments(&self) -> Result<()> {
+        match &self.invalid {
+            None => Ok(()),
+            Some(bad) => Err(crate::Error::Template {
+                template: self.path.clone(),
+                reason: format!("segment {}", bad.1),
+            }),
+        }
     }
 
     /// Sends the call with any method and returns the verified answer.
     pub async fn request(&self, method: Method, args: Value) -> Result<Response> {
         let prepared = self.prepare(method, args)?;
-        crate::pipeline::send(&self.inner, prepared).await
+        crate::send::send(&self.inner, prepared).await
     }
 
     /// `POST`s a media upload: the body is `multipart/form-data`, the signature covers its `meta`.
@@ -252,6 +286,7 @@ impl Chain {
     /// # Ok(()) }
     /// ```
     pub async fn upload(&self, media: &Media, args: Value) -> Result<Response> {
+        self.check_segments()?;
         let prepared = crate::pipeline::prepare_with_media(
             &self.inner,
             Method::POST,
@@ -259,7 +294,7 @@ impl Chain {
             args,
             Some(media),
         )?;
-        crate::pipeline::send(&self.inner, prepared).await
+        crate::send::send(&self.inner, prepared).await
     }
 
     /// `GET` with the given arguments (`null` or `{}` for none).

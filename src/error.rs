@@ -158,6 +158,29 @@ pub enum Error {
         reason: String,
     },
 
+    /// A limit of the call was reached: `timeout`, `connect_timeout`, `stall_timeout` or
+    /// `max_answer_bytes` (see `docs/operations.md` for the defaults).
+    ///
+    /// A timeout after the request was written leaves the call's effect unknown: query before
+    /// retrying a write.
+    #[error("limit `{limit}` reached: {reason}")]
+    Limit {
+        /// The limit's name, as the builder setter and the per-call option spell it.
+        limit: &'static str,
+        /// What happened, with the limit's value.
+        reason: String,
+    },
+
+    /// A download was received but could not be written to its `sink` file; the target file is
+    /// untouched (the answer was streamed to a temporary file beside it, which is removed).
+    #[error("cannot write the download to `{path}`: {reason}")]
+    Sink {
+        /// The target file.
+        path: std::path::PathBuf,
+        /// The I/O error.
+        reason: String,
+    },
+
     /// A cryptographic operation failed (decryption with a wrong key, bad padding, ...).
     #[error("crypto error: {0}")]
     Crypto(String),
@@ -217,10 +240,35 @@ impl Error {
         }
     }
 
+    /// True when the call was refused before anything was sent: bad input or configuration.
+    ///
+    /// Such a call certainly did not take effect; fix it and call again. Every other error may
+    /// come after the request left (a timeout, an answer that failed verification, a file that
+    /// could not be written).
+    ///
+    /// ```
+    /// let e = wechatpay::Error::MissingPlaceholder { name: "out_trade_no".into() };
+    /// assert!(e.is_refused_before_sending());
+    /// ```
+    pub fn is_refused_before_sending(&self) -> bool {
+        matches!(
+            self,
+            Error::Config { .. }
+                | Error::Key { .. }
+                | Error::MissingPlaceholder { .. }
+                | Error::EmptyPlaceholder { .. }
+                | Error::Template { .. }
+                | Error::Argument { .. }
+                | Error::MchidMismatch { .. }
+                | Error::NotConfigured(_)
+        )
+    }
+
     /// True for errors a retry might cure: transport failures and 5xx answers.
     pub fn is_retryable(&self) -> bool {
         match self {
             Error::Transport(_) => true,
+            Error::Limit { limit, .. } => *limit != "max_answer_bytes",
             Error::Api { status, .. } => status.is_server_error() || status.as_u16() == 429,
             _ => false,
         }

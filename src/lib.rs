@@ -43,6 +43,7 @@ pub mod crypto;
 mod digest;
 mod error;
 mod keyring;
+mod limits;
 mod media;
 #[cfg(feature = "mock")]
 pub mod mock;
@@ -50,8 +51,13 @@ pub mod notify;
 mod path;
 mod paysign;
 mod pipeline;
+mod query;
 mod response;
+mod send;
 mod sensitive;
+mod sink;
+mod target;
+mod template;
 mod transport;
 mod util;
 pub mod v2;
@@ -61,6 +67,9 @@ pub use builder::{ClientBuilder, DEFAULT_BASE_URI};
 pub use client::{Chain, ChainStart, Client};
 pub use error::{Error, Result};
 pub use keyring::Keyring;
+pub use limits::{
+    DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_ANSWER_BYTES, DEFAULT_STALL_TIMEOUT, DEFAULT_TIMEOUT,
+};
 pub use media::Media;
 pub use path::normalize_segment;
 pub use pipeline::{PreparedRequest, Protocol};

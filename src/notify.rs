@@ -153,6 +153,10 @@ impl Client {
     }
 
     /// Decrypts an APIv2 refund notification's `req_info` (AES-256-ECB, key = MD5 of the secret).
+    ///
+    /// A clean decryption does not authenticate it (ECB blocks of two notifications can be
+    /// spliced): query the refund (`v2/pay/refundquery`, or the APIv3 refund query) before
+    /// acting on it. See [`crate::v2::notify::decrypt_refund_req_info`].
     pub fn decrypt_v2_refund(&self, req_info: &str) -> Result<Map<String, Value>> {
         let secret = self.inner.apiv2_secret.as_ref().ok_or_else(|| {
             Error::NotConfigured("APIv2 refund notifications need the APIv2 secret".into())

@@ -4,10 +4,13 @@ use crate::args::Options;
 use crate::client::Inner;
 use crate::digest::Expected;
 use crate::error::{Error, Result};
+use crate::limits::Limits;
 use crate::media::Media;
-use crate::path::{build_query, Template};
-use crate::response::Response;
+use crate::query::build_query;
+use crate::template::Template;
 use crate::util::{nonce, unix_now};
+
+pub(crate) use crate::send::send_unverified;
 use crate::v3;
 use base64::Engine;
 use bytes::Bytes;
@@ -41,11 +44,39 @@ pub struct PreparedRequest {
     body: Bytes,
     security: bool,
     timeout: Option<Duration>,
+    stall_timeout: Option<Duration>,
+    max_answer_bytes: Option<u64>,
     sink: Option<PathBuf>,
     digest: Option<Value>,
 }
 
 impl PreparedRequest {
+    /// The client's limits with this call's own options laid over them.
+    pub(crate) fn limits(&self, client: Limits) -> Limits {
+        client.with_call(self.timeout, self.stall_timeout, self.max_answer_bytes)
+    }
+
+    pub(crate) fn take_sink(&mut self) -> Option<PathBuf> {
+        self.sink.take()
+    }
+
+    pub(crate) fn take_digest(&mut self) -> Option<Value> {
+        self.digest.take()
+    }
+
+    /// What goes on the wire.
+    pub(crate) fn into_wire(self) -> (Method, Url, HeaderMap, Bytes) {
+        (self.method, self.url, self.headers, self.body)
+    }
+
+    /// Points the request at another origin with the same path (failover): the signature covers
+    /// the path, not the host.
+    pub(crate) fn move_to(&mut self, origin: &Url) -> std::result::Result<(), ()> {
+        self.url.set_scheme(origin.scheme())?;
+        self.url.set_host(origin.host_str()).map_err(|_| ())?;
+        self.url.set_port(origin.port())
+    }
+
     /// APIv3 or APIv2.
     pub fn protocol(&self) -> Protocol {
         self.protocol
@@ -136,12 +167,11 @@ pub(crate) fn prepare_with_media(
         Expected::parse(d.clone())?;
     }
     let expanded = template.expand(&opts.vars)?;
-    let (protocol, path) = route(&expanded);
+    let (protocol, path) = route(crate::target::relative(&expanded)?);
     let base = opts.base_uri.as_ref().unwrap_or(&inner.base_uri);
-    let mut url = base.join(path).map_err(|e| Error::Template {
-        template: template.as_str().to_string(),
-        reason: format!("`{path}` does not resolve against `{base}`: {e}"),
-    })?;
+    // The one outbound rule, before anything is signed: see `target`.
+    let mut url =
+        crate::target::resolve(base, opts.base_uri.is_some(), &inner.allowed_hosts, path)?;
     match protocol {
         Protocol::V3 => prepare_v3(inner, method, url, opts, media),
         Protocol::V2 if media.is_some() => Err(Error::argument(
@@ -273,6 +303,8 @@ fn prepare_v3(
         body,
         security: opts.security,
         timeout: opts.timeout,
+        stall_timeout: opts.stall_timeout,
+        max_answer_bytes: opts.max_answer_bytes,
         sink: opts.sink,
         digest: opts.digest,
     })
@@ -329,171 +361,11 @@ fn prepare_v2(
         body,
         security: opts.security,
         timeout: opts.timeout,
+        stall_timeout: opts.stall_timeout,
+        max_answer_bytes: opts.max_answer_bytes,
         sink: opts.sink,
         digest: opts.digest,
     })
-}
-
-pub(crate) async fn send(inner: &Inner, mut prepared: PreparedRequest) -> Result<Response> {
-    let protocol = prepared.protocol;
-    let path = prepared.url.path().to_string();
-    let sink = prepared.sink.take();
-    let digest = prepared.digest.take().map(Expected::parse).transpose()?;
-    let unsigned_download = match protocol {
-        Protocol::V3 => v3::is_exempt(&path),
-        Protocol::V2 => crate::v2::is_exempt(&path),
-    };
-    if let (Some(file), true) = (&sink, unsigned_download) {
-        // Unsigned downloads go straight to the file, never whole in memory.
-        return stream_to_file(inner, prepared, file, digest).await;
-    }
-    let res = send_unverified(inner, prepared).await?;
-    if let Some(mut digest) = digest {
-        digest.update(res.body());
-        digest.finish()?;
-    }
-    match protocol {
-        Protocol::V3 => {
-            v3::verify_response(&inner.keyring, unix_now(), &path, res.headers(), res.body())?
-        }
-        Protocol::V2 => {
-            if !unsigned_download {
-                let secret = inner
-                    .apiv2_secret
-                    .as_ref()
-                    .map(|s| s.as_str())
-                    .unwrap_or("");
-                crate::v2::check_response(res.body(), secret)?;
-            }
-        }
-    }
-    match sink {
-        Some(file) => {
-            std::fs::write(&file, res.body()).map_err(|e| sink_error(&file, e))?;
-            let (status, headers, _) = res.into_parts();
-            Ok(Response::new(status, headers, Bytes::new()))
-        }
-        None => Ok(res),
-    }
-}
-
-fn sink_error(file: &std::path::Path, e: std::io::Error) -> Error {
-    Error::argument("sink", format!("cannot write `{}`: {e}", file.display()))
-}
-
-fn request_builder(inner: &Inner, prepared: PreparedRequest) -> Result<reqwest::RequestBuilder> {
-    let client = inner.transport.client(prepared.security)?;
-    let mut builder = client
-        .request(prepared.method, prepared.url)
-        .headers(prepared.headers)
-        .body(prepared.body);
-    if let Some(t) = prepared.timeout {
-        builder = builder.timeout(t);
-    }
-    Ok(builder)
-}
-
-/// The request redirected to the failover domain, if one is configured and the request goes to
-/// the client's own base URI (a per-call `base_uri` is taken as meant).
-fn failover_target(inner: &Inner, prepared: &PreparedRequest) -> Option<PreparedRequest> {
-    let backup = inner.failover.as_ref()?;
-    if prepared.url.origin() != inner.base_uri.origin() {
-        return None;
-    }
-    let mut moved = prepared.clone();
-    moved.url.set_scheme(backup.scheme()).ok()?;
-    moved.url.set_host(backup.host_str()).ok()?;
-    moved.url.set_port(backup.port()).ok()?;
-    Some(moved)
-}
-
-/// Sends the request; a non-2xx answer becomes an [`Error::Api`], its body read for WeChat's code.
-async fn send_checked(inner: &Inner, prepared: PreparedRequest) -> Result<reqwest::Response> {
-    let backup = failover_target(inner, &prepared);
-    let sent = request_builder(inner, prepared)?.send().await;
-    let answer = match (sent, backup) {
-        (Ok(answer), _) => answer,
-        // Nothing reached the server: the same signed request may go to the backup domain.
-        (Err(e), Some(backup)) if e.is_connect() => request_builder(inner, backup)?
-            .send()
-            .await
-            .map_err(Error::Transport)?,
-        (Err(e), _) => return Err(Error::Transport(e)),
-    };
-    if answer.status().is_success() {
-        return Ok(answer);
-    }
-    let (status, headers) = (answer.status(), answer.headers().clone());
-    let body = answer.bytes().await.map_err(Error::Transport)?;
-    Err(api_error(status, headers, body))
-}
-
-async fn stream_to_file(
-    inner: &Inner,
-    prepared: PreparedRequest,
-    file: &std::path::Path,
-    digest: Option<Expected>,
-) -> Result<Response> {
-    let answer = send_checked(inner, prepared).await?;
-    let (status, headers) = (answer.status(), answer.headers().clone());
-    let written = write_stream(answer, file, digest).await;
-    if written.is_err() {
-        // A cut-off or mismatching file is not the bill: do not leave it to be read.
-        let _ = std::fs::remove_file(file);
-    }
-    written.map(|()| Response::new(status, headers, Bytes::new()))
-}
-
-async fn write_stream(
-    answer: reqwest::Response,
-    file: &std::path::Path,
-    mut digest: Option<Expected>,
-) -> Result<()> {
-    use futures_util::StreamExt;
-    use std::io::Write;
-    let mut out = std::fs::File::create(file).map_err(|e| sink_error(file, e))?;
-    let mut stream = answer.bytes_stream();
-    while let Some(chunk) = stream.next().await {
-        let chunk = chunk.map_err(Error::Transport)?;
-        if let Some(d) = digest.as_mut() {
-            d.update(&chunk);
-        }
-        out.write_all(&chunk).map_err(|e| sink_error(file, e))?;
-    }
-    out.flush().map_err(|e| sink_error(file, e))?;
-    digest.map_or(Ok(()), Expected::finish)
-}
-
-/// Sends and reads the answer; a non-2xx status is an error, nothing is verified yet.
-pub(crate) async fn send_unverified(inner: &Inner, prepared: PreparedRequest) -> Result<Response> {
-    let answer = send_checked(inner, prepared).await?;
-    let (status, headers) = (answer.status(), answer.headers().clone());
-    let body = answer.bytes().await.map_err(Error::Transport)?;
-    Ok(Response::new(status, headers, body))
-}
-
-/// A non-2xx answer: WeChat's `code`/`message` when the body is its JSON error form.
-fn api_error(status: http::StatusCode, headers: HeaderMap, body: Bytes) -> Error {
-    let parsed: Option<Value> = serde_json::from_slice(&body).ok();
-    let field = |k: &str| {
-        parsed
-            .as_ref()
-            .and_then(|v| v.get(k))
-            .and_then(|v| v.as_str())
-            .map(str::to_string)
-    };
-    Error::Api {
-        status,
-        code: field("code"),
-        message: field("message"),
-        request_id: headers
-            .get("Request-ID")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_string),
-        headers: Box::new(headers),
-        body,
-        verified: false,
-    }
 }
 
 #[cfg(test)]

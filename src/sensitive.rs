@@ -16,6 +16,9 @@ pub struct Encrypted {
 impl Client {
     /// Encrypts a sensitive field (a name, an id number, a bank account) for WeChat Pay.
     ///
+    /// The key is the WeChat Pay public key, else the platform certificate valid now that
+    /// lasts the longest; with neither, `Error::NotConfigured` names the certificates skipped.
+    ///
     /// Send the returned serial in the `Wechatpay-Serial` header of the same call:
     ///
     /// ```no_run
@@ -29,11 +32,11 @@ impl Client {
     /// # Ok(()) }
     /// ```
     pub fn encrypt(&self, plaintext: &str) -> Result<Encrypted> {
-        let (serial, key) = self.inner.keyring.encryption_key().ok_or_else(|| {
-            Error::NotConfigured(
-                "no WeChat Pay public key or platform certificate to encrypt with".into(),
-            )
-        })?;
+        // A platform certificate that expired since `build()` is skipped, not used.
+        let (serial, key) = self
+            .inner
+            .keyring
+            .encryption_key_at(crate::util::unix_now())?;
         Ok(Encrypted {
             ciphertext: crate::crypto::encrypt_sensitive(&key, plaintext)?,
             serial,

@@ -9,7 +9,6 @@ use zeroize::Zeroizing;
 /// What the HTTP clients are built from; kept so the blocking twin can build its own.
 #[derive(Clone, Default)]
 pub(crate) struct TransportConfig {
-    pub timeout: Option<Duration>,
     pub connect_timeout: Option<Duration>,
     /// Extra trusted roots (PEM), e.g. the emulator's CA.
     pub roots: Vec<Vec<u8>>,
@@ -66,10 +65,11 @@ impl Transport {
 fn builder(cfg: &TransportConfig) -> Result<reqwest::ClientBuilder> {
     // WeChat Pay never redirects; following one would re-send a signed request elsewhere.
     let mut b = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none());
-    if let Some(t) = cfg.timeout {
-        b = b.timeout(t);
-    }
-    b = b.connect_timeout(cfg.connect_timeout.unwrap_or(Duration::from_secs(10)));
+    // The whole-call deadline is ours (`limits`), so that it names itself when it fires.
+    b = b.connect_timeout(
+        cfg.connect_timeout
+            .unwrap_or(crate::limits::DEFAULT_CONNECT_TIMEOUT),
+    );
     let mut roots = Vec::new();
     for pem in &cfg.roots {
         roots.extend(reqwest::Certificate::from_pem_bundle(pem).map_err(|e| {

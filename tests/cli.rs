@@ -185,3 +185,74 @@ fn requests_against_the_emulator() {
     assert!(err.contains("signature"), "{err}");
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// Every outbound class refused by `--dry-run` with exit 2 and one line naming the culprit.
+#[test]
+fn dry_run_refuses_each_outbound_class_with_exit_2() {
+    let cases: [(&str, &str, &str, &str); 13] = [
+        ("host", "{}", "https://evil.example/v3/pay", "not a URL"),
+        (
+            "host {+x}",
+            r#"{"u":"https://evil.example/v3/x"}"#,
+            "{+u}",
+            "evil.example",
+        ),
+        ("scheme", r#"{"u":"file:///etc/passwd"}"#, "{+u}", "`file:`"),
+        (
+            "scheme base_uri",
+            r#"{"base_uri":"http://api.mch.weixin.qq.com/"}"#,
+            "v3/pay/x",
+            "clear text",
+        ),
+        ("segment", "{}", "v3.pay..transactions", "not a path word"),
+        ("template", "{}", "v3/../v2/pay/micropay", "`..`"),
+        ("query in template", "{}", "v3/pay?x=1", "`?`"),
+        ("fragment", "{}", "v3/pay/a#b", "`#`"),
+        (
+            "header",
+            r#"{"headers":{"Host":"evil.example"}}"#,
+            "v3/pay/x",
+            "headers.Host",
+        ),
+        (
+            "header length",
+            r#"{"headers":{"Content-Length":"0"}}"#,
+            "v3/pay/x",
+            "headers.Content-Length",
+        ),
+        (
+            "number in --args",
+            r#"{"transaction_id":4200000000000000000000000000}"#,
+            "v3/pay/transactions/id/{transaction_id}",
+            "\"4200000000000000000000000000\"",
+        ),
+        (
+            "float id in --args",
+            r#"{"transaction_id":1.5}"#,
+            "v3/pay/transactions/id/{transaction_id}",
+            "not an exact integer",
+        ),
+        (
+            "proxy header",
+            r#"{"headers":{"Proxy-Authorization":"x"}}"#,
+            "v3/pay/x",
+            "headers.Proxy-Authorization",
+        ),
+    ];
+    for (class, args, path, words) in cases {
+        let (code, out, err) = wechatpay(&["request", "--dry-run", "--args", args, "GET", path]);
+        assert_eq!(code, 2, "{class}: {err}");
+        assert!(out.is_empty(), "{class}: printed {out}");
+        assert_eq!(err.lines().count(), 1, "{class}: {err}");
+        assert!(err.starts_with("error: "), "{class}: {err}");
+        assert!(err.contains(words), "{class}: {err}");
+    }
+}
+
+#[test]
+fn help_documents_the_exit_codes() {
+    let (code, out, _) = wechatpay(&["--help"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("Exit codes"), "{out}");
+    assert!(out.contains("2  refused before anything was sent"), "{out}");
+}

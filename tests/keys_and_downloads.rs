@@ -304,7 +304,7 @@ async fn bills_stream_to_a_file_and_are_checked_against_the_signed_digest() {
         .unwrap()
         .starts_with("token=6XIv5TUPto7pByrTQKhd6kwvyKLG2uY2wMMR8cNXqaA_Cv_isgaUtBzp4QtiozLO"));
 
-    // A file that does not match the signed digest is refused and not left behind.
+    // A file that does not match the signed digest is refused, and the bill already there stays.
     server.on(
         "GET",
         "v3/billdownload/file",
@@ -319,7 +319,11 @@ async fn bills_stream_to_a_file_and_are_checked_against_the_signed_digest() {
         matches!(&e, Error::Signature(m) if m.contains("SHA1")),
         "{e}"
     );
-    assert!(!path.exists());
+    assert_eq!(
+        std::fs::read(&path).unwrap(),
+        csv,
+        "the target is untouched"
+    );
     // In memory too, and a malformed digest is refused before anything is sent.
     let e = client
         .chain("v3/billdownload/file")
@@ -354,4 +358,108 @@ async fn redirects_are_never_followed() {
         other => panic!("a redirect must not be followed: {other:?}"),
     }
     assert_eq!(server.journal().len(), 1);
+}
+
+const EXPIRED: &str = include_str!("fixtures/v3/platform_expired.pem");
+const FUTURE: &str = include_str!("fixtures/v3/platform_future.pem");
+const PLATFORM: &str = include_str!("fixtures/client/platform_cert.pem");
+
+#[test]
+fn platform_certificates_outside_their_validity_are_refused_at_build() {
+    for (pem, serial, words) in [
+        (
+            EXPIRED,
+            "3E0E2D1C4B5A69788796A5B4C3D2E1F0A1B2C3D4",
+            ["expired", "2020-01-01T00:00:00Z", "2021-01-01T00:00:00Z"],
+        ),
+        (
+            FUTURE,
+            "4F1F3E2D5C6B7A8998A7B6C5D4E3F2A1B2C3D4E5",
+            [
+                "not yet valid",
+                "2090-01-01T00:00:00Z",
+                "2091-01-01T00:00:00Z",
+            ],
+        ),
+    ] {
+        let e = Client::builder()
+            .mchid("1900000001")
+            .platform_certificate(pem)
+            .build()
+            .unwrap_err();
+        match e {
+            Error::Config {
+                field: "platform_certificate",
+                reason,
+            } => {
+                assert!(reason.contains(serial), "{reason}");
+                for w in words {
+                    assert!(reason.contains(w), "{w}: {reason}");
+                }
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+    let ok = Client::builder()
+        .mchid("1900000001")
+        .platform_certificate(PLATFORM)
+        .build()
+        .unwrap();
+    assert_eq!(ok.keyring().len(), 1);
+}
+
+#[test]
+fn encryption_skips_certificates_that_expired_while_the_client_runs() {
+    let client = Client::builder()
+        .mchid("1900000001")
+        .apiv3_key("0123456789abcdef0123456789abcdef")
+        .build()
+        .unwrap();
+    // The keyring is shared with the certificate refresh; an expired one can land there.
+    let expired = wechatpay::crypto::Certificate::from_pem(EXPIRED).unwrap();
+    client.keyring().insert_certificate(&expired);
+    match client.encrypt("张三") {
+        Err(Error::NotConfigured(m)) => assert!(
+            m.contains(expired.serial_no()) && m.contains("expired at 2021-01-01T00:00:00Z"),
+            "{m}"
+        ),
+        other => panic!("{other:?}"),
+    }
+    assert!(client.keyring().encryption_key().is_none());
+    assert!(client.keyring().get(expired.serial_no()).is_none());
+    let current = wechatpay::crypto::Certificate::from_pem(PLATFORM).unwrap();
+    client.keyring().insert_certificate(&current);
+    assert_eq!(client.encrypt("张三").unwrap().serial, current.serial_no());
+}
+
+#[tokio::test]
+async fn with_a_key_held_a_listing_signed_only_by_what_it_carries_is_refused() {
+    let server = Server::builder()
+        .mode(Mode::Certificate)
+        .start()
+        .await
+        .unwrap();
+    // The client holds another platform certificate, valid now: the emulator's listing is
+    // signed by the certificate it carries, which the client does not hold.
+    let client = server
+        .client_builder()
+        .platform_certificate(PLATFORM)
+        .build()
+        .unwrap();
+    match client.download_certificates().await {
+        Err(Error::Signature(m)) => assert!(
+            m.contains("carries itself") && m.contains(server.platform_serial()),
+            "{m}"
+        ),
+        other => panic!("{other:?}"),
+    }
+    assert!(!client.keyring().contains(server.platform_serial()));
+    // Holding the emulator's certificate, the refresh verifies and keeps it.
+    let held = server
+        .client_builder()
+        .platform_certificate(server.platform_certificate_pem())
+        .build()
+        .unwrap();
+    let certs = held.download_certificates().await.unwrap();
+    assert_eq!(certs[0].serial_no(), server.platform_serial());
 }

@@ -230,3 +230,61 @@ fn jsapi_pay_sign_verifies_with_the_merchant_key() {
     assert_eq!(app["partnerid"], "1900000001");
     assert_eq!(app["package"], "Sign=WXPay");
 }
+
+#[test]
+fn extreme_malformed_and_duplicated_headers_are_refused_without_panicking() {
+    let client = client();
+    let (headers, body) = notification(WECHATPAY_KEY, now(), &paid());
+    let with_timestamp = |ts: &str| {
+        let mut h = headers.clone();
+        h.insert("Wechatpay-Timestamp", HeaderValue::from_str(ts).unwrap());
+        client.parse_notification(&h, &body)
+    };
+    let thirty_digits = "1".repeat(30);
+    for ts in [
+        "-9223372036854775808",
+        "+5",
+        " 5",
+        "05",
+        "1e9",
+        thirty_digits.as_str(),
+    ] {
+        match with_timestamp(ts) {
+            Err(Error::Signature(m)) => assert!(m.contains("not a Unix timestamp"), "{ts}: {m}"),
+            other => panic!("{ts}: {other:?}"),
+        }
+    }
+    for ts in ["9223372036854775807", "5"] {
+        let remote: i64 = ts.parse().unwrap();
+        assert!(
+            matches!(with_timestamp(ts), Err(Error::ClockSkew { remote: r, .. }) if r == remote),
+            "{ts}"
+        );
+    }
+    // A signed timestamp is still checked against the window, at both extremes of the i64 range.
+    let (skewed, skewed_body) = notification(WECHATPAY_KEY, i64::MAX, &paid());
+    assert!(matches!(
+        client.parse_notification(&skewed, &skewed_body),
+        Err(Error::ClockSkew {
+            remote: i64::MAX,
+            ..
+        })
+    ));
+    for name in [
+        "Wechatpay-Timestamp",
+        "Wechatpay-Nonce",
+        "Wechatpay-Signature",
+        "Wechatpay-Serial",
+    ] {
+        let mut twice = headers.clone();
+        let value = twice[name].clone();
+        twice.append(name, value);
+        match client.parse_notification(&twice, &body) {
+            Err(Error::Signature(m)) => {
+                assert!(m.contains(name) && m.contains("appears 2 times"), "{m}")
+            }
+            other => panic!("{name}: {other:?}"),
+        }
+    }
+    client.parse_notification(&headers, &body).unwrap();
+}

@@ -287,6 +287,34 @@ fn refund_req_info_round_trip() {
     ));
 }
 
+/// Why a decrypted `req_info` must not be trusted on its own: AES-256-ECB encrypts each 16-byte
+/// block alone, so the blocks of two genuine notifications splice into a third that decrypts,
+/// unpads and parses cleanly, saying what WeChat Pay never said. (Query the refund instead.)
+#[test]
+fn ecb_refund_notifications_can_be_spliced() {
+    use base64::Engine as _;
+    let engine = base64::engine::general_purpose::STANDARD;
+    let key = b"d96eb16afdd491fa1e705096edbc2205";
+    let notification = |out_refund_no: &str, refund_fee: &str| {
+        // The first part is padded to three whole blocks, so the fee starts a block.
+        let head = format!("<root><out_refund_no>{out_refund_no}</out_refund_no><y>ab</y>");
+        assert_eq!(head.len(), 48);
+        let plain = format!("{head}<refund_fee>{refund_fee}</refund_fee></root>");
+        engine
+            .decode(ecb::aes_256_ecb_encrypt(key, plain.as_bytes()).unwrap())
+            .unwrap()
+    };
+    let small = notification("R1", "1");
+    let large = notification("R2", "999999");
+    let spliced = [&small[..48], &large[48..]].concat();
+    let fields = notify::decrypt_refund_req_info(&engine.encode(spliced), SECRET).unwrap();
+    assert_eq!(fields["out_refund_no"], "R1");
+    assert_eq!(
+        fields["refund_fee"], "999999",
+        "a refund of R1 WeChat Pay never announced"
+    );
+}
+
 // §6.7 toXml -----------------------------------------------------------------------------------
 
 #[test]
@@ -570,16 +598,37 @@ fn illegal_characters_are_removed_first() {
 
 #[test]
 fn entities_are_never_expanded() {
-    // XXE: the DTD's external entity is neither fetched nor expanded; it reads as nothing, which
-    // is what the PHP SDK yields too.
-    let xxe = from_xml(&fixture("invalid.xxe_injection.sample.xml")).unwrap();
-    assert_eq!(Value::Object(xxe), json!({"value": ""}));
+    // XXE and billion laughs need a DTD; no WeChat message has one, so a DOCTYPE is refused
+    // wherever it stands, before any declaration in it could matter.
+    let xxe = fixture("invalid.xxe_injection.sample.xml");
     let file = "<?xml version=\"1.0\"?><!DOCTYPE x [<!ENTITY f SYSTEM \"file:///etc/passwd\">]><xml><v>a&f;b</v><w k=\"&f;\">c</w></xml>";
-    assert_eq!(from_xml(file).unwrap(), obj(json!({"v": "ab", "w": "c"})));
-    // Billion laughs: nothing to expand, nothing to blow up.
     let laughs = "<?xml version=\"1.0\"?><!DOCTYPE l [<!ENTITY a \"aaaaaaaaaa\"><!ENTITY b \"&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;\"><!ENTITY c \"&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;\">]><xml><v>&c;</v></xml>";
-    assert_eq!(from_xml(laughs).unwrap(), obj(json!({"v": ""})));
-    // Without a DTD an unknown entity is simply malformed.
+    for input in [
+        xxe.as_str(),
+        file,
+        laughs,
+        "<!DOCTYPE xml><xml><v>1</v></xml>",
+        "<xml><v>1</v><!DOCTYPE a></xml>",
+        "<xml><v>1</v></xml><!DOCTYPE a>",
+    ] {
+        match from_xml(input) {
+            Err(Error::Decode { what: "xml", reason }) => assert_eq!(
+                reason,
+                "a DOCTYPE: no WeChat Pay message has one (DTDs carry XXE and entity-expansion attacks)",
+                "{input}"
+            ),
+            other => panic!("{input}: {other:?}"),
+        }
+    }
+    // A DOCTYPE inside CDATA is text, not markup.
+    assert_eq!(
+        from_xml("<xml><v><![CDATA[<!DOCTYPE x>]]></v></xml>").unwrap(),
+        obj(json!({"v": "<!DOCTYPE x>"}))
+    );
+    // Case variants are not DOCTYPEs to XML, but are refused all the same.
+    assert_xml_error("<!doctype xml><xml><v>1</v></xml>");
+    assert_xml_error("<xml><v>1</v><!DocType a></xml>");
+    // Any entity but the five predefined ones is malformed.
     assert_xml_error("<xml><v>&nbsp;</v></xml>");
     assert_xml_error("<xml><v a=\"&xxe;\">1</v></xml>");
 }
@@ -713,7 +762,8 @@ fn jsapi_pay_params_are_signed() {
             "wx2017033010242291fcfe0db70013231072",
             t,
             SECRET,
-        );
+        )
+        .unwrap();
         assert_eq!(
             keys(&p),
             [

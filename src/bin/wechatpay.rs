@@ -11,7 +11,10 @@ use wechatpay::{Client, Error};
 #[command(
     name = "wechatpay",
     version,
-    about = "WeChat Pay (微信支付) APIv3 and APIv2 from the command line"
+    about = "WeChat Pay (微信支付) APIv3 and APIv2 from the command line",
+    after_help = "Exit codes:\n  0  success\n  1  the call failed after it was sent, or its answer was refused \
+                  (it may have reached WeChat Pay: query before retrying a write)\n  2  refused before anything \
+                  was sent (bad input or configuration); one line names the culprit"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -64,24 +67,68 @@ fn main() -> ExitCode {
         Err(e) => {
             let line = e.to_string().replace('\n', " ");
             eprintln!("error: {line}");
-            ExitCode::from(if refused(&e) { 2 } else { 1 })
+            // 2 promises that nothing was sent; anything after sending (a timeout, a bad
+            // answer, a file that could not be written) is 1.
+            ExitCode::from(if e.is_refused_before_sending() { 2 } else { 1 })
         }
     }
 }
 
-/// Refused before anything was sent (bad input or configuration), as opposed to a failed call.
-fn refused(e: &Error) -> bool {
-    matches!(
-        e,
-        Error::Argument { .. }
-            | Error::MissingPlaceholder { .. }
-            | Error::EmptyPlaceholder { .. }
-            | Error::Template { .. }
-            | Error::MchidMismatch { .. }
-            | Error::Config { .. }
-            | Error::Key { .. }
-            | Error::NotConfigured(_)
-    )
+/// Numbers in `--args` that JSON parsing would change: an integer beyond 64 bits (an id typed
+/// without quotes becomes `4.2e27`) or a decimal with more digits than a double holds.
+fn check_numbers(text: &str) -> Result<(), Error> {
+    let bytes = text.as_bytes();
+    let (mut i, mut in_string) = (0, false);
+    while i < bytes.len() {
+        let b = bytes[i];
+        if in_string {
+            match b {
+                b'\\' => i += 1,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            i += 1;
+            continue;
+        }
+        if b == b'"' {
+            in_string = true;
+            i += 1;
+            continue;
+        }
+        if b == b'-' || b.is_ascii_digit() {
+            let start = i;
+            while i < bytes.len()
+                && matches!(bytes[i], b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E')
+            {
+                i += 1;
+            }
+            let token = &text[start..i];
+            let integer = !token.contains(['.', 'e', 'E']);
+            let exact = if integer {
+                token.parse::<i64>().is_ok() || token.parse::<u64>().is_ok()
+            } else {
+                let mantissa = token.split(['e', 'E']).next().unwrap_or("");
+                mantissa
+                    .bytes()
+                    .filter(u8::is_ascii_digit)
+                    .skip_while(|d| *d == b'0')
+                    .count()
+                    <= 15
+            };
+            if !exact {
+                return Err(Error::Argument {
+                    name: "--args".into(),
+                    reason: format!(
+                        "the number {token} would not survive JSON parsing (it would be sent as a rounded float): \
+                         write it as a string, \"{token}\""
+                    ),
+                });
+            }
+            continue;
+        }
+        i += 1;
+    }
+    Ok(())
 }
 
 fn env(name: &str) -> Option<String> {
@@ -171,6 +218,7 @@ fn request(dry_run: bool, args: &str, method: &str, path: &str) -> Result<(), Er
             })
         }
     };
+    check_numbers(args)?;
     let args: Value = serde_json::from_str(args).map_err(|e| Error::Argument {
         name: "--args".into(),
         reason: format!("not valid JSON: {e}"),

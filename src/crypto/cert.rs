@@ -4,7 +4,10 @@
 //! Only what the protocol uses is read; no chain is built here (platform certificates are trusted
 //! because they arrive AES-GCM-encrypted under the APIv3 key and signed, see `certificates.rs`).
 
-use super::keys::{article, decode_b64, parse_pem, pem_encode, spki_from_pkcs1};
+use super::keys::{
+    article, decode_b64, is_pkcs12_label, looks_like_pkcs12, parse_pem, pem_encode,
+    spki_from_pkcs1, PKCS12_FOUND,
+};
 use super::PublicKey;
 use crate::error::{Error, Result};
 use base64::Engine as _;
@@ -80,7 +83,9 @@ impl Certificate {
             return Self::from_der(&block.der);
         }
         let label = blocks.first().map(|b| b.label.as_str()).unwrap_or("");
-        let reason = if label.contains("PRIVATE KEY") {
+        let reason = if is_pkcs12_label(label) {
+            PKCS12_FOUND.to_string()
+        } else if label.contains("PRIVATE KEY") {
             format!(
                 "found {} {label} block — that is a private key (apiclient_key.pem?), pass the certificate",
                 article(label)
@@ -109,10 +114,14 @@ impl Certificate {
     /// ```
     pub fn from_der(der: &[u8]) -> Result<Self> {
         let cert = x509_cert::Certificate::from_der(der).map_err(|e| {
-            Error::key(
-                EXPECT_CERT,
-                format!("the DER is not an X.509 certificate ({e})"),
-            )
+            if looks_like_pkcs12(der) {
+                Error::key(EXPECT_CERT, PKCS12_FOUND)
+            } else {
+                Error::key(
+                    EXPECT_CERT,
+                    format!("the DER is not an X.509 certificate ({e})"),
+                )
+            }
         })?;
         let tbs = &cert.tbs_certificate;
         let spki = tbs.subject_public_key_info.to_der().map_err(|e| {

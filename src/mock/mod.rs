@@ -143,9 +143,9 @@ pub enum Mode {
 /// Faults the emulator can inject into its answers, switched on with [`Server::fault`] and off
 /// with [`Server::clear_faults`]. The crate's client refuses each: `BadSignature` and
 /// `WrongSerial` as [`Error::Signature`], `SkewedClock` as [`Error::ClockSkew`], `ServerError`
-/// as [`Error::Api`] (`SYSTEM_ERROR`, retryable), `DropConnection` and `Slow` (with a shorter
-/// timeout) as [`Error::Transport`]. The signature faults concern APIv3 answers and
-/// notifications.
+/// as [`Error::Api`] (`SYSTEM_ERROR`, retryable), `DropConnection` as [`Error::Transport`] and
+/// `Slow` (with a shorter timeout) as [`Error::Limit`] naming `timeout`. The signature faults
+/// concern APIv3 answers and notifications.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Fault {

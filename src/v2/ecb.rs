@@ -1,6 +1,8 @@
 //! AES-256-ECB with PKCS#7 padding, as APIv2 refund notifications use it for `req_info`.
 //!
-//! ECB leaks repeated blocks; it is here only because WeChat Pay encrypts `req_info` that way.
+//! ECB leaks repeated blocks and authenticates nothing (blocks can be cut, reordered and spliced
+//! between messages under the same key); it is here only because WeChat Pay encrypts `req_info`
+//! that way. A clean decryption proves nothing about who made the ciphertext.
 
 use crate::error::{Error, Result};
 use aes::cipher::{block_padding::Pkcs7, BlockDecryptMut, BlockEncryptMut, KeyInit};

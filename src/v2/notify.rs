@@ -1,5 +1,6 @@
 //! APIv2 notifications: payment results (XML with a `sign`) and refund results (`req_info`,
-//! AES-256-ECB encrypted), and the XML reply WeChat Pay expects.
+//! AES-256-ECB encrypted, which does not authenticate them), and the XML reply WeChat Pay
+//! expects.
 
 use super::{ecb, sign, xml};
 use crate::error::{Error, Result};
@@ -8,8 +9,14 @@ use zeroize::Zeroizing;
 
 /// Decrypts a refund notification's `req_info` and parses the XML inside.
 ///
-/// The key is the lowercase hex MD5 of the APIv2 secret, used as 32 ASCII bytes. Refund
-/// notifications carry no `sign`: a successful decryption is what authenticates them.
+/// The key is the lowercase hex MD5 of the APIv2 secret, used as 32 ASCII bytes.
+///
+/// **A successful decryption does not authenticate the notification.** Refund notifications
+/// carry no `sign`, and AES-256-ECB encrypts each 16-byte block on its own: blocks of two
+/// genuine notifications can be spliced into a `req_info` that decrypts and parses cleanly with,
+/// say, one refund's `out_refund_no` and another's `refund_fee`. Take the fields as a hint only:
+/// before acting on a refund, query it (`v2/pay/refundquery`, or APIv3
+/// `v3/refund/domestic/refunds/{out_refund_no}`) and act on that signed answer.
 ///
 /// # Errors
 /// [`Error::Decode`] for bad base64, non-UTF-8 or malformed XML; [`Error::Crypto`] when the

@@ -229,23 +229,50 @@ pub fn verify(data: &Map<String, Value>, secret: &str) -> Result<()> {
 /// `paySign` covers `appId`, `timeStamp` (now), `nonceStr` (32 random characters), `package`
 /// (`prepay_id=…`) and `signType`, sorted and signed like any APIv2 payload.
 ///
+/// # Errors
+/// [`Error::Argument`] naming `appid` or `prepay_id` when it holds a control character or `&`:
+/// the APIv2 secret signs requests in the same `key=value&…` form, so a value that adds lines or
+/// pairs to the signed string could buy a signature over something else.
+///
 /// ```
 /// use wechatpay::v2::{sign::{jsapi_pay_params, sign, verify}, SignType};
 /// let secret = "192006250b4c09247ec02edce69f6a2d";
 /// let p = jsapi_pay_params("wxd930ea5d5a258f4f", "wx2017033010242291fcfe0db70013231072",
-///     SignType::Md5, secret);
+///     SignType::Md5, secret)?;
 /// assert_eq!(p["package"], "prepay_id=wx2017033010242291fcfe0db70013231072");
 /// assert_eq!(p["signType"], "MD5");
 /// let mut unsigned = p.clone();
 /// let pay_sign = unsigned.remove("paySign").unwrap();
-/// assert_eq!(pay_sign, sign(SignType::Md5, &unsigned, secret).unwrap());
+/// assert_eq!(pay_sign, sign(SignType::Md5, &unsigned, secret)?);
+/// assert!(jsapi_pay_params("wx1", "wx2&total_fee=1", SignType::Md5, secret).is_err());
+/// # Ok::<(), wechatpay::Error>(())
 /// ```
 pub fn jsapi_pay_params(
     appid: &str,
     prepay_id: &str,
     sign_type: SignType,
     secret: &str,
-) -> Map<String, Value> {
+) -> Result<Map<String, Value>> {
+    for (name, value) in [("appid", appid), ("prepay_id", prepay_id)] {
+        if let Some((i, c)) = value
+            .char_indices()
+            .find(|(_, c)| c.is_control() || *c == '&')
+        {
+            return Err(Error::argument(
+                name,
+                format!(
+                    "contains {} at byte {i}: a pay-sign value is one plain token (an appid such \
+                     as wxd930ea5d5a258f4f, a prepay_id), and this character would change what \
+                     the APIv2 secret signs",
+                    if c == '&' {
+                        "`&`".to_string()
+                    } else {
+                        format!("the control character U+{:04X}", c as u32)
+                    }
+                ),
+            ));
+        }
+    }
     let timestamp = unix_now().to_string();
     let nonce_str = nonce(32);
     let package = format!("prepay_id={prepay_id}");
@@ -269,7 +296,7 @@ pub fn jsapi_pay_params(
     p.insert("package".into(), package.into());
     p.insert("signType".into(), sign_type.as_str().into());
     p.insert("paySign".into(), pay_sign.into());
-    p
+    Ok(p)
 }
 
 #[cfg(test)]

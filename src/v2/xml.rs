@@ -4,9 +4,9 @@
 //! CDATA is split (`]]]]><![CDATA[>`) instead of ending the section early.
 //!
 //! Reading follows `Transformer::toArray`, except that malformed XML is an error instead of an
-//! empty array. No DTD is processed and no entity is expanded other than the five predefined
-//! ones and character references: an entity a DTD declares (internal or external, the XXE and
-//! billion-laughs attacks) reads as nothing, and an undeclared one is an error.
+//! empty array, and so is a DOCTYPE anywhere: no WeChat message has one, and a DTD is where the
+//! XXE and billion-laughs attacks live. No entity is expanded other than the five predefined ones
+//! and character references; any other is an error.
 
 use crate::error::{Error, Result};
 use quick_xml::escape::resolve_xml_entity;
@@ -144,7 +144,7 @@ fn write_element(out: &mut String, name: &str, body: Body<'_>, depth: usize, opt
 }
 
 /// The PHP SDK's element-name rule: `^[\pL_][\pL0-9._:-]*$`.
-fn is_name(key: &str) -> bool {
+pub(crate) fn is_name(key: &str) -> bool {
     let mut chars = key.chars();
     match chars.next() {
         Some(c) if c.is_alphabetic() || c == '_' => {}
@@ -177,6 +177,10 @@ fn is_xml_char(c: char) -> bool {
     matches!(c, '\u{9}' | '\u{A}' | '\u{D}' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
 }
 
+/// Why a DOCTYPE is refused wherever it stands.
+const DOCTYPE_REFUSED: &str =
+    "a DOCTYPE: no WeChat Pay message has one (DTDs carry XXE and entity-expansion attacks)";
+
 /// Deeper documents are refused: APIv2 XML is at most three levels deep, and a bound keeps
 /// hostile input from exhausting the stack when the nested value is dropped.
 const MAX_DEPTH: usize = 64;
@@ -189,17 +193,15 @@ struct Frame {
 }
 
 impl Frame {
-    fn new(start: &BytesStart<'_>, dtd: bool) -> Result<Frame> {
+    fn new(start: &BytesStart<'_>) -> Result<Frame> {
         let name = String::from_utf8_lossy(start.name().as_ref()).into_owned();
         let mut attributes = Map::new();
         for attr in start.attributes() {
             let attr = attr.map_err(|e| Error::decode("xml", format!("in <{name}>: {e}")))?;
             let key = String::from_utf8_lossy(attr.key.as_ref()).into_owned();
-            // Same entity rule as text: DTD-declared entities read as nothing.
+            // Same entity rule as text: only the predefined entities.
             let value = attr
-                .unescape_value_with(|e| {
-                    resolve_xml_entity(e).or(if dtd { Some("") } else { None })
-                })
+                .unescape_value_with(resolve_xml_entity)
                 .map_err(|e| Error::decode("xml", format!("attribute `{key}` of <{name}>: {e}")))?;
             attributes.insert(key, Value::String(value.into_owned()));
         }
@@ -237,8 +239,8 @@ impl Frame {
     }
 }
 
-/// Resolves `&name;` or `&#n;`: `None` for an entity a DTD declared (never expanded).
-fn resolve_ref(reference: &BytesRef<'_>, dtd: bool) -> Result<Option<char>> {
+/// Resolves `&name;` or `&#n;`; any entity but the five predefined ones is an error.
+fn resolve_ref(reference: &BytesRef<'_>) -> Result<Option<char>> {
     if reference.is_char_ref() {
         let c = reference
             .resolve_char_ref()
@@ -257,7 +259,6 @@ fn resolve_ref(reference: &BytesRef<'_>, dtd: bool) -> Result<Option<char>> {
     let name = reference.decode().map_err(|e| Error::decode("xml", e))?;
     match resolve_xml_entity(&name) {
         Some(s) => Ok(s.chars().next()),
-        None if dtd => Ok(None),
         None => Err(Error::decode(
             "xml",
             format!("undeclared entity `&{name};`"),
@@ -272,7 +273,8 @@ fn resolve_ref(reference: &BytesRef<'_>, dtd: bool) -> Result<Option<char>> {
 /// the attributes of non-leaf elements go under `@attributes`, empty elements are `""`.
 ///
 /// # Errors
-/// [`Error::Decode`] (`what: "xml"`) for malformed XML, including an entity no DTD declares.
+/// [`Error::Decode`] (`what: "xml"`) for malformed XML, a DOCTYPE, or an entity other than the
+/// five predefined ones.
 /// The PHP SDK returns an empty array there, which then fails later and less clearly.
 ///
 /// ```
@@ -281,6 +283,8 @@ fn resolve_ref(reference: &BytesRef<'_>, dtd: bool) -> Result<Option<char>> {
 /// assert_eq!(serde_json::Value::Object(v), serde_json::json!(
 ///     {"@attributes": {"a": "1"}, "x": "v", "l": ["1", "2"], "e": "", "n": {"m": "q"}}));
 /// assert!(wechatpay::v2::xml::from_xml("<html><hr></html>").is_err());
+/// // No WeChat message has a DOCTYPE: refused wherever it stands.
+/// assert!(wechatpay::v2::xml::from_xml("<!DOCTYPE xml><xml><a>1</a></xml>").is_err());
 /// ```
 pub fn from_xml(xml: &str) -> Result<Map<String, Value>> {
     let xml = xml.strip_prefix('\u{FEFF}').unwrap_or(xml);
@@ -295,7 +299,6 @@ pub fn from_xml(xml: &str) -> Result<Map<String, Value>> {
     reader.config_mut().check_end_names = true;
     let mut stack: Vec<Frame> = Vec::new();
     let mut root: Option<Value> = None;
-    let mut dtd = false;
     loop {
         let event = reader.read_event().map_err(|e| {
             Error::decode("xml", format!("{e} at byte {}", reader.error_position()))
@@ -312,9 +315,9 @@ pub fn from_xml(xml: &str) -> Result<Map<String, Value>> {
                 let name = String::from_utf8_lossy(start.name().as_ref()).into_owned();
                 return Err(Error::decode("xml", format!("{why} (<{name}>)")));
             }
-            Event::Start(start) => stack.push(Frame::new(&start, dtd)?),
+            Event::Start(start) => stack.push(Frame::new(&start)?),
             Event::Empty(start) => {
-                let frame = Frame::new(&start, dtd)?;
+                let frame = Frame::new(&start)?;
                 match stack.last_mut() {
                     Some(parent) => parent
                         .children
@@ -352,16 +355,13 @@ pub fn from_xml(xml: &str) -> Result<Map<String, Value>> {
                 let Some(frame) = stack.last_mut() else {
                     return Err(Error::decode("xml", "a reference outside the root element"));
                 };
-                if let Some(c) = resolve_ref(&reference, dtd)? {
+                if let Some(c) = resolve_ref(&reference)? {
                     frame.text.push(c);
                 }
             }
             Event::DocType(_) => {
-                if dtd || root.is_some() || !stack.is_empty() {
-                    return Err(Error::decode("xml", "a DOCTYPE after the document started"));
-                }
-                // Its declarations are never read: only remembered to tolerate its entities.
-                dtd = true;
+                // Never read, never skipped: a message with a DTD is not WeChat's.
+                return Err(Error::decode("xml", DOCTYPE_REFUSED));
             }
             Event::Eof => break,
             Event::Decl(_) | Event::Comment(_) | Event::PI(_) => {}

@@ -1,8 +1,11 @@
 //! APIv3: the strings that are signed, the `Authorization` header, and answer verification.
 
+mod paths;
 mod sign;
 mod verify;
 
+pub use crate::certificates::verify_certificate_listing;
+pub(crate) use paths::is_exempt;
 pub use sign::{authorization, canonical_request, canonical_response, AUTH_SCHEME};
 pub use verify::verify_response;
-pub(crate) use verify::{check_signed_headers, is_exempt, MISMATCH};
+pub(crate) use verify::{check_signed_headers, MISMATCH};

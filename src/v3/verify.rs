@@ -1,5 +1,6 @@
 //! Verifying what WeChat Pay signs: answers and notifications.
 
+use super::paths::{is_exempt, is_statement};
 use super::sign::canonical_response;
 use crate::error::{Error, Result};
 use crate::keyring::Keyring;
@@ -7,7 +8,7 @@ use base64::Engine;
 use http::HeaderMap;
 
 /// The clock window WeChat Pay allows, in seconds, inclusive.
-pub(crate) const CLOCK_WINDOW: i64 = 300;
+pub(crate) const CLOCK_WINDOW: u64 = 300;
 
 const TIMESTAMP: &str = "Wechatpay-Timestamp";
 const NONCE: &str = "Wechatpay-Nonce";
@@ -15,27 +16,41 @@ const SIGNATURE: &str = "Wechatpay-Signature";
 const SERIAL: &str = "Wechatpay-Serial";
 const STATEMENT_SHA1: &str = "Wechatpay-Statement-Sha1";
 
-/// Answers that WeChat Pay sends unsigned: file downloads.
-///
-/// `path` is the request path as sent (with any base path). The rules are the reference
-/// SDK's; they are matched on the path after any base-URI prefix, so a regional base such as
-/// `/hk/` does not make a download fail verification.
-pub(crate) fn is_exempt(path: &str) -> bool {
-    let Some(start) = path
-        .as_bytes()
-        .windows(4)
-        .position(|w| w.eq_ignore_ascii_case(b"/v3/"))
-    else {
-        return false;
+/// The start of the error for a signature that does not match its message.
+pub(crate) const MISMATCH: &str = "the signature does not verify over the body";
+
+/// The one value of a signature header, `None` when absent. Twice is refused: which of two
+/// values was signed is a guess, and a verifier that guesses can be steered.
+fn single<'h>(headers: &'h HeaderMap, name: &str) -> Result<Option<&'h str>> {
+    let mut values = headers.get_all(name).iter();
+    let Some(first) = values.next() else {
+        return Ok(None);
     };
-    // `start` is at an ASCII `/`, so slicing there is on a character boundary.
-    let rel = &path[start..];
-    const IMAGES: &str = "/v3/merchant-service/images/";
-    rel.eq_ignore_ascii_case("/v3/billdownload/file")
-        || (rel
-            .get(..IMAGES.len())
-            .is_some_and(|head| head.eq_ignore_ascii_case(IMAGES))
-            && !rel.eq_ignore_ascii_case("/v3/merchant-service/images/upload"))
+    let more = values.count();
+    if more > 0 {
+        return Err(Error::Signature(format!(
+            "header {name} appears {} times: an answer with ambiguous signature headers is not verified",
+            more + 1
+        )));
+    }
+    let value = first
+        .to_str()
+        .map_err(|_| Error::Signature(format!("header {name} is not visible ASCII")))?;
+    if value.is_empty() {
+        return Err(Error::Signature(format!("header {name} is empty")));
+    }
+    Ok(Some(value))
+}
+
+/// A `Wechatpay-Timestamp` in the only form WeChat Pay writes: decimal digits, no sign, no
+/// spaces, no leading zero, at most 19 digits (and within `i64`). The signature covers the
+/// text, so any other spelling of the same number is refused rather than normalised.
+fn parse_timestamp(ts: &str) -> Option<i64> {
+    let plain = !ts.is_empty()
+        && ts.len() <= 19
+        && ts.bytes().all(|b| b.is_ascii_digit())
+        && !(ts.len() > 1 && ts.starts_with('0'));
+    plain.then(|| ts.parse().ok()).flatten()
 }
 
 /// Checks the four `Wechatpay-*` headers of an answer or notification over `body`.
@@ -45,31 +60,32 @@ pub(crate) fn check_signed_headers(
     headers: &HeaderMap,
     body: &[u8],
 ) -> Result<()> {
-    let get = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
-    let (ts, nonce, signature, serial) =
-        match (get(TIMESTAMP), get(NONCE), get(SIGNATURE), get(SERIAL)) {
-            (Some(t), Some(n), Some(s), Some(k)) => (t, n, s, k),
-            _ => {
-                let missing: Vec<&str> = [TIMESTAMP, NONCE, SIGNATURE, SERIAL]
-                    .into_iter()
-                    .filter(|h| get(h).is_none())
-                    .collect();
-                return Err(Error::Signature(format!(
-                    "the answer is not signed: header(s) {} missing",
-                    missing.join(", ")
-                )));
-            }
-        };
-    let remote: i64 = ts
-        .trim()
-        .parse()
-        .map_err(|_| Error::Signature(format!("{TIMESTAMP} `{ts}` is not a Unix timestamp")))?;
-    let offset = remote.saturating_sub(now);
-    if offset.abs() > CLOCK_WINDOW {
+    let missing: Vec<&str> = [TIMESTAMP, NONCE, SIGNATURE, SERIAL]
+        .into_iter()
+        .filter(|h| !headers.contains_key(*h))
+        .collect();
+    if !missing.is_empty() {
+        return Err(Error::Signature(format!(
+            "the answer is not signed: header(s) {} missing",
+            missing.join(", ")
+        )));
+    }
+    let [ts, nonce, signature, serial] = [TIMESTAMP, NONCE, SIGNATURE, SERIAL]
+        .map(|name| single(headers, name).map(Option::unwrap_or_default));
+    let (ts, nonce, signature, serial) = (ts?, nonce?, signature?, serial?);
+    let remote = parse_timestamp(ts).ok_or_else(|| {
+        Error::Signature(format!(
+            "{TIMESTAMP} `{}` is not a Unix timestamp (decimal digits only: no sign, spaces or \
+             leading zero, at most 19)",
+            ts.escape_debug()
+        ))
+    })?;
+    // abs_diff cannot overflow: `i64::MIN - now` would, and in release it would wrap and pass.
+    if remote.abs_diff(now) > CLOCK_WINDOW {
         return Err(Error::ClockSkew {
             remote,
             local: now,
-            offset,
+            offset: remote.saturating_sub(now),
         });
     }
     if signature.starts_with("WECHATPAY/SIGNTEST/") {
@@ -77,28 +93,27 @@ pub(crate) fn check_signed_headers(
             "a WeChat Pay signature probe (WECHATPAY/SIGNTEST/): it never verifies and must be answered with a failure".into(),
         ));
     }
-    let verifier = keyring.get(serial).ok_or_else(|| {
-        Error::Signature(format!(
-            "{SERIAL} `{serial}` names no configured WeChat Pay public key or platform certificate (configured: {})",
-            keyring.ids().join(", ")
-        ))
-    })?;
+    let verifier = keyring.verifier_at(serial, now)?;
     let raw = base64::engine::general_purpose::STANDARD
-        .decode(signature.trim())
-        .map_err(|_| Error::Signature(format!("{SIGNATURE} is not base64")))?;
+        .decode(signature)
+        .map_err(|_| {
+            Error::Signature(format!(
+                "{SIGNATURE} is not base64 (standard alphabet, padded, no whitespace)"
+            ))
+        })?;
     verifier
         .verify(&canonical_response(ts, nonce, body), &raw)
         .map_err(|_| Error::Signature(format!("{MISMATCH} with key `{serial}`")))
 }
 
-/// The start of the error for a signature that does not match its message.
-pub(crate) const MISMATCH: &str = "the signature does not verify over the body";
-
 /// Verifies an APIv3 answer obtained elsewhere (a proxy, a queue, a log), unless its path is one
 /// of the unsigned downloads.
 ///
 /// `now` is the local Unix time, `path` the request path as sent (`/v3/...`, with any base path).
-/// The client runs the same check on every answer it receives.
+/// The client runs the same check on every answer it receives. An overseas statement
+/// (`v3/global/statements`, `hk/v3/statements`) carrying `Wechatpay-Statement-Sha1` is verified
+/// over `{"sha1":"…"}` and its body must have that SHA-1; without the header it is verified over
+/// the body like any answer.
 ///
 /// ```
 /// use wechatpay::{v3, Keyring};
@@ -118,16 +133,30 @@ pub fn verify_response(
     if is_exempt(path) {
         return Ok(());
     }
-    // Overseas statements stream a CSV; WeChat Pay signs its SHA-1 instead of the body.
-    let statement = (path.eq_ignore_ascii_case("/hk/v3/statements")
-        || path.eq_ignore_ascii_case("/v3/global/statements"))
-    .then(|| headers.get(STATEMENT_SHA1).and_then(|v| v.to_str().ok()))
-    .flatten()
-    .map(|sha1| format!("{{\"sha1\":\"{sha1}\"}}"));
-    match statement {
-        Some(signed) => check_signed_headers(keyring, now, headers, signed.as_bytes()),
-        None => check_signed_headers(keyring, now, headers, body),
+    let sha1 = match is_statement(path) {
+        true => single(headers, STATEMENT_SHA1)?,
+        false => None,
+    };
+    let Some(sha1) = sha1 else {
+        return check_signed_headers(keyring, now, headers, body);
+    };
+    if sha1.len() != 40 || !sha1.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(Error::Signature(format!(
+            "{STATEMENT_SHA1} `{}` is not a SHA-1 (40 hex digits)",
+            sha1.escape_debug()
+        )));
     }
+    // WeChat Pay signs the digest, not the CSV: the signature says which file, the digest
+    // says this is it.
+    let signed = format!("{{\"sha1\":\"{sha1}\"}}");
+    check_signed_headers(keyring, now, headers, signed.as_bytes())?;
+    let actual = crate::crypto::sha1_hex(body);
+    if !actual.eq_ignore_ascii_case(sha1) {
+        return Err(Error::Signature(format!(
+            "the statement's SHA-1 is {actual}, not the signed {STATEMENT_SHA1} {sha1}: the file was replaced or damaged"
+        )));
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -279,14 +308,104 @@ mod tests {
     }
 
     #[test]
-    fn exemptions() {
-        assert!(is_exempt("/v3/billdownload/file"));
-        assert!(is_exempt("/V3/BillDownload/File"));
-        assert!(is_exempt("/hk/v3/billdownload/file"));
-        assert!(is_exempt("/v3/MERCHANT-SERVICE/images/abc"));
-        assert!(!is_exempt("/v3/merchant-service/images/upload"));
-        assert!(!is_exempt("/v3/merchant-service/images/"[..27].as_ref()));
-        assert!(!is_exempt("/v3/pay/transactions/id/1"));
-        assert!(!is_exempt("/v3/billdownload/file/x"));
+    fn timestamps_are_plain_decimals_and_never_overflow_the_window() {
+        let body = b"{}";
+        let r = ring();
+        let at = |ts: &str| {
+            let mut h = signed(KEY, NOW, ID, body);
+            h.insert(TIMESTAMP, HeaderValue::from_str(ts).unwrap());
+            verify_response(&r, NOW, "/v3/x", &h, body)
+        };
+        for ts in [
+            "-9223372036854775808",
+            "+1700000000",
+            " 1700000000",
+            "1700000000 ",
+            "01700000000",
+            "1e9",
+            "1700000000.0",
+            "123456789012345678901234567890",
+            "9999999999999999999",
+            "-1",
+        ] {
+            assert!(
+                matches!(at(ts), Err(Error::Signature(ref m)) if m.contains("not a Unix timestamp")),
+                "{ts}: {:?}",
+                at(ts)
+            );
+        }
+        let max = at("9223372036854775807");
+        assert!(
+            matches!(max, Err(Error::ClockSkew { remote: i64::MAX, offset, .. }) if offset == i64::MAX - NOW),
+            "{max:?}"
+        );
+        assert!(matches!(at("5"), Err(Error::ClockSkew { remote: 5, .. })));
+        assert!(matches!(at("0"), Err(Error::ClockSkew { remote: 0, .. })));
+        // The local clock at the extremes: the difference is computed without overflow.
+        let h = signed(KEY, NOW, ID, body);
+        for now in [i64::MIN, i64::MAX] {
+            assert!(
+                matches!(
+                    verify_response(&r, now, "/v3/x", &h, body),
+                    Err(Error::ClockSkew { .. })
+                ),
+                "{now}"
+            );
+        }
+    }
+
+    #[test]
+    fn duplicated_or_empty_signature_headers_are_refused() {
+        let body = b"{}";
+        let r = ring();
+        for name in [TIMESTAMP, NONCE, SIGNATURE, SERIAL] {
+            let mut h = signed(KEY, NOW, ID, body);
+            let value = h[name].clone();
+            h.append(name, value);
+            let e = verify_response(&r, NOW, "/v3/x", &h, body);
+            assert!(
+                matches!(e, Err(Error::Signature(ref m)) if m.contains(name) && m.contains("2 times")),
+                "{e:?}"
+            );
+            let mut h = signed(KEY, NOW, ID, body);
+            h.insert(name, HeaderValue::from_static(""));
+            let e = verify_response(&r, NOW, "/v3/x", &h, body);
+            assert!(
+                matches!(e, Err(Error::Signature(ref m)) if m == &format!("header {name} is empty")),
+                "{e:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn statements_verify_the_signed_digest_and_the_body_against_it() {
+        let r = ring();
+        let csv = b"date,amount\r\n2019-12-01,100\r\n".as_slice();
+        let sha1 = crate::crypto::sha1_hex(csv);
+        let with = |sha1: &str| {
+            let mut h = signed(KEY, NOW, ID, format!("{{\"sha1\":\"{sha1}\"}}").as_bytes());
+            h.insert(STATEMENT_SHA1, HeaderValue::from_str(sha1).unwrap());
+            h
+        };
+        verify_response(&r, NOW, "/v3/global/statements", &with(&sha1), csv).unwrap();
+        let upper = sha1.to_uppercase();
+        verify_response(&r, NOW, "/hk/v3/statements", &with(&upper), csv).unwrap();
+        let replaced = verify_response(&r, NOW, "/v3/global/statements", &with(&sha1), b"x,1\r\n");
+        assert!(
+            matches!(replaced, Err(Error::Signature(ref m)) if m.contains("replaced") && m.contains(&sha1)),
+            "{replaced:?}"
+        );
+        let mut twice = with(&sha1);
+        twice.append(STATEMENT_SHA1, HeaderValue::from_str(&sha1).unwrap());
+        assert!(matches!(
+            verify_response(&r, NOW, "/v3/global/statements", &twice, csv),
+            Err(Error::Signature(ref m)) if m.contains(STATEMENT_SHA1)
+        ));
+        let quote = verify_response(&r, NOW, "/v3/global/statements", &with("a\",\"b"), csv);
+        assert!(matches!(quote, Err(Error::Signature(ref m)) if m.contains("40 hex")));
+        // Without the header a statement is an ordinary answer, signed over its body.
+        let plain = signed(KEY, NOW, ID, csv);
+        verify_response(&r, NOW, "/v3/global/statements", &plain, csv).unwrap();
+        assert!(verify_response(&r, NOW, "/v3/global/statements", &plain, b"x").is_err());
     }
 }

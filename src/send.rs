@@ -1,0 +1,215 @@
+//! Sending a prepared request and accepting its answer: attempts, limits, verification, files.
+//!
+//! Every answer is checked before the caller sees it, whatever its status: a 2xx must verify (or
+//! be an unsigned download checked against its digest); a non-2xx that carries `Wechatpay-*`
+//! headers must verify too, and then its `Error::Api` says `verified: true`. An error answer
+//! without them is reported as unverified, never as WeChat Pay's word.
+
+use crate::client::Inner;
+use crate::digest::Expected;
+use crate::error::{Error, Result};
+use crate::limits::{next_chunk, read_capped, within, Limits};
+use crate::pipeline::{PreparedRequest, Protocol};
+use crate::response::Response;
+use crate::sink::Sink;
+use crate::util::unix_now;
+use crate::v3;
+use bytes::Bytes;
+use http::{HeaderMap, StatusCode};
+use serde_json::Value;
+
+/// Sends the call and returns the verified answer.
+pub(crate) async fn send(inner: &Inner, mut prepared: PreparedRequest) -> Result<Response> {
+    let protocol = prepared.protocol();
+    let path = prepared.url().path().to_string();
+    let limits = prepared.limits(inner.limits);
+    let sink = prepared.take_sink();
+    let digest = prepared.take_digest().map(Expected::parse).transpose()?;
+    let unsigned_download = match protocol {
+        Protocol::V3 => v3::is_exempt(&path),
+        Protocol::V2 => crate::v2::is_exempt(&path),
+    };
+    // The file is opened before sending, so an unwritable place fails with nothing sent.
+    let sink = sink.as_deref().map(Sink::create).transpose()?;
+    match (sink, unsigned_download) {
+        // Unsigned downloads go straight to the file, never whole in memory.
+        (Some(sink), true) => stream_to_file(inner, prepared, sink, digest, limits).await,
+        (sink, _) => {
+            let res = within(limits.timeout, exchange(inner, prepared, limits)).await?;
+            let res = accept(inner, protocol, &path, unsigned_download, res)?;
+            if let Some(mut digest) = digest {
+                digest.update(res.body());
+                digest.finish()?;
+            }
+            match sink {
+                None => Ok(res),
+                Some(mut sink) => {
+                    sink.write(res.body())?;
+                    sink.commit()?;
+                    let (status, headers, _) = res.into_parts();
+                    Ok(Response::new(status, headers, Bytes::new()))
+                }
+            }
+        }
+    }
+}
+
+/// Sends and reads the answer within the limits; a non-2xx status is an error (verified where
+/// signed), a 2xx is returned unverified, for callers that verify it their own way.
+pub(crate) async fn send_unverified(inner: &Inner, prepared: PreparedRequest) -> Result<Response> {
+    let limits = prepared.limits(inner.limits);
+    let res = within(limits.timeout, exchange(inner, prepared, limits)).await?;
+    if res.status().is_success() {
+        return Ok(res);
+    }
+    let (status, headers, body) = res.into_parts();
+    Err(api_error(inner, Protocol::V3, status, headers, body)?)
+}
+
+/// One exchange: the request out, the whole answer in (at most `max_answer_bytes`).
+async fn exchange(inner: &Inner, prepared: PreparedRequest, limits: Limits) -> Result<Response> {
+    let answer = dispatch(inner, prepared).await?;
+    let (status, headers) = (answer.status(), answer.headers().clone());
+    let body = read_capped(answer, limits.max_answer_bytes).await?;
+    Ok(Response::new(status, headers, body))
+}
+
+/// Checks an answer as its protocol requires; a non-2xx becomes an [`Error::Api`].
+fn accept(
+    inner: &Inner,
+    protocol: Protocol,
+    path: &str,
+    unsigned_download: bool,
+    res: Response,
+) -> Result<Response> {
+    if !res.status().is_success() {
+        let (status, headers, body) = res.into_parts();
+        return Err(api_error(inner, protocol, status, headers, body)?);
+    }
+    match protocol {
+        Protocol::V3 => {
+            v3::verify_response(&inner.keyring, unix_now(), path, res.headers(), res.body())?
+        }
+        Protocol::V2 if unsigned_download => {}
+        Protocol::V2 => {
+            let secret = inner
+                .apiv2_secret
+                .as_ref()
+                .map(|s| s.as_str())
+                .unwrap_or("");
+            crate::v2::check_response(res.body(), secret)?;
+        }
+    }
+    Ok(res)
+}
+
+/// True when an answer carries any of WeChat Pay's signature headers.
+fn claims_signature(headers: &HeaderMap) -> bool {
+    [
+        "Wechatpay-Signature",
+        "Wechatpay-Serial",
+        "Wechatpay-Timestamp",
+        "Wechatpay-Nonce",
+    ]
+    .iter()
+    .any(|h| headers.contains_key(*h))
+}
+
+/// A non-2xx answer: WeChat's `code`/`message` when the body is its JSON error form. An APIv3
+/// error answer that claims a signature must carry a good one (else `Err` with the signature
+/// error); one that claims none is reported with `verified: false`.
+fn api_error(
+    inner: &Inner,
+    protocol: Protocol,
+    status: StatusCode,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Error> {
+    let verified = protocol == Protocol::V3 && claims_signature(&headers);
+    if verified {
+        v3::check_signed_headers(&inner.keyring, unix_now(), &headers, &body)?;
+    }
+    let parsed: Option<Value> = serde_json::from_slice(&body).ok();
+    let field = |k: &str| {
+        parsed
+            .as_ref()
+            .and_then(|v| v.get(k))
+            .and_then(|v| v.as_str())
+            .map(str::to_string)
+    };
+    Ok(Error::Api {
+        status,
+        code: field("code"),
+        message: field("message"),
+        request_id: headers
+            .get("Request-ID")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string),
+        headers: Box::new(headers),
+        body,
+        verified,
+    })
+}
+
+fn request_builder(inner: &Inner, prepared: PreparedRequest) -> Result<reqwest::RequestBuilder> {
+    let security = prepared.security();
+    let (method, url, headers, body) = prepared.into_wire();
+    let client = inner.transport.client(security)?;
+    Ok(client.request(method, url).headers(headers).body(body))
+}
+
+/// The request redirected to the failover domain, if one is configured and the request goes to
+/// the client's own base URI (a per-call `base_uri` is taken as meant).
+fn failover_target(inner: &Inner, prepared: &PreparedRequest) -> Option<PreparedRequest> {
+    let backup = inner.failover.as_ref()?;
+    if prepared.url().origin() != inner.base_uri.origin() {
+        return None;
+    }
+    let mut moved = prepared.clone();
+    moved.move_to(backup).ok()?;
+    Some(moved)
+}
+
+/// Sends the request, failing over when the connection could not be made.
+async fn dispatch(inner: &Inner, prepared: PreparedRequest) -> Result<reqwest::Response> {
+    let backup = failover_target(inner, &prepared);
+    let sent = request_builder(inner, prepared)?.send().await;
+    match (sent, backup) {
+        (Ok(answer), _) => Ok(answer),
+        // Nothing reached the server: the same signed request may go to the backup domain.
+        (Err(e), Some(backup)) if e.is_connect() => request_builder(inner, backup)?
+            .send()
+            .await
+            .map_err(Error::Transport),
+        (Err(e), _) => Err(Error::Transport(e)),
+    }
+}
+
+/// An unsigned download streamed into its file: the whole-call `timeout` bounds the wait for
+/// the answer's headers, `stall_timeout` each wait for the next chunk.
+async fn stream_to_file(
+    inner: &Inner,
+    prepared: PreparedRequest,
+    mut sink: Sink,
+    mut digest: Option<Expected>,
+    limits: Limits,
+) -> Result<Response> {
+    let protocol = prepared.protocol();
+    let mut answer = within(limits.timeout, dispatch(inner, prepared)).await?;
+    let (status, headers) = (answer.status(), answer.headers().clone());
+    if !status.is_success() {
+        let body = within(limits.timeout, read_capped(answer, limits.max_answer_bytes)).await?;
+        return Err(api_error(inner, protocol, status, headers, body)?);
+    }
+    while let Some(chunk) = next_chunk(&mut answer, limits.stall_timeout).await? {
+        if let Some(d) = digest.as_mut() {
+            d.update(&chunk);
+        }
+        sink.write(&chunk)?;
+    }
+    if let Some(d) = digest {
+        d.finish()?;
+    }
+    sink.commit()?;
+    Ok(Response::new(status, headers, Bytes::new()))
+}
