@@ -30,8 +30,9 @@ pub const PUB_ID: &str = "PUB_KEY_ID_0119000000012024000000000000";
 pub const PLATFORM_SERIAL: &str = "5157F09EFDC096DE15EBE81A47057A7232F1B8E1";
 pub const SECRET: &str = "192006250b4c09247ec02edce69f6a2d";
 pub const APIV3_KEY: &[u8] = b"0123456789abcdef0123456789abcdef";
-/// The clock of the verification targets; seeds are signed at this time.
-pub const NOW: i64 = 1_700_000_000;
+/// The clock of the verification targets (2027, inside the platform certificate's validity);
+/// seeds are signed at this time.
+pub const NOW: i64 = 1_800_000_000;
 /// The passphrase of `tests/fixtures/keys/rsa.pkcs8.encrypted.key`.
 pub const PASSPHRASE: &[u8] = b"wechatpay-test-passphrase";
 /// The client's base URIs: a bare host, and one with a base path (the Hong Kong style).
@@ -559,15 +560,26 @@ pub fn check_verify_answer(data: &[u8]) {
     if unsigned_download(path) {
         return;
     }
-    // Overseas statements sign the SHA-1 header instead of the CSV body.
-    let statement = ["/hk/v3/statements", "/v3/global/statements"]
-        .iter()
-        .any(|p| path.eq_ignore_ascii_case(p));
+    let (base, rel) = split_v3(path).unwrap_or(("", ""));
+    // Overseas statements sign the SHA-1 header instead of the CSV body, which must match it.
+    let statement = rel.eq_ignore_ascii_case("/v3/global/statements")
+        || (rel.eq_ignore_ascii_case("/v3/statements")
+            && base.to_ascii_lowercase().ends_with("/hk"));
     let sha1 = headers
         .get("Wechatpay-Statement-Sha1")
         .and_then(|v| v.to_str().ok());
     let signed = match (statement, sha1) {
-        (true, Some(sha1)) => format!("{{\"sha1\":\"{sha1}\"}}").into_bytes(),
+        (true, Some(sha1)) => {
+            let actual: String = sha1::Sha1::digest(body)
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect();
+            assert!(
+                actual.eq_ignore_ascii_case(sha1),
+                "accepted a statement whose body is not the signed SHA-1 {sha1}"
+            );
+            format!("{{\"sha1\":\"{sha1}\"}}").into_bytes()
+        }
         _ => body.to_vec(),
     };
     assert!(
@@ -577,26 +589,41 @@ pub fn check_verify_answer(data: &[u8]) {
     );
 }
 
-/// The unsigned downloads, restated: after any base path, `/v3/billdownload/file`, or one
-/// merchant-service image other than `upload`, with no `.`/`..` segment that could make the
-/// server see another path.
+/// A request path split at its first `/v3/` (case-insensitively), after dropping any query or
+/// fragment: the base path and the API path.
+fn split_v3(path: &str) -> Option<(&str, &str)> {
+    let path = path.split(['?', '#']).next().unwrap_or(path);
+    let start = path.to_ascii_lowercase().find("/v3/")?;
+    Some(path.split_at(start))
+}
+
+/// The unsigned downloads, restated from the documentation: after any base path, one of the
+/// download paths exactly, or one complaint image (a single segment other than `upload`, and
+/// not a `.`/`..` segment, which a server would resolve to another path).
 fn unsigned_download(path: &str) -> bool {
-    let lower = path.to_ascii_lowercase();
-    let Some(start) = lower.find("/v3/") else {
+    let Some((_, rel)) = split_v3(path) else {
         return false;
     };
-    let rel = &lower[start..];
-    if rel == "/v3/billdownload/file" {
+    let rel = rel.to_ascii_lowercase();
+    const DOWNLOADS: [&str; 4] = [
+        "/v3/billdownload/file",
+        "/v3/transferdownload/elecvoucherfile",
+        "/v3/transferdownload/signfile",
+        "/v3/new-tax-control-fapiao/download",
+    ];
+    if DOWNLOADS.contains(&rel.as_str()) {
         return true;
     }
-    let Some(id) = rel.strip_prefix("/v3/merchant-service/images/") else {
-        return false;
-    };
-    id != "upload"
-        && !id
-            .replace("%2e", ".")
-            .split('/')
-            .any(|s| s == "." || s == "..")
+    [
+        "/v3/merchant-service/images/",
+        "/v3/global/merchant-service/images/",
+    ]
+    .iter()
+    .filter_map(|prefix| rel.strip_prefix(prefix))
+    .any(|id| {
+        let decoded = id.replace("%2e", ".");
+        !id.is_empty() && !id.contains('/') && id != "upload" && decoded != "." && decoded != ".."
+    })
 }
 
 // ---------------------------------------------------------------------------------------------
