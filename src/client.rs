@@ -344,6 +344,22 @@ impl ChainStart for Chain {
     }
 }
 
+/// `chain!(client.v3…)` where `client` is a `&Client` or `&Chain`, as request handlers hold them.
+impl<T: ChainStart + ?Sized> ChainStart for &T {
+    type Chain = T::Chain;
+    fn chain_start(&self) -> T::Chain {
+        (**self).chain_start()
+    }
+}
+
+/// `chain!(client.v3…)` where `client` is an `Arc<Client>` (shared application state).
+impl<T: ChainStart + ?Sized> ChainStart for Arc<T> {
+    type Chain = T::Chain;
+    fn chain_start(&self) -> T::Chain {
+        (**self).chain_start()
+    }
+}
+
 /// Builds a chain from identifiers, as PHP's `$instance->v3->pay->transactions`.
 ///
 /// Each identifier is one segment, normalised (`outTradeNo` is `out-trade-no`, `_id_` is `{id}`).
@@ -356,6 +372,15 @@ impl ChainStart for Chain {
 /// assert_eq!(c.template(), "v3/profitsharing/receivers/delete");
 /// let c = chain!(client.v3.ecommerce.refunds._refund_id_.return);
 /// assert_eq!(c.template(), "v3/ecommerce/refunds/{refund_id}/return");
+///
+/// // what request handlers hold: a reference, an Arc, a chain
+/// fn handler(client: &wechatpay::Client) -> wechatpay::Chain {
+///     chain!(client.v3.pay.transactions._transaction_id_)
+/// }
+/// let shared = std::sync::Arc::new(client.clone());
+/// let base = chain!(shared.v3.pay);
+/// assert_eq!(chain!(base.transactions).template(), "v3/pay/transactions");
+/// assert_eq!(handler(&client).template(), "v3/pay/transactions/{transaction_id}");
 /// ```
 #[macro_export]
 macro_rules! chain {

@@ -48,9 +48,11 @@ mod media;
 #[cfg(feature = "mock")]
 pub mod mock;
 pub mod notify;
+mod outcome;
 mod path;
 mod paysign;
 mod pipeline;
+mod proxy;
 mod query;
 mod response;
 mod send;
@@ -71,6 +73,7 @@ pub use limits::{
     DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_ANSWER_BYTES, DEFAULT_STALL_TIMEOUT, DEFAULT_TIMEOUT,
 };
 pub use media::Media;
+pub use outcome::Outcome;
 pub use path::normalize_segment;
 pub use pipeline::{PreparedRequest, Protocol};
 pub use response::Response;

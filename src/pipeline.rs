@@ -24,6 +24,7 @@ use url::Url;
 const V3_ACCEPT: &str =
     "application/json, text/plain, application/x-gzip, application/pdf, image/png, image/*;q=0.5";
 const V2_ACCEPT: &str = "text/xml, text/plain, application/x-gzip";
+const WECHATPAY_SERIAL: http::HeaderName = http::HeaderName::from_static("wechatpay-serial");
 
 /// Which of WeChat Pay's two APIs a call goes to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -267,8 +268,17 @@ fn prepare_v3(
     for (name, value) in opts.headers {
         headers.insert(name, value);
     }
-    let target = &url[url::Position::BeforePath..];
     let timestamp = unix_now();
+    // On every request (the caller's own header wins): WeChat Pay signs the answer with the key
+    // this names, so a client that holds only a public key is never answered with a certificate.
+    if !headers.contains_key(WECHATPAY_SERIAL) {
+        if let Some(id) = inner.keyring.preferred_id(timestamp) {
+            if let Ok(value) = HeaderValue::from_str(&id) {
+                headers.insert(WECHATPAY_SERIAL, value);
+            }
+        }
+    }
+    let target = &url[url::Position::BeforePath..];
     let nonce = nonce(32);
     let message = v3::canonical_request(
         method.as_str(),

@@ -256,6 +256,45 @@ impl ClientBuilder {
         self
     }
 
+    /// Sends every request (except to loopback) through this proxy, e.g.
+    /// `http://proxy.internal:3128`. Without it the environment's `HTTPS_PROXY`, `HTTP_PROXY`,
+    /// `ALL_PROXY` and `NO_PROXY` are honoured, again never for loopback.
+    ///
+    /// ```
+    /// let client = wechatpay::Client::builder()
+    ///     .mchid("1900000001")
+    ///     .proxy("http://proxy.internal:3128")
+    ///     .build()
+    ///     .unwrap();
+    /// # let _ = client;
+    /// ```
+    pub fn proxy(mut self, url: impl Into<String>) -> Self {
+        self.transport.proxy = crate::proxy::ProxySetting::Fixed(url.into());
+        self
+    }
+
+    /// Pins a host name to an address, with no DNS lookup for it (TLS still checks the name):
+    /// for a fixed egress IP, or to point a production host name at a local emulator in tests.
+    ///
+    /// ```
+    /// let client = wechatpay::Client::builder()
+    ///     .mchid("1900000001")
+    ///     .resolve("api.mch.weixin.qq.com", "127.0.0.1:8443".parse().unwrap())
+    ///     .build()
+    ///     .unwrap();
+    /// # let _ = client;
+    /// ```
+    pub fn resolve(mut self, host: impl Into<String>, addr: std::net::SocketAddr) -> Self {
+        self.transport.resolve.push((host.into(), addr));
+        self
+    }
+
+    /// Connects directly, ignoring any proxy in the environment.
+    pub fn no_proxy(mut self) -> Self {
+        self.transport.proxy = crate::proxy::ProxySetting::Off;
+        self
+    }
+
     /// Trusts one more TLS root (PEM), e.g. the emulator's CA.
     pub fn add_root_certificate(mut self, pem: impl AsRef<[u8]>) -> Self {
         self.transport.roots.push(pem.as_ref().to_vec());
