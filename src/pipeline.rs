@@ -271,7 +271,9 @@ fn prepare_v3(
     let timestamp = unix_now();
     // On every request (the caller's own header wins): WeChat Pay signs the answer with the key
     // this names, so a client that holds only a public key is never answered with a certificate.
-    if !headers.contains_key(WECHATPAY_SERIAL) {
+    // Not on the certificate listing, which is how a client learns the serials it lacks.
+    let listing = url.path().ends_with("/v3/certificates");
+    if !listing && !headers.contains_key(WECHATPAY_SERIAL) {
         if let Some(id) = inner.keyring.preferred_id(timestamp) {
             if let Ok(value) = HeaderValue::from_str(&id) {
                 headers.insert(WECHATPAY_SERIAL, value);
