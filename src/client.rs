@@ -39,6 +39,8 @@ pub(crate) struct Inner {
     pub allowed_hosts: crate::target::AllowedHosts,
     /// Time and memory bounds of every call.
     pub limits: crate::limits::Limits,
+    /// When a failed call is sent again.
+    pub retry: crate::Retry,
     pub user_agent: HeaderValue,
     /// Kept so the blocking twin can build a connection pool of its own.
     #[cfg_attr(not(feature = "blocking"), allow(dead_code))]
@@ -272,8 +274,10 @@ impl Chain {
 
     /// Sends the call with any method and returns the verified answer.
     pub async fn request(&self, method: Method, args: Value) -> Result<Response> {
-        let prepared = self.prepare(method, args)?;
-        crate::send::send(&self.inner, prepared).await
+        crate::attempts::run(&self.inner, &method, || {
+            self.prepare(method.clone(), args.clone())
+        })
+        .await
     }
 
     /// `POST`s a media upload: the body is `multipart/form-data`, the signature covers its `meta`.
@@ -287,14 +291,16 @@ impl Chain {
     /// ```
     pub async fn upload(&self, media: &Media, args: Value) -> Result<Response> {
         self.check_segments()?;
-        let prepared = crate::pipeline::prepare_with_media(
-            &self.inner,
-            Method::POST,
-            &self.path,
-            args,
-            Some(media),
-        )?;
-        crate::send::send(&self.inner, prepared).await
+        crate::attempts::run(&self.inner, &Method::POST, || {
+            crate::pipeline::prepare_with_media(
+                &self.inner,
+                Method::POST,
+                &self.path,
+                args.clone(),
+                Some(media),
+            )
+        })
+        .await
     }
 
     /// `GET` with the given arguments (`null` or `{}` for none).

@@ -34,6 +34,7 @@
 #![warn(missing_docs)]
 
 mod args;
+mod attempts;
 #[cfg(feature = "blocking")]
 pub mod blocking;
 mod builder;
@@ -55,6 +56,7 @@ mod pipeline;
 mod proxy;
 mod query;
 mod response;
+mod retry;
 mod send;
 mod sensitive;
 mod sink;
@@ -77,6 +79,7 @@ pub use outcome::Outcome;
 pub use path::normalize_segment;
 pub use pipeline::{PreparedRequest, Protocol};
 pub use response::Response;
+pub use retry::Retry;
 pub use sensitive::Encrypted;
 
 pub use http;

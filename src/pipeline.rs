@@ -49,9 +49,21 @@ pub struct PreparedRequest {
     max_answer_bytes: Option<u64>,
     sink: Option<PathBuf>,
     digest: Option<Value>,
+    retry: Option<Value>,
 }
 
 impl PreparedRequest {
+    /// The call's own `retry` option, validated when parsed.
+    pub(crate) fn retry_option(&self) -> Option<&Value> {
+        self.retry.as_ref()
+    }
+
+    /// Caps this attempt's whole-call timeout at what is left of the call's deadline.
+    pub(crate) fn cap_timeout(&mut self, remaining: Duration, client: Limits) {
+        let own = self.timeout.unwrap_or(client.timeout);
+        self.timeout = Some(own.min(remaining));
+    }
+
     /// The client's limits with this call's own options laid over them.
     pub(crate) fn limits(&self, client: Limits) -> Limits {
         client.with_call(self.timeout, self.stall_timeout, self.max_answer_bytes)
@@ -319,6 +331,7 @@ fn prepare_v3(
         max_answer_bytes: opts.max_answer_bytes,
         sink: opts.sink,
         digest: opts.digest,
+        retry: opts.retry,
     })
 }
 
@@ -377,6 +390,7 @@ fn prepare_v2(
         max_answer_bytes: opts.max_answer_bytes,
         sink: opts.sink,
         digest: opts.digest,
+        retry: opts.retry,
     })
 }
 

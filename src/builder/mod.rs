@@ -64,6 +64,7 @@ pub struct ClientBuilder {
     failover: Option<String>,
     allowed_hosts: Vec<String>,
     limits: Limits,
+    retry: crate::Retry,
     transport: TransportConfig,
     backend: Backend,
 }
@@ -99,6 +100,7 @@ impl ClientBuilder {
             failover: None,
             allowed_hosts: Vec::new(),
             limits: Limits::default(),
+            retry: crate::Retry::default(),
             transport: TransportConfig::default(),
             backend: Backend::default(),
         }
@@ -253,6 +255,13 @@ impl ClientBuilder {
     /// stream to disk and are exempt. Per call: `max_answer_bytes`.
     pub fn max_answer_bytes(mut self, bytes: u64) -> Self {
         self.limits.max_answer_bytes = bytes;
+        self
+    }
+
+    /// When a failed call is sent again (default [`Retry::default`](crate::Retry): connection
+    /// failures and reads, never writes). Per call: the `retry` option.
+    pub fn retry(mut self, policy: crate::Retry) -> Self {
+        self.retry = policy;
         self
     }
 
@@ -417,6 +426,7 @@ impl ClientBuilder {
             failover,
             allowed_hosts,
             limits: self.limits,
+            retry: self.retry,
             user_agent,
             transport_config,
             transport,
