@@ -28,6 +28,7 @@ pub(crate) const OPTION_KEYS: &[&str] = &[
     "digest",
     "stall_timeout",
     "max_answer_bytes",
+    "retry",
 ];
 
 /// A call's arguments, validated.
@@ -57,6 +58,8 @@ pub(crate) struct Options {
     pub stall_timeout: Option<Duration>,
     /// Per-call cap on an answer held in memory.
     pub max_answer_bytes: Option<u64>,
+    /// Per-call retry policy (validated here, applied by the attempt loop).
+    pub retry: Option<Value>,
     /// A file the answer body is streamed to (downloads).
     pub sink: Option<std::path::PathBuf>,
     /// The digest a download must match (`hash_type`, `hash_value`).
@@ -97,6 +100,10 @@ impl Options {
                 "timeout" => opts.timeout = Some(seconds(&key, value)?),
                 "stall_timeout" => opts.stall_timeout = Some(seconds(&key, value)?),
                 "max_answer_bytes" => opts.max_answer_bytes = Some(byte_count(&key, value)?),
+                "retry" => {
+                    crate::retry::parse(&value, crate::Retry::default())?;
+                    opts.retry = Some(value);
+                }
                 "sink" => opts.sink = Some(sink(value)?),
                 "digest" => opts.digest = Some(value),
                 _ => return Err(unknown_key(&key, template)),

@@ -39,6 +39,8 @@ pub(crate) struct Inner {
     pub allowed_hosts: crate::target::AllowedHosts,
     /// Time and memory bounds of every call.
     pub limits: crate::limits::Limits,
+    /// When a failed call is sent again.
+    pub retry: crate::Retry,
     pub user_agent: HeaderValue,
     /// Kept so the blocking twin can build a connection pool of its own.
     #[cfg_attr(not(feature = "blocking"), allow(dead_code))]
@@ -272,8 +274,10 @@ impl Chain {
 
     /// Sends the call with any method and returns the verified answer.
     pub async fn request(&self, method: Method, args: Value) -> Result<Response> {
-        let prepared = self.prepare(method, args)?;
-        crate::send::send(&self.inner, prepared).await
+        crate::attempts::run(&self.inner, &method, || {
+            self.prepare(method.clone(), args.clone())
+        })
+        .await
     }
 
     /// `POST`s a media upload: the body is `multipart/form-data`, the signature covers its `meta`.
@@ -287,14 +291,16 @@ impl Chain {
     /// ```
     pub async fn upload(&self, media: &Media, args: Value) -> Result<Response> {
         self.check_segments()?;
-        let prepared = crate::pipeline::prepare_with_media(
-            &self.inner,
-            Method::POST,
-            &self.path,
-            args,
-            Some(media),
-        )?;
-        crate::send::send(&self.inner, prepared).await
+        crate::attempts::run(&self.inner, &Method::POST, || {
+            crate::pipeline::prepare_with_media(
+                &self.inner,
+                Method::POST,
+                &self.path,
+                args.clone(),
+                Some(media),
+            )
+        })
+        .await
     }
 
     /// `GET` with the given arguments (`null` or `{}` for none).
@@ -344,6 +350,22 @@ impl ChainStart for Chain {
     }
 }
 
+/// `chain!(client.v3…)` where `client` is a `&Client` or `&Chain`, as request handlers hold them.
+impl<T: ChainStart + ?Sized> ChainStart for &T {
+    type Chain = T::Chain;
+    fn chain_start(&self) -> T::Chain {
+        (**self).chain_start()
+    }
+}
+
+/// `chain!(client.v3…)` where `client` is an `Arc<Client>` (shared application state).
+impl<T: ChainStart + ?Sized> ChainStart for Arc<T> {
+    type Chain = T::Chain;
+    fn chain_start(&self) -> T::Chain {
+        (**self).chain_start()
+    }
+}
+
 /// Builds a chain from identifiers, as PHP's `$instance->v3->pay->transactions`.
 ///
 /// Each identifier is one segment, normalised (`outTradeNo` is `out-trade-no`, `_id_` is `{id}`).
@@ -356,6 +378,15 @@ impl ChainStart for Chain {
 /// assert_eq!(c.template(), "v3/profitsharing/receivers/delete");
 /// let c = chain!(client.v3.ecommerce.refunds._refund_id_.return);
 /// assert_eq!(c.template(), "v3/ecommerce/refunds/{refund_id}/return");
+///
+/// // what request handlers hold: a reference, an Arc, a chain
+/// fn handler(client: &wechatpay::Client) -> wechatpay::Chain {
+///     chain!(client.v3.pay.transactions._transaction_id_)
+/// }
+/// let shared = std::sync::Arc::new(client.clone());
+/// let base = chain!(shared.v3.pay);
+/// assert_eq!(chain!(base.transactions).template(), "v3/pay/transactions");
+/// assert_eq!(handler(&client).template(), "v3/pay/transactions/{transaction_id}");
 /// ```
 #[macro_export]
 macro_rules! chain {

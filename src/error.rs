@@ -85,8 +85,8 @@ pub enum Error {
     #[error("not configured: {0}")]
     NotConfigured(String),
 
-    /// Connecting, sending or receiving failed.
-    #[error("transport error: {0}")]
+    /// Connecting, sending or receiving failed; the message names the root cause.
+    #[error("transport error: {}", crate::transport::describe(.0))]
     Transport(#[source] reqwest::Error),
 
     /// WeChat Pay answered with a non-2xx status.
@@ -264,10 +264,46 @@ impl Error {
         )
     }
 
-    /// True for errors a retry might cure: transport failures and 5xx answers.
+    /// Whether the call may have taken effect at WeChat Pay (see [`Outcome`](crate::Outcome)).
+    ///
+    /// ```
+    /// use wechatpay::{Error, Outcome};
+    /// let e = Error::Signature("the signature does not verify".into());
+    /// assert_eq!(e.outcome(), Outcome::Unknown, "a forged answer says nothing about the call");
+    /// ```
+    pub fn outcome(&self) -> crate::Outcome {
+        use crate::Outcome;
+        if self.is_refused_before_sending() {
+            return Outcome::NotSent;
+        }
+        match self {
+            Error::Transport(e) if crate::transport::nothing_sent(e) => Outcome::NotSent,
+            Error::Api {
+                status, verified, ..
+            } if *verified && status.is_client_error() => Outcome::Rejected,
+            Error::V2Failure { .. }
+                if !self
+                    .code()
+                    .is_some_and(|c| crate::outcome::V2_UNCERTAIN.contains(&c)) =>
+            {
+                Outcome::Rejected
+            }
+            _ => Outcome::Unknown,
+        }
+    }
+
+    /// True when the call may have taken effect: query (with the same business number) before
+    /// sending a write again.
+    pub fn may_have_taken_effect(&self) -> bool {
+        self.outcome() == crate::Outcome::Unknown
+    }
+
+    /// True for errors a retry might cure: connection failures (but not an untrusted
+    /// certificate), timeouts, 429 and 5xx answers. Whether a retry is *safe* is
+    /// [`outcome`](Self::outcome)'s question.
     pub fn is_retryable(&self) -> bool {
         match self {
-            Error::Transport(_) => true,
+            Error::Transport(e) => !crate::transport::is_tls_certificate_problem(e),
             Error::Limit { limit, .. } => *limit != "max_answer_bytes",
             Error::Api { status, .. } => status.is_server_error() || status.as_u16() == 429,
             _ => false,

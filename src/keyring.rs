@@ -201,6 +201,23 @@ impl Keyring {
         self.len() == 0
     }
 
+    /// The id every APIv3 request names in `Wechatpay-Serial`, so WeChat Pay signs its answer
+    /// with a key this client holds: a public key id first (WeChat Pay picks the answer's key by
+    /// it, which is how a merchant moving to public-key mode reaches 100%), else the usable
+    /// platform certificate that stays valid the longest.
+    pub(crate) fn preferred_id(&self, now: i64) -> Option<String> {
+        let keys = self.read();
+        keys.iter()
+            .filter(|(_, e)| e.usable_at(now))
+            .max_by_key(|(id, e)| {
+                (
+                    id.starts_with("PUB_KEY_ID_"),
+                    e.not_after.unwrap_or(i64::MAX),
+                )
+            })
+            .map(|(id, _)| id.clone())
+    }
+
     fn read(&self) -> std::sync::RwLockReadGuard<'_, BTreeMap<String, Entry>> {
         self.keys.read().unwrap_or_else(|e| e.into_inner())
     }

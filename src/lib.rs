@@ -34,6 +34,7 @@
 #![warn(missing_docs)]
 
 mod args;
+mod attempts;
 #[cfg(feature = "blocking")]
 pub mod blocking;
 mod builder;
@@ -48,11 +49,14 @@ mod media;
 #[cfg(feature = "mock")]
 pub mod mock;
 pub mod notify;
+mod outcome;
 mod path;
 mod paysign;
 mod pipeline;
+mod proxy;
 mod query;
 mod response;
+mod retry;
 mod send;
 mod sensitive;
 mod sink;
@@ -71,9 +75,11 @@ pub use limits::{
     DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_ANSWER_BYTES, DEFAULT_STALL_TIMEOUT, DEFAULT_TIMEOUT,
 };
 pub use media::Media;
+pub use outcome::Outcome;
 pub use path::normalize_segment;
 pub use pipeline::{PreparedRequest, Protocol};
 pub use response::Response;
+pub use retry::Retry;
 pub use sensitive::Encrypted;
 
 pub use http;

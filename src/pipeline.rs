@@ -24,6 +24,7 @@ use url::Url;
 const V3_ACCEPT: &str =
     "application/json, text/plain, application/x-gzip, application/pdf, image/png, image/*;q=0.5";
 const V2_ACCEPT: &str = "text/xml, text/plain, application/x-gzip";
+const WECHATPAY_SERIAL: http::HeaderName = http::HeaderName::from_static("wechatpay-serial");
 
 /// Which of WeChat Pay's two APIs a call goes to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,9 +49,21 @@ pub struct PreparedRequest {
     max_answer_bytes: Option<u64>,
     sink: Option<PathBuf>,
     digest: Option<Value>,
+    retry: Option<Value>,
 }
 
 impl PreparedRequest {
+    /// The call's own `retry` option, validated when parsed.
+    pub(crate) fn retry_option(&self) -> Option<&Value> {
+        self.retry.as_ref()
+    }
+
+    /// Caps this attempt's whole-call timeout at what is left of the call's deadline.
+    pub(crate) fn cap_timeout(&mut self, remaining: Duration, client: Limits) {
+        let own = self.timeout.unwrap_or(client.timeout);
+        self.timeout = Some(own.min(remaining));
+    }
+
     /// The client's limits with this call's own options laid over them.
     pub(crate) fn limits(&self, client: Limits) -> Limits {
         client.with_call(self.timeout, self.stall_timeout, self.max_answer_bytes)
@@ -267,8 +280,19 @@ fn prepare_v3(
     for (name, value) in opts.headers {
         headers.insert(name, value);
     }
-    let target = &url[url::Position::BeforePath..];
     let timestamp = unix_now();
+    // On every request (the caller's own header wins): WeChat Pay signs the answer with the key
+    // this names, so a client that holds only a public key is never answered with a certificate.
+    // Not on the certificate listing, which is how a client learns the serials it lacks.
+    let listing = url.path().ends_with("/v3/certificates");
+    if !listing && !headers.contains_key(WECHATPAY_SERIAL) {
+        if let Some(id) = inner.keyring.preferred_id(timestamp) {
+            if let Ok(value) = HeaderValue::from_str(&id) {
+                headers.insert(WECHATPAY_SERIAL, value);
+            }
+        }
+    }
+    let target = &url[url::Position::BeforePath..];
     let nonce = nonce(32);
     let message = v3::canonical_request(
         method.as_str(),
@@ -307,6 +331,7 @@ fn prepare_v3(
         max_answer_bytes: opts.max_answer_bytes,
         sink: opts.sink,
         digest: opts.digest,
+        retry: opts.retry,
     })
 }
 
@@ -365,6 +390,7 @@ fn prepare_v2(
         max_answer_bytes: opts.max_answer_bytes,
         sink: opts.sink,
         digest: opts.digest,
+        retry: opts.retry,
     })
 }
 

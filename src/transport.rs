@@ -14,6 +14,10 @@ pub(crate) struct TransportConfig {
     pub roots: Vec<Vec<u8>>,
     /// Merchant client certificate and key (PEM, concatenated) for mutual TLS.
     pub identity: Option<Zeroizing<Vec<u8>>>,
+    /// Which proxy, if any.
+    pub proxy: crate::proxy::ProxySetting,
+    /// Host names pinned to addresses (no DNS lookup for them).
+    pub resolve: Vec<(String, std::net::SocketAddr)>,
 }
 
 #[derive(Clone)]
@@ -65,6 +69,10 @@ impl Transport {
 fn builder(cfg: &TransportConfig) -> Result<reqwest::ClientBuilder> {
     // WeChat Pay never redirects; following one would re-send a signed request elsewhere.
     let mut b = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none());
+    b = crate::proxy::apply(b, &cfg.proxy)?;
+    for (host, addr) in &cfg.resolve {
+        b = b.resolve(host, *addr);
+    }
     // The whole-call deadline is ours (`limits`), so that it names itself when it fires.
     b = b.connect_timeout(
         cfg.connect_timeout
@@ -80,4 +88,65 @@ fn builder(cfg: &TransportConfig) -> Result<reqwest::ClientBuilder> {
         b = b.tls_certs_merge(roots);
     }
     Ok(b)
+}
+
+/// Walks an error's sources.
+fn chain(e: &reqwest::Error) -> impl Iterator<Item = &(dyn std::error::Error + 'static)> {
+    let first: &(dyn std::error::Error + 'static) = e;
+    std::iter::successors(Some(first), |s| s.source())
+}
+
+/// The rustls error behind a transport error, if any (it may sit inside an `io::Error`).
+fn rustls_error(e: &reqwest::Error) -> Option<&rustls::Error> {
+    chain(e).find_map(|s| {
+        s.downcast_ref::<rustls::Error>().or_else(|| {
+            s.downcast_ref::<std::io::Error>()
+                .and_then(|io| io.get_ref())
+                .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+        })
+    })
+}
+
+/// True when the server's certificate was not trusted (or ours refused): no retry cures that.
+pub(crate) fn is_tls_certificate_problem(e: &reqwest::Error) -> bool {
+    matches!(
+        rustls_error(e),
+        Some(
+            rustls::Error::InvalidCertificate(_)
+                | rustls::Error::NoCertificatesPresented
+                | rustls::Error::AlertReceived(_)
+        )
+    )
+}
+
+/// True when the request certainly never left: the connection (TCP or TLS) was not made.
+pub(crate) fn nothing_sent(e: &reqwest::Error) -> bool {
+    e.is_connect() || e.is_builder()
+}
+
+/// What went wrong, with the root cause: reqwest's own message ("error sending request for
+/// url") says nothing of it.
+pub(crate) fn describe(e: &reqwest::Error) -> String {
+    let what = if e.is_timeout() {
+        "timed out"
+    } else if e.is_connect() {
+        "could not connect"
+    } else if e.is_body() || e.is_decode() {
+        "the answer broke off"
+    } else {
+        "the exchange failed"
+    };
+    let place = e
+        .url()
+        .map(|u| format!(" to {}", &u[..url::Position::BeforePath]))
+        .unwrap_or_default();
+    let mut causes: Vec<String> = Vec::new();
+    for s in chain(e).skip(1) {
+        let text = s.to_string();
+        if !causes.iter().any(|c| c.contains(&text)) {
+            causes.push(text);
+        }
+    }
+    let root = causes.last().cloned().unwrap_or_else(|| e.to_string());
+    format!("{what}{place}: {root}")
 }

@@ -333,6 +333,13 @@ async fn every_bad_outbound_input_is_refused_and_nothing_is_sent() {
             json!({"headers": {"X-Seq": 0.1}}),
             Want::Argument("headers.X-Seq", "not an exact integer"),
         ),
+        (
+            "number",
+            "APIv2 field float",
+            t("v2/pay/orderquery"),
+            json!({"query": {"mch_id": "1900000001", "total_fee": 0.01}}),
+            Want::Argument("xml.total_fee", "not an exact integer"),
+        ),
     ];
     let headers: [(&str, &str, &str); 12] = [
         ("Host", "evil.example", "frames or routes"),

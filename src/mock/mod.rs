@@ -262,7 +262,17 @@ pub struct Recorded {
 
 struct Script {
     pattern: Pattern,
-    answer: Answer,
+    /// Answered in order; the last one repeats.
+    answers: Vec<Answer>,
+    served: usize,
+}
+
+impl Script {
+    fn next(&mut self) -> Answer {
+        let i = self.served.min(self.answers.len() - 1);
+        self.served += 1;
+        self.answers[i].clone()
+    }
 }
 
 /// State shared by the listener and the handle.
@@ -558,12 +568,24 @@ impl Server {
     /// non-empty segment). The latest script for a route wins; it is answered after the request
     /// passed every check, so a scripted route still refuses badly signed calls.
     pub fn on(&self, method: &str, template: &str, answer: Answer) {
+        self.on_sequence(method, template, vec![answer]);
+    }
+
+    /// Scripts a sequence of answers to `method` on `template`: the first request gets the
+    /// first answer, and so on; the last one repeats. For retry tests: `[500, 500, 200]`.
+    ///
+    /// # Panics
+    ///
+    /// If `answers` is empty.
+    pub fn on_sequence(&self, method: &str, template: &str, answers: Vec<Answer>) {
+        assert!(!answers.is_empty(), "a sequence needs at least one answer");
         let mut scripts = self.state.scripts.lock().unwrap_or_else(|e| e.into_inner());
         scripts.insert(
             0,
             Script {
                 pattern: Pattern::new(method, template),
-                answer,
+                answers,
+                served: 0,
             },
         );
     }

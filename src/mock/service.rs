@@ -458,12 +458,11 @@ fn answer(
     v3: bool,
 ) -> Outcome {
     let scripted = {
-        let scripts = state.scripts.lock().unwrap_or_else(|e| e.into_inner());
-        scripts.iter().find_map(|s| {
-            s.pattern
-                .matches(method.as_str(), path)
-                .map(|_| s.answer.clone())
-        })
+        let mut scripts = state.scripts.lock().unwrap_or_else(|e| e.into_inner());
+        scripts
+            .iter_mut()
+            .find(|s| s.pattern.matches(method.as_str(), path).is_some())
+            .map(|s| s.next())
     };
     if let Some(a) = scripted {
         let (bytes, content_type) = match a.body {

@@ -138,6 +138,11 @@ fn check_fields(data: &Map<String, Value>) -> Result<()> {
                  letters, digits, `.`, `_`, `:` or `-` (no spaces, no markup, not empty)",
             ));
         }
+        if let Value::Number(n) = value {
+            // A float, or an integer beyond 64 bits that JSON turned into one, is not the
+            // number the caller wrote: ask for a string.
+            crate::path::exact_integer(&field_name(key), n)?;
+        }
         if let Some(text) = value.as_str() {
             if let Some((i, c)) = text
                 .char_indices()

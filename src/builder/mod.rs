@@ -1,9 +1,14 @@
 //! Configuring a client; every check runs in [`ClientBuilder::build`], naming the setting at fault.
 
+mod checks;
+mod identity;
+mod verifiers;
+
+use checks::{check_apiv2_secret, check_limits, check_mchid, check_token};
+
 use crate::client::{Client, Inner, V3Identity};
-use crate::crypto::{Backend, Certificate, PrivateKey, PublicKey, Signer, Verifier};
+use crate::crypto::{Backend, Signer, Verifier};
 use crate::error::{Error, Result};
-use crate::keyring::Keyring;
 use crate::limits::Limits;
 use crate::transport::{Transport, TransportConfig};
 use http::HeaderValue;
@@ -59,6 +64,7 @@ pub struct ClientBuilder {
     failover: Option<String>,
     allowed_hosts: Vec<String>,
     limits: Limits,
+    retry: crate::Retry,
     transport: TransportConfig,
     backend: Backend,
 }
@@ -94,6 +100,7 @@ impl ClientBuilder {
             failover: None,
             allowed_hosts: Vec::new(),
             limits: Limits::default(),
+            retry: crate::Retry::default(),
             transport: TransportConfig::default(),
             backend: Backend::default(),
         }
@@ -251,6 +258,52 @@ impl ClientBuilder {
         self
     }
 
+    /// When a failed call is sent again (default [`Retry::default`](crate::Retry): connection
+    /// failures and reads, never writes). Per call: the `retry` option.
+    pub fn retry(mut self, policy: crate::Retry) -> Self {
+        self.retry = policy;
+        self
+    }
+
+    /// Sends every request (except to loopback) through this proxy, e.g.
+    /// `http://proxy.internal:3128`. Without it the environment's `HTTPS_PROXY`, `HTTP_PROXY`,
+    /// `ALL_PROXY` and `NO_PROXY` are honoured, again never for loopback.
+    ///
+    /// ```
+    /// let client = wechatpay::Client::builder()
+    ///     .mchid("1900000001")
+    ///     .proxy("http://proxy.internal:3128")
+    ///     .build()
+    ///     .unwrap();
+    /// # let _ = client;
+    /// ```
+    pub fn proxy(mut self, url: impl Into<String>) -> Self {
+        self.transport.proxy = crate::proxy::ProxySetting::Fixed(url.into());
+        self
+    }
+
+    /// Pins a host name to an address, with no DNS lookup for it (TLS still checks the name):
+    /// for a fixed egress IP, or to point a production host name at a local emulator in tests.
+    ///
+    /// ```
+    /// let client = wechatpay::Client::builder()
+    ///     .mchid("1900000001")
+    ///     .resolve("api.mch.weixin.qq.com", "127.0.0.1:8443".parse().unwrap())
+    ///     .build()
+    ///     .unwrap();
+    /// # let _ = client;
+    /// ```
+    pub fn resolve(mut self, host: impl Into<String>, addr: std::net::SocketAddr) -> Self {
+        self.transport.resolve.push((host.into(), addr));
+        self
+    }
+
+    /// Connects directly, ignoring any proxy in the environment.
+    pub fn no_proxy(mut self) -> Self {
+        self.transport.proxy = crate::proxy::ProxySetting::Off;
+        self
+    }
+
     /// Trusts one more TLS root (PEM), e.g. the emulator's CA.
     pub fn add_root_certificate(mut self, pem: impl AsRef<[u8]>) -> Self {
         self.transport.roots.push(pem.as_ref().to_vec());
@@ -283,7 +336,7 @@ impl ClientBuilder {
                 )),
                 (Some(serial), Some(key)) => {
                     check_token("serial", &serial)?;
-                    let (signer, private_key) = load_signer(key, self.backend)?;
+                    let (signer, private_key) = verifiers::load_signer(key, self.backend)?;
                     Some(V3Identity {
                         serial,
                         signer,
@@ -291,66 +344,7 @@ impl ClientBuilder {
                     })
                 }
             };
-        let keyring = Keyring::default();
-        for source in self.verifiers {
-            match source {
-                VerifierSource::PublicKey(id, pem) => {
-                    check_token("public_key", &id)?;
-                    let key = PublicKey::load(&pem)
-                        .and_then(|k| k.with_backend(self.backend))
-                        .map_err(|e| Error::config("public_key", format!("`{id}`: {e}")))?;
-                    keyring.insert_key(id, key, None);
-                }
-                VerifierSource::Certificate(pem) => {
-                    let cert = Certificate::from_pem(&pem)
-                        .map_err(|e| Error::config("platform_certificate", e.to_string()))?;
-                    if cert.subject_common_name().as_deref() == Some(mchid.as_str()) {
-                        return Err(Error::config(
-                            "platform_certificate",
-                            format!(
-                                "certificate {} is issued to merchant {mchid} (CN={mchid}): that is your merchant API \
-                                 certificate (apiclient_cert.pem), not a WeChat Pay platform certificate",
-                                cert.serial_no()
-                            ),
-                        ));
-                    }
-                    let now = crate::util::unix_now();
-                    if !cert.is_valid_at(now) {
-                        let when = if now > cert.not_after() {
-                            "expired"
-                        } else {
-                            "is not yet valid"
-                        };
-                        return Err(Error::config(
-                            "platform_certificate",
-                            format!(
-                                "certificate {} {when}: valid from {} to {}, now {}; download the \
-                                 current ones (v3/certificates) or use the WeChat Pay public key",
-                                cert.serial_no(),
-                                crate::keyring::utc(cert.not_before()),
-                                crate::keyring::utc(cert.not_after()),
-                                crate::keyring::utc(now)
-                            ),
-                        ));
-                    }
-                    let key = cert
-                        .public_key()
-                        .clone()
-                        .with_backend(self.backend)
-                        .map_err(|e| Error::config("platform_certificate", e.to_string()))?;
-                    keyring.insert_window(
-                        cert.serial_no(),
-                        key,
-                        Some(cert.not_before()),
-                        Some(cert.not_after()),
-                    );
-                }
-                VerifierSource::Custom(id, verifier) => {
-                    check_token("verifier", &id)?;
-                    keyring.insert_verifier(id, verifier);
-                }
-            }
-        }
+        let keyring = verifiers::keyring(self.verifiers, &mchid, self.backend)?;
         if let Some(V3Identity { serial, .. }) = &v3 {
             if keyring.contains(serial) {
                 return Err(Error::config(
@@ -411,30 +405,8 @@ impl ClientBuilder {
             crate::target::AllowedHosts::new(&base_uri, failover.as_ref(), &allowed_hosts);
         check_limits(&self.limits, self.transport.connect_timeout)?;
         let mut transport_config = self.transport;
-        if let Some(Identity { cert, key }) = self.identity {
-            // A clear error for the common mix-ups (key and certificate swapped, a .p12 file, a
-            // key from another download) before rustls gives a terse `builder error`.
-            let certificate = Certificate::from_pem(&*cert)
-                .map_err(|e| Error::config("merchant_identity", format!("certificate: {e}")))?;
-            let private_key = PrivateKey::load(&*key)
-                .map_err(|e| Error::config("merchant_identity", format!("key: {e}")))?;
-            if certificate.public_key() != &private_key.public_key() {
-                return Err(Error::config(
-                    "merchant_identity",
-                    format!(
-                        "the certificate (serial {}, {}) and the private key do not belong \
-                         together: the certificate certifies another public key; pass \
-                         apiclient_cert.pem and apiclient_key.pem from the same download",
-                        certificate.serial_no(),
-                        certificate.subject()
-                    ),
-                ));
-            }
-            let mut pem = Zeroizing::new(Vec::with_capacity(cert.len() + key.len() + 1));
-            pem.extend_from_slice(&cert);
-            pem.push(b'\n');
-            pem.extend_from_slice(&key);
-            transport_config.identity = Some(pem);
+        if let Some(identity) = self.identity {
+            transport_config.identity = Some(identity::bundle(identity)?);
         }
         let transport = Transport::new(&transport_config)?;
         let user_agent = HeaderValue::from_str(&format!(
@@ -454,189 +426,10 @@ impl ClientBuilder {
             failover,
             allowed_hosts,
             limits: self.limits,
+            retry: self.retry,
             user_agent,
             transport_config,
             transport,
         })))
-    }
-}
-
-fn load_signer(key: KeySource, backend: Backend) -> Result<(Arc<dyn Signer>, Option<PrivateKey>)> {
-    let key = match key {
-        KeySource::Signer(s) => return Ok((s, None)),
-        KeySource::Pem(pem) => PrivateKey::load(&*pem),
-        KeySource::Encrypted(pem, pass) => PrivateKey::from_pem_encrypted(&*pem, &pass),
-    };
-    let key = key
-        .and_then(|k| k.with_backend(backend))
-        .map_err(|e| Error::config("private_key", e.to_string()))?;
-    Ok((Arc::new(key.clone()), Some(key)))
-}
-
-/// A zero limit would fail every call; a limit is lifted by setting it high, not to zero.
-fn check_limits(limits: &Limits, connect: Option<Duration>) -> Result<()> {
-    for (field, d) in [
-        ("timeout", Some(limits.timeout)),
-        ("stall_timeout", Some(limits.stall_timeout)),
-        ("connect_timeout", connect),
-    ] {
-        if d == Some(Duration::ZERO) {
-            return Err(Error::config(field, "must be longer than zero"));
-        }
-    }
-    if limits.max_answer_bytes == 0 {
-        return Err(Error::config(
-            "max_answer_bytes",
-            "must be at least one byte",
-        ));
-    }
-    Ok(())
-}
-
-/// Ids and serials go into headers verbatim: refuse what would break or forge them.
-fn check_token(field: &'static str, value: &str) -> Result<()> {
-    if value.is_empty() {
-        return Err(Error::config(field, "is empty"));
-    }
-    if let Some((i, c)) = value
-        .char_indices()
-        .find(|(_, c)| c.is_whitespace() || c.is_control() || *c == '"' || *c == ',')
-    {
-        return Err(Error::config(
-            field,
-            format!(
-                "`{}` contains {} at position {i}: trim it (read from a file or a shell?)",
-                quote(value),
-                char_kind(c)
-            ),
-        ));
-    }
-    Ok(())
-}
-
-/// A merchant id is 1 to 32 ASCII digits; anything else is a wrong setting (an appid, a name,
-/// a whole file), and it goes into every signed header, so it is refused here.
-fn check_mchid(mchid: &str) -> Result<()> {
-    if let Some((i, c)) = mchid.char_indices().find(|(_, c)| !c.is_ascii_digit()) {
-        return Err(Error::config(
-            "mchid",
-            format!(
-                "`{}` is not a merchant id: expected ASCII digits only (e.g. 1900000001), found \
-                 {} at position {i}",
-                quote(mchid),
-                char_kind(c)
-            ),
-        ));
-    }
-    if mchid.len() > 32 {
-        return Err(Error::config(
-            "mchid",
-            format!(
-                "`{}` is {} digits long: a merchant id is 1 to 32 ASCII digits",
-                quote(mchid),
-                mchid.len()
-            ),
-        ));
-    }
-    Ok(())
-}
-
-/// The APIv2 key is 32 printable ASCII characters. The error says where and what is wrong and
-/// how long the value is, never the value itself.
-fn check_apiv2_secret(secret: &str) -> Result<()> {
-    if let Some((i, c)) = secret
-        .chars()
-        .enumerate()
-        .find(|(_, c)| !c.is_ascii_graphic())
-    {
-        let what = if c.is_ascii() {
-            char_kind(c)
-        } else {
-            "a non-ASCII character".into()
-        };
-        return Err(Error::config(
-            "apiv2_secret",
-            format!(
-                "must be the 32-character APIv2 key (printable ASCII, no whitespace); character \
-                 {} of {} is {what}: trim it (read from a file or a shell?)",
-                i + 1,
-                secret.chars().count()
-            ),
-        ));
-    }
-    if secret.len() != 32 {
-        return Err(Error::config(
-            "apiv2_secret",
-            format!(
-                "must be the 32-character APIv2 key (API安全 → APIv2密钥); got {} characters",
-                secret.len()
-            ),
-        ));
-    }
-    Ok(())
-}
-
-/// `value` for an error message: escaped, and cut after 40 characters so that a whole file
-/// passed by mistake is not echoed back.
-fn quote(value: &str) -> String {
-    const SHOWN: usize = 40;
-    match value.char_indices().nth(SHOWN) {
-        None => value.escape_debug().to_string(),
-        Some((cut, _)) => format!(
-            "{}… ({} bytes in all)",
-            value[..cut].escape_debug(),
-            value.len()
-        ),
-    }
-}
-
-/// A readable name for a refused character (a control character is not printed raw).
-fn char_kind(c: char) -> String {
-    match c {
-        '\n' | '\r' => "a newline".into(),
-        ' ' | '\t' => "whitespace".into(),
-        c if c.is_control() => format!("the control character U+{:04X}", c as u32),
-        c if c.is_whitespace() => format!("the whitespace U+{:04X}", c as u32),
-        other => format!("{other:?}"),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn whitespace_in_ids_is_refused() {
-        for (mchid, serial) in [("1900000001\n", "ABC"), (" 1900000001", "ABC")] {
-            let e = ClientBuilder::new()
-                .mchid(mchid)
-                .serial(serial)
-                .build()
-                .unwrap_err();
-            assert!(matches!(e, Error::Config { field: "mchid", .. }), "{e}");
-        }
-        let e = ClientBuilder::new()
-            .mchid("1900000001")
-            .serial("ABC\n")
-            .private_key("x")
-            .build()
-            .unwrap_err();
-        assert!(
-            matches!(
-                e,
-                Error::Config {
-                    field: "serial",
-                    ..
-                }
-            ),
-            "{e}"
-        );
-        assert!(e.to_string().contains("newline"), "{e}");
-    }
-
-    #[test]
-    fn mchid_is_required() {
-        let e = ClientBuilder::new().build().unwrap_err();
-        assert!(matches!(e, Error::Config { field: "mchid", .. }));
     }
 }

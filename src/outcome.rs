@@ -1,0 +1,31 @@
+//! Whether a failed call may have taken effect: the one question a payment caller must answer
+//! before it retries.
+
+/// What a failed call did at WeChat Pay, as far as the client can know.
+///
+/// | outcome | meaning | errors |
+/// | --- | --- | --- |
+/// | `NotSent` | nothing reached WeChat Pay: safe to fix and send again | refused input or configuration; a connection that could not be made (refused, DNS, TLS handshake) |
+/// | `Rejected` | WeChat Pay answered and did not act | a verified 4xx (`Error::Api { verified: true }`); an APIv2 `FAIL` other than the "query the result" codes |
+/// | `Unknown` | it may have taken effect: query before sending a write again | a timeout or reset after the request was written; a 5xx; an unverified or forged answer; an APIv2 `SYSTEMERROR`, `BANKERROR` or `USERPAYING` |
+///
+/// ```
+/// use wechatpay::{Error, Outcome};
+/// let e = Error::MissingPlaceholder { name: "out_trade_no".into() };
+/// assert_eq!(e.outcome(), Outcome::NotSent);
+/// assert!(!e.may_have_taken_effect());
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Outcome {
+    /// Nothing reached WeChat Pay.
+    NotSent,
+    /// WeChat Pay answered, verifiably, and did not act.
+    Rejected,
+    /// The call may have taken effect.
+    Unknown,
+}
+
+/// APIv2 business codes after which WeChat Pay's documentation says to query the result: the
+/// call may have gone through.
+pub(crate) const V2_UNCERTAIN: &[&str] = &["SYSTEMERROR", "BANKERROR", "USERPAYING"];
