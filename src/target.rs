@@ -204,15 +204,15 @@ pub(crate) fn resolve(
                 "an absolute URL after `v2/`: APIv2 paths are relative to the base URI".into(),
             ));
         }
+        let url = Url::parse(expanded)
+            .map_err(|e| refuse(format!("`{expanded}` is not a valid absolute URL: {e}")))?;
+        check_scheme("path", &url)?;
         let scheme_end = expanded.find(':').unwrap_or(0);
         if !expanded[scheme_end..].starts_with("://") {
             return Err(refuse(format!(
                 "`{expanded}` is not written scheme://host/path: an absolute URL names its host after `//`"
             )));
         }
-        let url = Url::parse(expanded)
-            .map_err(|e| refuse(format!("`{expanded}` is not a valid absolute URL: {e}")))?;
-        check_scheme("path", &url)?;
         let on_per_call_base =
             per_call && url.origin() == base.origin() && url.path().starts_with(base.path());
         if !(allowed.allows(&url) || on_per_call_base) {

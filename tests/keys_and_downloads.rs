@@ -189,6 +189,12 @@ async fn failover_to_the_backup_domain_when_the_primary_cannot_be_reached() {
     let mut args = cancel_args();
     args["base_uri"] = json!(format!("https://127.0.0.1:{other}/"));
     assert!(cancel(&client).post(args).await.is_err());
+    // Nor is a per-call base URI that names the client's own (unreachable) base.
+    let mut args = cancel_args();
+    args["base_uri"] = json!(primary);
+    let before = server.journal().len();
+    assert!(matches!(cancel(&client).post(args).await, Err(Error::Transport(e)) if e.is_connect()));
+    assert_eq!(server.journal().len(), before, "not failed over");
 
     // The backup must share the base path, which the signature covers.
     let e = server
