@@ -36,7 +36,7 @@ pub(crate) async fn send(inner: &Inner, mut prepared: PreparedRequest) -> Result
         (Some(sink), true) => stream_to_file(inner, prepared, sink, digest, limits).await,
         (sink, _) => {
             let res = within(limits.timeout, exchange(inner, prepared, limits)).await?;
-            let res = accept(inner, protocol, &path, unsigned_download, res)?;
+            let res = accept_rotating(inner, protocol, &path, unsigned_download, res).await?;
             if let Some(mut digest) = digest {
                 digest.update(res.body());
                 digest.finish()?;
@@ -107,6 +107,34 @@ fn accept(
         }
     }
     Ok(res)
+}
+
+/// [`accept`], and when an APIv3 answer names a serial the client does not hold (WeChat Pay
+/// rotated its certificate), one certificate download shared with every concurrent caller and
+/// a second look: see `rotation`.
+async fn accept_rotating(
+    inner: &Inner,
+    protocol: Protocol,
+    path: &str,
+    unsigned_download: bool,
+    res: Response,
+) -> Result<Response> {
+    let first = accept(inner, protocol, path, unsigned_download, res.clone());
+    let Err(Error::Signature(_)) = &first else {
+        return first;
+    };
+    let serial = res
+        .headers()
+        .get("Wechatpay-Serial")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if protocol == Protocol::V3
+        && !inner.keyring.contains(serial)
+        && crate::rotation::refresh_for(inner, serial).await
+    {
+        return accept(inner, protocol, path, unsigned_download, res);
+    }
+    first
 }
 
 /// True when an answer carries any of WeChat Pay's signature headers.

@@ -443,6 +443,7 @@ impl ClientBuilder {
             allowed_hosts,
             limits: self.limits,
             retry: self.retry,
+            refresh_gate: Arc::default(),
             user_agent,
             transport_config,
             transport,
