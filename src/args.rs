@@ -28,6 +28,8 @@ pub(crate) const OPTION_KEYS: &[&str] = &[
     "digest",
     "stall_timeout",
     "max_answer_bytes",
+    "download_timeout",
+    "max_download_bytes",
     "retry",
 ];
 
@@ -52,12 +54,9 @@ pub(crate) struct Options {
     pub security: bool,
     /// APIv2: do not add `nonce_str`.
     pub nonceless: bool,
-    /// Per-call whole-call timeout.
-    pub timeout: Option<Duration>,
-    /// Per-call stalled-body guard for streamed downloads.
-    pub stall_timeout: Option<Duration>,
-    /// Per-call cap on an answer held in memory.
-    pub max_answer_bytes: Option<u64>,
+    /// The call's own limits (`timeout`, `stall_timeout`, `download_timeout`,
+    /// `max_answer_bytes`, `max_download_bytes`).
+    pub limits: crate::limits::CallLimits,
     /// Per-call retry policy (validated here, applied by the attempt loop).
     pub retry: Option<Value>,
     /// A file the answer body is streamed to (downloads).
@@ -97,9 +96,13 @@ impl Options {
                 "base_uri" => opts.base_uri = Some(base_uri(value)?),
                 "security" => opts.security = boolean(&key, &value)?,
                 "nonceless" => opts.nonceless = boolean(&key, &value)?,
-                "timeout" => opts.timeout = Some(seconds(&key, value)?),
-                "stall_timeout" => opts.stall_timeout = Some(seconds(&key, value)?),
-                "max_answer_bytes" => opts.max_answer_bytes = Some(byte_count(&key, value)?),
+                "timeout" => opts.limits.timeout = Some(seconds(&key, value)?),
+                "stall_timeout" => opts.limits.stall_timeout = Some(seconds(&key, value)?),
+                "download_timeout" => opts.limits.download_timeout = Some(seconds(&key, value)?),
+                "max_answer_bytes" => opts.limits.max_answer_bytes = Some(byte_count(&key, value)?),
+                "max_download_bytes" => {
+                    opts.limits.max_download_bytes = Some(byte_count(&key, value)?)
+                }
                 "retry" => {
                     crate::retry::parse(&value, crate::Retry::default())?;
                     opts.retry = Some(value);
@@ -285,7 +288,7 @@ mod tests {
         assert_eq!(o.vars["user_id"], "u1");
         assert_eq!(o.json, Some(json!({"a": 1})));
         assert_eq!(o.headers[0].0.as_str(), "wechatpay-serial");
-        assert_eq!(o.timeout, Some(Duration::from_secs(2)));
+        assert_eq!(o.limits.timeout, Some(Duration::from_secs(2)));
     }
 
     #[test]

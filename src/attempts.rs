@@ -1,5 +1,6 @@
 //! The attempt loop of a call: send, and on failure ask the [`Retry`](crate::Retry) policy
-//! whether to send again, re-signed, within one deadline.
+//! whether to send again, re-signed, within one deadline. With the `tracing` feature each call
+//! and each attempt is a span.
 
 use crate::client::Inner;
 use crate::error::Result;
@@ -13,9 +14,36 @@ use std::time::{Duration, Instant};
 pub(crate) async fn run(
     inner: &Inner,
     method: &Method,
+    template: &str,
     make: impl Fn() -> Result<PreparedRequest>,
 ) -> Result<Response> {
-    let mut prepared = make()?;
+    let prepared = make()?;
+    #[cfg(feature = "tracing")]
+    {
+        use tracing::Instrument;
+        let span = crate::trace::call(
+            method,
+            template,
+            prepared.protocol() == crate::pipeline::Protocol::V2,
+            &inner.mchid,
+        );
+        attempts(inner, method, prepared, make)
+            .instrument(span)
+            .await
+    }
+    #[cfg(not(feature = "tracing"))]
+    {
+        let _ = template;
+        attempts(inner, method, prepared, make).await
+    }
+}
+
+async fn attempts(
+    inner: &Inner,
+    method: &Method,
+    mut prepared: PreparedRequest,
+    make: impl Fn() -> Result<PreparedRequest>,
+) -> Result<Response> {
     let policy = inner.retry.with_call(prepared.retry_option());
     let started = Instant::now();
     let deadline = policy.total_deadline();
@@ -23,7 +51,7 @@ pub(crate) async fn run(
     loop {
         let remaining = deadline.saturating_sub(started.elapsed());
         prepared.cap_timeout(remaining.max(Duration::from_millis(1)), inner.limits);
-        let err = match crate::send::send(inner, prepared).await {
+        let err = match one(inner, prepared, attempt).await {
             Ok(res) => return Ok(res),
             Err(e) => e,
         };
@@ -34,8 +62,29 @@ pub(crate) async fn run(
         if started.elapsed() + wait >= deadline {
             return Err(err);
         }
+        crate::trace::retrying(attempt, wait);
         tokio::time::sleep(wait).await;
         attempt += 1;
         prepared = make()?;
+    }
+}
+
+/// One attempt, in its own span with the tracing feature.
+async fn one(inner: &Inner, prepared: PreparedRequest, attempt: u32) -> Result<Response> {
+    #[cfg(feature = "tracing")]
+    {
+        use tracing::Instrument;
+        let span = crate::trace::attempt(attempt, prepared.url().host_str().unwrap_or(""));
+        let started = Instant::now();
+        let result = crate::send::send(inner, prepared)
+            .instrument(span.clone())
+            .await;
+        crate::trace::finished(&span, &result, started.elapsed());
+        result
+    }
+    #[cfg(not(feature = "tracing"))]
+    {
+        let _ = attempt;
+        crate::send::send(inner, prepared).await
     }
 }

@@ -13,8 +13,6 @@ use crate::error::{Error, Result};
 use crate::keyring::{utc, Keyring};
 use crate::util::unix_now;
 use serde::Deserialize;
-use std::sync::{Arc, Weak};
-use std::time::Duration;
 
 #[derive(Deserialize)]
 struct Listing {
@@ -52,23 +50,9 @@ impl Client {
     pub async fn download_certificates(&self) -> Result<Vec<Certificate>> {
         download(&self.inner).await
     }
-
-    /// Refreshes the certificates every `interval` in a background task (on the current tokio
-    /// runtime) for as long as a clone of this client lives. Failed refreshes keep the old keys
-    /// and are retried at the next tick.
-    pub fn spawn_certificate_refresh(&self, interval: Duration) -> tokio::task::JoinHandle<()> {
-        let weak: Weak<Inner> = Arc::downgrade(&self.inner);
-        tokio::spawn(async move {
-            loop {
-                tokio::time::sleep(interval).await;
-                let Some(inner) = weak.upgrade() else { break };
-                let _ = download(&inner).await;
-            }
-        })
-    }
 }
 
-async fn download(inner: &Inner) -> Result<Vec<Certificate>> {
+pub(crate) async fn download(inner: &Inner) -> Result<Vec<Certificate>> {
     let key = inner.apiv3_key.as_ref().ok_or_else(|| {
         Error::NotConfigured(
             "downloading platform certificates needs the APIv3 key: set ClientBuilder::apiv3_key"

@@ -41,6 +41,8 @@ pub(crate) struct Inner {
     pub limits: crate::limits::Limits,
     /// When a failed call is sent again.
     pub retry: crate::Retry,
+    /// One certificate download at a time for answers naming an unknown serial.
+    pub refresh_gate: Arc<crate::rotation::RefreshGate>,
     pub user_agent: HeaderValue,
     /// Kept so the blocking twin can build a connection pool of its own.
     #[cfg_attr(not(feature = "blocking"), allow(dead_code))]
@@ -274,7 +276,7 @@ impl Chain {
 
     /// Sends the call with any method and returns the verified answer.
     pub async fn request(&self, method: Method, args: Value) -> Result<Response> {
-        crate::attempts::run(&self.inner, &method, || {
+        crate::attempts::run(&self.inner, &method, &self.path, || {
             self.prepare(method.clone(), args.clone())
         })
         .await
@@ -291,7 +293,7 @@ impl Chain {
     /// ```
     pub async fn upload(&self, media: &Media, args: Value) -> Result<Response> {
         self.check_segments()?;
-        crate::attempts::run(&self.inner, &Method::POST, || {
+        crate::attempts::run(&self.inner, &Method::POST, &self.path, || {
             crate::pipeline::prepare_with_media(
                 &self.inner,
                 Method::POST,

@@ -57,11 +57,13 @@ mod proxy;
 mod query;
 mod response;
 mod retry;
+mod rotation;
 mod send;
 mod sensitive;
 mod sink;
 mod target;
 mod template;
+mod trace;
 mod transport;
 mod util;
 pub mod v2;
@@ -72,7 +74,8 @@ pub use client::{Chain, ChainStart, Client};
 pub use error::{Error, Result};
 pub use keyring::Keyring;
 pub use limits::{
-    DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_ANSWER_BYTES, DEFAULT_STALL_TIMEOUT, DEFAULT_TIMEOUT,
+    DEFAULT_CONNECT_TIMEOUT, DEFAULT_DOWNLOAD_TIMEOUT, DEFAULT_MAX_ANSWER_BYTES,
+    DEFAULT_MAX_DOWNLOAD_BYTES, DEFAULT_STALL_TIMEOUT, DEFAULT_TIMEOUT,
 };
 pub use media::Media;
 pub use outcome::Outcome;
@@ -80,6 +83,7 @@ pub use path::normalize_segment;
 pub use pipeline::{PreparedRequest, Protocol};
 pub use response::Response;
 pub use retry::Retry;
+pub use rotation::{CertificateRefresher, RefreshStatus};
 pub use sensitive::Encrypted;
 
 pub use http;

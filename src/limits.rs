@@ -9,7 +9,9 @@
 //! | `timeout` | 30 s | the whole call: connect, send, answer headers and any body held in memory |
 //! | `connect_timeout` | 10 s | opening a connection (client-wide only: the pool connects) |
 //! | `stall_timeout` | 30 s | a streamed `sink` download: the longest wait for the next chunk |
-//! | `max_answer_bytes` | 32 MiB | an answer held in memory (`sink` downloads stream to disk, unbounded) |
+//! | `download_timeout` | 10 min | a streamed `sink` download, from its first byte to its last |
+//! | `max_answer_bytes` | 32 MiB | an answer held in memory |
+//! | `max_download_bytes` | 4 GiB | a streamed `sink` download on disk |
 
 use crate::error::{Error, Result};
 use bytes::{Bytes, BytesMut};
@@ -24,6 +26,10 @@ pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 pub const DEFAULT_STALL_TIMEOUT: Duration = Duration::from_secs(30);
 /// Default cap on an answer held in memory: 32 MiB.
 pub const DEFAULT_MAX_ANSWER_BYTES: u64 = 32 * 1024 * 1024;
+/// Default bound on a streamed download's body: 10 minutes.
+pub const DEFAULT_DOWNLOAD_TIMEOUT: Duration = Duration::from_secs(600);
+/// Default cap on a streamed download written to disk: 4 GiB.
+pub const DEFAULT_MAX_DOWNLOAD_BYTES: u64 = 4 * 1024 * 1024 * 1024;
 
 /// The limits in force for one call.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,6 +37,8 @@ pub(crate) struct Limits {
     pub timeout: Duration,
     pub stall_timeout: Duration,
     pub max_answer_bytes: u64,
+    pub download_timeout: Duration,
+    pub max_download_bytes: u64,
 }
 
 impl Default for Limits {
@@ -39,55 +47,101 @@ impl Default for Limits {
             timeout: DEFAULT_TIMEOUT,
             stall_timeout: DEFAULT_STALL_TIMEOUT,
             max_answer_bytes: DEFAULT_MAX_ANSWER_BYTES,
+            download_timeout: DEFAULT_DOWNLOAD_TIMEOUT,
+            max_download_bytes: DEFAULT_MAX_DOWNLOAD_BYTES,
         }
     }
 }
 
 impl Limits {
     /// The client's limits with a call's own options laid over them.
-    pub(crate) fn with_call(
-        self,
-        timeout: Option<Duration>,
-        stall_timeout: Option<Duration>,
-        max_answer_bytes: Option<u64>,
-    ) -> Limits {
+    pub(crate) fn with_call(self, call: &CallLimits) -> Limits {
         Limits {
-            timeout: timeout.unwrap_or(self.timeout),
-            stall_timeout: stall_timeout.unwrap_or(self.stall_timeout),
-            max_answer_bytes: max_answer_bytes.unwrap_or(self.max_answer_bytes),
+            timeout: call.timeout.unwrap_or(self.timeout),
+            stall_timeout: call.stall_timeout.unwrap_or(self.stall_timeout),
+            max_answer_bytes: call.max_answer_bytes.unwrap_or(self.max_answer_bytes),
+            download_timeout: call.download_timeout.unwrap_or(self.download_timeout),
+            max_download_bytes: call.max_download_bytes.unwrap_or(self.max_download_bytes),
         }
+    }
+}
+
+/// A call's own limits (its options of the same names); `None` keeps the client's.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct CallLimits {
+    pub timeout: Option<Duration>,
+    pub stall_timeout: Option<Duration>,
+    pub max_answer_bytes: Option<u64>,
+    pub download_timeout: Option<Duration>,
+    pub max_download_bytes: Option<u64>,
+}
+
+/// Runs `fut` until `deadline` (the whole-call `timeout` from the attempt's start), so that
+/// every step of one attempt shares one bound.
+pub(crate) async fn until<T>(
+    deadline: tokio::time::Instant,
+    limit: Duration,
+    fut: impl Future<Output = Result<T>>,
+) -> Result<T> {
+    match tokio::time::timeout_at(deadline, fut).await {
+        Ok(result) => result,
+        Err(_) => Err(timed_out(limit)),
+    }
+}
+
+fn timed_out(limit: Duration) -> Error {
+    Error::Limit {
+        limit: "timeout",
+        reason: format!(
+            "the call took longer than {} (connect, send and read together); it may have reached WeChat Pay",
+            show(limit)
+        ),
     }
 }
 
 /// Runs `fut` within the whole-call `timeout`.
 pub(crate) async fn within<T>(limit: Duration, fut: impl Future<Output = Result<T>>) -> Result<T> {
-    match tokio::time::timeout(limit, fut).await {
-        Ok(result) => result,
-        Err(_) => Err(Error::Limit {
-            limit: "timeout",
+    until(tokio::time::Instant::now() + limit, limit, fut).await
+}
+
+/// The next chunk of a streamed download, waiting at most `stall_timeout` for it and never past
+/// the download's own deadline (`download_timeout` from its first byte): a server that sends a
+/// byte just before each stall would otherwise hold the call forever.
+pub(crate) async fn next_chunk(
+    answer: &mut reqwest::Response,
+    limits: &Limits,
+    download_deadline: tokio::time::Instant,
+) -> Result<Option<Bytes>> {
+    let stall_deadline = tokio::time::Instant::now() + limits.stall_timeout;
+    let stalled = stall_deadline <= download_deadline;
+    match tokio::time::timeout_at(stall_deadline.min(download_deadline), answer.chunk()).await {
+        Ok(chunk) => chunk.map_err(Error::Transport),
+        Err(_) if stalled => Err(Error::Limit {
+            limit: "stall_timeout",
             reason: format!(
-                "the call took longer than {} (connect, send and read together); it may have reached WeChat Pay",
-                show(limit)
+                "no data arrived for {} while the answer streamed",
+                show(limits.stall_timeout)
+            ),
+        }),
+        Err(_) => Err(Error::Limit {
+            limit: "download_timeout",
+            reason: format!(
+                "the download took longer than {}",
+                show(limits.download_timeout)
             ),
         }),
     }
 }
 
-/// The next chunk of a streamed body, waiting at most `stall` for it.
-pub(crate) async fn next_chunk(
-    answer: &mut reqwest::Response,
-    stall: Duration,
-) -> Result<Option<Bytes>> {
-    match tokio::time::timeout(stall, answer.chunk()).await {
-        Ok(chunk) => chunk.map_err(Error::Transport),
-        Err(_) => Err(Error::Limit {
-            limit: "stall_timeout",
-            reason: format!(
-                "no data arrived for {} while the answer streamed",
-                show(stall)
-            ),
-        }),
+/// Refuses a download that grew past `max_download_bytes`.
+pub(crate) fn check_download_size(written: u64, limits: &Limits) -> Result<()> {
+    if written > limits.max_download_bytes {
+        return Err(Error::Limit {
+            limit: "max_download_bytes",
+            reason: format!("the download passed {} bytes", limits.max_download_bytes),
+        });
     }
+    Ok(())
 }
 
 /// Reads a whole answer body, refusing one larger than `max` before holding it.

@@ -142,6 +142,38 @@ impl Client {
         NotificationParser::new(&self.inner.keyring, key).parse(headers, body)
     }
 
+    /// As [`parse_notification`](Self::parse_notification), and when the notification names a
+    /// serial the client does not hold (WeChat Pay rotated its certificate), first one
+    /// certificate download shared with every concurrent caller (at most once a minute), then a
+    /// second look. Needs the APIv3 key; in public-key mode it behaves as the plain call.
+    ///
+    /// ```no_run
+    /// # async fn handle(client: &wechatpay::Client, headers: &http::HeaderMap, body: &[u8]) -> wechatpay::Result<()> {
+    /// let n = client.parse_notification_async(headers, body).await?;
+    /// println!("{}", n.event_type);
+    /// # Ok(()) }
+    /// ```
+    pub async fn parse_notification_async(
+        &self,
+        headers: &HeaderMap,
+        body: &[u8],
+    ) -> Result<Notification> {
+        let first = self.parse_notification(headers, body);
+        let Err(Error::Signature(_)) = &first else {
+            return first;
+        };
+        let serial = headers
+            .get("Wechatpay-Serial")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        if !self.inner.keyring.contains(serial)
+            && crate::rotation::refresh_for(&self.inner, serial).await
+        {
+            return self.parse_notification(headers, body);
+        }
+        first
+    }
+
     /// Verifies an APIv2 (XML) payment notification's `sign` and returns its fields.
     pub fn parse_v2_notification(&self, body: &[u8]) -> Result<Map<String, Value>> {
         let secret = self.inner.apiv2_secret.as_ref().ok_or_else(|| {

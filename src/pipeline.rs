@@ -44,15 +44,20 @@ pub struct PreparedRequest {
     headers: HeaderMap,
     body: Bytes,
     security: bool,
-    timeout: Option<Duration>,
-    stall_timeout: Option<Duration>,
-    max_answer_bytes: Option<u64>,
+    limits: crate::limits::CallLimits,
     sink: Option<PathBuf>,
     digest: Option<Value>,
     retry: Option<Value>,
+    /// True when the call named its own `base_uri`: taken as meant, never failed over.
+    per_call_base: bool,
 }
 
 impl PreparedRequest {
+    /// True when the call named its own `base_uri`.
+    pub(crate) fn has_per_call_base(&self) -> bool {
+        self.per_call_base
+    }
+
     /// The call's own `retry` option, validated when parsed.
     pub(crate) fn retry_option(&self) -> Option<&Value> {
         self.retry.as_ref()
@@ -60,13 +65,13 @@ impl PreparedRequest {
 
     /// Caps this attempt's whole-call timeout at what is left of the call's deadline.
     pub(crate) fn cap_timeout(&mut self, remaining: Duration, client: Limits) {
-        let own = self.timeout.unwrap_or(client.timeout);
-        self.timeout = Some(own.min(remaining));
+        let own = self.limits.timeout.unwrap_or(client.timeout);
+        self.limits.timeout = Some(own.min(remaining));
     }
 
     /// The client's limits with this call's own options laid over them.
     pub(crate) fn limits(&self, client: Limits) -> Limits {
-        client.with_call(self.timeout, self.stall_timeout, self.max_answer_bytes)
+        client.with_call(&self.limits)
     }
 
     pub(crate) fn take_sink(&mut self) -> Option<PathBuf> {
@@ -183,8 +188,13 @@ pub(crate) fn prepare_with_media(
     let (protocol, path) = route(crate::target::relative(&expanded)?);
     let base = opts.base_uri.as_ref().unwrap_or(&inner.base_uri);
     // The one outbound rule, before anything is signed: see `target`.
-    let mut url =
-        crate::target::resolve(base, opts.base_uri.is_some(), &inner.allowed_hosts, path)?;
+    let mut url = crate::target::resolve(
+        base,
+        opts.base_uri.is_some(),
+        &inner.allowed_hosts,
+        path,
+        protocol == Protocol::V2,
+    )?;
     match protocol {
         Protocol::V3 => prepare_v3(inner, method, url, opts, media),
         Protocol::V2 if media.is_some() => Err(Error::argument(
@@ -326,10 +336,9 @@ fn prepare_v3(
         headers,
         body,
         security: opts.security,
-        timeout: opts.timeout,
-        stall_timeout: opts.stall_timeout,
-        max_answer_bytes: opts.max_answer_bytes,
+        limits: opts.limits,
         sink: opts.sink,
+        per_call_base: opts.base_uri.is_some(),
         digest: opts.digest,
         retry: opts.retry,
     })
@@ -385,10 +394,9 @@ fn prepare_v2(
         headers,
         body,
         security: opts.security,
-        timeout: opts.timeout,
-        stall_timeout: opts.stall_timeout,
-        max_answer_bytes: opts.max_answer_bytes,
+        limits: opts.limits,
         sink: opts.sink,
+        per_call_base: opts.base_uri.is_some(),
         digest: opts.digest,
         retry: opts.retry,
     })

@@ -8,7 +8,7 @@
 use crate::client::Inner;
 use crate::digest::Expected;
 use crate::error::{Error, Result};
-use crate::limits::{next_chunk, read_capped, within, Limits};
+use crate::limits::{check_download_size, next_chunk, read_capped, until, within, Limits};
 use crate::pipeline::{PreparedRequest, Protocol};
 use crate::response::Response;
 use crate::sink::Sink;
@@ -36,7 +36,7 @@ pub(crate) async fn send(inner: &Inner, mut prepared: PreparedRequest) -> Result
         (Some(sink), true) => stream_to_file(inner, prepared, sink, digest, limits).await,
         (sink, _) => {
             let res = within(limits.timeout, exchange(inner, prepared, limits)).await?;
-            let res = accept(inner, protocol, &path, unsigned_download, res)?;
+            let res = accept_rotating(inner, protocol, &path, unsigned_download, res).await?;
             if let Some(mut digest) = digest {
                 digest.update(res.body());
                 digest.finish()?;
@@ -90,7 +90,13 @@ fn accept(
         Protocol::V3 => {
             v3::verify_response(&inner.keyring, unix_now(), path, res.headers(), res.body())?
         }
-        Protocol::V2 if unsigned_download => {}
+        Protocol::V2 if unsigned_download => {
+            if res.body().len() <= V2_FAILURE_PEEK {
+                if let Some(failure) = v2_download_failure(inner, res.body()) {
+                    return Err(failure);
+                }
+            }
+        }
         Protocol::V2 => {
             let secret = inner
                 .apiv2_secret
@@ -101,6 +107,34 @@ fn accept(
         }
     }
     Ok(res)
+}
+
+/// [`accept`], and when an APIv3 answer names a serial the client does not hold (WeChat Pay
+/// rotated its certificate), one certificate download shared with every concurrent caller and
+/// a second look: see `rotation`.
+async fn accept_rotating(
+    inner: &Inner,
+    protocol: Protocol,
+    path: &str,
+    unsigned_download: bool,
+    res: Response,
+) -> Result<Response> {
+    let first = accept(inner, protocol, path, unsigned_download, res.clone());
+    let Err(Error::Signature(_)) = &first else {
+        return first;
+    };
+    let serial = res
+        .headers()
+        .get("Wechatpay-Serial")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if protocol == Protocol::V3
+        && !inner.keyring.contains(serial)
+        && crate::rotation::refresh_for(inner, serial).await
+    {
+        return accept(inner, protocol, path, unsigned_download, res);
+    }
+    first
 }
 
 /// True when an answer carries any of WeChat Pay's signature headers.
@@ -162,7 +196,7 @@ fn request_builder(inner: &Inner, prepared: PreparedRequest) -> Result<reqwest::
 /// the client's own base URI (a per-call `base_uri` is taken as meant).
 fn failover_target(inner: &Inner, prepared: &PreparedRequest) -> Option<PreparedRequest> {
     let backup = inner.failover.as_ref()?;
-    if prepared.url().origin() != inner.base_uri.origin() {
+    if prepared.has_per_call_base() || prepared.url().origin() != inner.base_uri.origin() {
         return None;
     }
     let mut moved = prepared.clone();
@@ -195,21 +229,68 @@ async fn stream_to_file(
     limits: Limits,
 ) -> Result<Response> {
     let protocol = prepared.protocol();
-    let mut answer = within(limits.timeout, dispatch(inner, prepared)).await?;
+    // One deadline for the headers and, on an error status, its body.
+    let deadline = tokio::time::Instant::now() + limits.timeout;
+    let mut answer = until(deadline, limits.timeout, dispatch(inner, prepared)).await?;
     let (status, headers) = (answer.status(), answer.headers().clone());
     if !status.is_success() {
-        let body = within(limits.timeout, read_capped(answer, limits.max_answer_bytes)).await?;
+        let body = until(
+            deadline,
+            limits.timeout,
+            read_capped(answer, limits.max_answer_bytes),
+        )
+        .await?;
         return Err(api_error(inner, protocol, status, headers, body)?);
     }
-    while let Some(chunk) = next_chunk(&mut answer, limits.stall_timeout).await? {
+    let download_deadline = tokio::time::Instant::now() + limits.download_timeout;
+    let mut head: Vec<u8> = Vec::new();
+    let mut written: u64 = 0;
+    while let Some(chunk) = next_chunk(&mut answer, &limits, download_deadline).await? {
+        written += chunk.len() as u64;
+        check_download_size(written, &limits)?;
+        if head.len() < V2_FAILURE_PEEK {
+            head.extend_from_slice(&chunk[..chunk.len().min(V2_FAILURE_PEEK - head.len())]);
+        }
         if let Some(d) = digest.as_mut() {
             d.update(&chunk);
         }
         sink.write(&chunk)?;
+    }
+    if protocol == Protocol::V2 && written <= V2_FAILURE_PEEK as u64 {
+        if let Some(failure) = v2_download_failure(inner, &head) {
+            return Err(failure);
+        }
     }
     if let Some(d) = digest {
         d.finish()?;
     }
     sink.commit()?;
     Ok(Response::new(status, headers, Bytes::new()))
+}
+
+/// APIv2 downloads (`downloadbill`, `downloadfundflow`) answer "no bill" with a 200 and a FAIL
+/// XML instead of a file; a message that small is looked at before it replaces a file.
+const V2_FAILURE_PEEK: usize = 16 * 1024;
+
+/// The `V2Failure` an APIv2 download's body carries, if it is a FAIL message rather than a file.
+fn v2_download_failure(inner: &Inner, body: &[u8]) -> Option<Error> {
+    let text = std::str::from_utf8(body).ok()?;
+    if !text.trim_start().starts_with("<xml") {
+        return None;
+    }
+    let secret = inner.apiv2_secret.as_ref().map_or("", |s| s.as_str());
+    match crate::v2::check_response(&Bytes::copy_from_slice(body), secret) {
+        Err(e @ (Error::V2Failure { .. } | Error::Signature(_))) if is_failure_xml(text) => Some(e),
+        _ => None,
+    }
+}
+
+/// True when an XML message's `return_code` is not `SUCCESS`.
+fn is_failure_xml(text: &str) -> bool {
+    crate::v2::xml::from_xml(text).is_ok_and(|f| {
+        f.get("return_code").and_then(Value::as_str) != Some("SUCCESS")
+            || f.get("result_code")
+                .and_then(Value::as_str)
+                .is_some_and(|c| c != "SUCCESS")
+    })
 }

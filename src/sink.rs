@@ -30,21 +30,49 @@ impl Sink {
             })?
             .to_string_lossy()
             .into_owned();
+        // Only a regular file is ever replaced: a directory, a symlink or a device node (think
+        // `/dev/null` as root) is refused before anything is sent.
+        let existing = match std::fs::symlink_metadata(target) {
+            Ok(meta) if meta.file_type().is_file() => Some(meta.permissions()),
+            Ok(meta) => {
+                let kind = if meta.is_dir() {
+                    "a directory"
+                } else if meta.file_type().is_symlink() {
+                    "a symbolic link"
+                } else {
+                    "not a regular file"
+                };
+                return Err(Error::argument(
+                    "sink",
+                    format!(
+                        "`{}` is {kind}: a download replaces only a regular file",
+                        target.display()
+                    ),
+                ));
+            }
+            Err(_) => None,
+        };
         let dir = match target.parent() {
             Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
             _ => PathBuf::from("."),
         };
         let temp = dir.join(format!(".{name}.{}.part", crate::util::nonce(12)));
-        let file = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&temp)
-            .map_err(|e| {
-                Error::argument(
-                    "sink",
-                    format!("cannot create a file beside `{}`: {e}", target.display()),
-                )
-            })?;
+        let cannot = |e: std::io::Error| {
+            Error::argument(
+                "sink",
+                format!("cannot create a file beside `{}`: {e}", target.display()),
+            )
+        };
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        // A bill is private: a new one is readable by its owner only, a replaced one keeps the
+        // permissions it had.
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let file = options.open(&temp).map_err(cannot)?;
+        if let Some(permissions) = existing {
+            file.set_permissions(permissions).map_err(cannot)?;
+        }
         Ok(Sink {
             target: target.to_path_buf(),
             temp,

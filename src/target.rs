@@ -16,9 +16,8 @@ pub(crate) fn is_loopback(url: &Url) -> bool {
     match url.host() {
         Some(Host::Ipv4(ip)) => ip.is_loopback(),
         Some(Host::Ipv6(ip)) => ip.is_loopback(),
-        Some(Host::Domain(d)) => {
-            d.eq_ignore_ascii_case("localhost") || d.eq_ignore_ascii_case("localhost.")
-        }
+        // Not `localhost.`: the hosts file does not match it, so DNS would answer for it.
+        Some(Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
         None => false,
     }
 }
@@ -81,8 +80,19 @@ fn check_scheme(field: &str, url: &Url) -> Result<()> {
     }
 }
 
-/// Where a client may send besides a per-call `base_uri`: the origins (scheme, host and port)
-/// of its base and failover URIs, under the base path, and the hosts allowed by name.
+/// WeChat Pay's documented API hosts, which a per-call `base_uri` may name without
+/// `allow_host` (`apihk` for Hong Kong, `fraud` for `risk/getpublickey`, `payapp` for facepay).
+pub(crate) const WECHATPAY_HOSTS: &[&str] = &[
+    "api.mch.weixin.qq.com",
+    "api2.mch.weixin.qq.com",
+    "apihk.mch.weixin.qq.com",
+    "apius.mch.weixin.qq.com",
+    "fraud.mch.weixin.qq.com",
+    "payapp.weixin.qq.com",
+];
+
+/// Where a client may send: the origins (scheme, host and port) of its base and failover URIs,
+/// under the base path, and the hosts allowed by name.
 #[derive(Debug, Clone)]
 pub(crate) struct AllowedHosts {
     origins: Vec<url::Origin>,
@@ -102,12 +112,26 @@ impl AllowedHosts {
         }
     }
 
+    fn named(&self, url: &Url) -> bool {
+        url.host_str()
+            .is_some_and(|h| self.hosts.iter().any(|a| a.eq_ignore_ascii_case(h)))
+    }
+
     /// An absolute URL is allowed on an allowed host, or on a client origin under its base path.
     fn allows(&self, url: &Url) -> bool {
-        let named = url
-            .host_str()
-            .is_some_and(|h| self.hosts.iter().any(|a| a.eq_ignore_ascii_case(h)));
-        named || (self.origins.contains(&url.origin()) && url.path().starts_with(&self.base_path))
+        self.named(url)
+            || (self.origins.contains(&url.origin()) && url.path().starts_with(&self.base_path))
+    }
+
+    /// A per-call `base_uri` may name a client origin, an allowed host, one of WeChat Pay's own
+    /// hosts, or loopback: the argument map may come from input the merchant does not control.
+    pub(crate) fn allows_base(&self, base: &Url) -> bool {
+        self.origins.contains(&base.origin())
+            || self.named(base)
+            || is_loopback(base)
+            || base
+                .host_str()
+                .is_some_and(|h| WECHATPAY_HOSTS.iter().any(|w| w.eq_ignore_ascii_case(h)))
     }
 }
 
@@ -117,12 +141,17 @@ pub(crate) fn check_allowed_host(host: &str) -> Result<String> {
     if host.is_empty() {
         return Err(bad("is empty"));
     }
+    let port = !host.starts_with('[') && host.contains(':');
+    if port || host.contains(['*', '/', '@', '?', '#', '\\']) || host.ends_with('.') {
+        return Err(bad(
+            "is not a bare host name (no scheme, port, path, wildcard or trailing dot), e.g. api2.mch.weixin.qq.com",
+        ));
+    }
     let parsed = Url::parse(&format!("https://{host}/"))
         .map_err(|_| bad("is not a bare host name, e.g. api2.mch.weixin.qq.com"))?;
     match parsed.host_str() {
-        Some(h) if h.eq_ignore_ascii_case(host) && parsed.port().is_none() => {
-            Ok(h.to_ascii_lowercase())
-        }
+        // The parsed form (punycode for an IDN, dotted quad for `127.1`) is what URLs compare to.
+        Some(h) if parsed.port().is_none() && parsed.path() == "/" => Ok(h.to_ascii_lowercase()),
         _ => Err(bad(
             "is not a bare host name (no scheme, port, path or user info), e.g. api2.mch.weixin.qq.com",
         )),
@@ -153,15 +182,37 @@ pub(crate) fn resolve(
     per_call: bool,
     allowed: &AllowedHosts,
     expanded: &str,
+    v2: bool,
 ) -> Result<Url> {
     let refuse = |reason: String| Error::Argument {
         name: "path".into(),
         reason,
     };
+    if per_call && !allowed.allows_base(base) {
+        return Err(Error::argument(
+            "base_uri",
+            format!(
+                "`{}` is not the client's base or failover host, one of WeChat Pay's hosts, or a host allowed with \
+                 ClientBuilder::allow_host",
+                &base[..url::Position::BeforePath]
+            ),
+        ));
+    }
     if has_scheme(expanded) {
+        if v2 {
+            return Err(refuse(
+                "an absolute URL after `v2/`: APIv2 paths are relative to the base URI".into(),
+            ));
+        }
         let url = Url::parse(expanded)
             .map_err(|e| refuse(format!("`{expanded}` is not a valid absolute URL: {e}")))?;
         check_scheme("path", &url)?;
+        let scheme_end = expanded.find(':').unwrap_or(0);
+        if !expanded[scheme_end..].starts_with("://") {
+            return Err(refuse(format!(
+                "`{expanded}` is not written scheme://host/path: an absolute URL names its host after `//`"
+            )));
+        }
         let on_per_call_base =
             per_call && url.origin() == base.origin() && url.path().starts_with(base.path());
         if !(allowed.allows(&url) || on_per_call_base) {
@@ -179,9 +230,21 @@ pub(crate) fn resolve(
             .and_then(|i| expanded[i + 2..].find('/').map(|j| i + 2 + j))
             .unwrap_or(expanded.len());
         check_path_and_query(&expanded[after_authority..], &url, "/")?;
+        // Signed as APIv3: it must be an APIv3 path (a bill's download_url is /v3/…).
+        if !url.path().split('/').any(|s| s.eq_ignore_ascii_case("v3")) {
+            return Err(refuse(format!(
+                "the absolute URL's path `{}` is not an APIv3 path, yet it would be signed as one",
+                url.path()
+            )));
+        }
         return Ok(url);
     }
-    let rel = relative(expanded)?;
+    if expanded.starts_with('/') {
+        return Err(refuse(format!(
+            "`{expanded}` starts with `/` after the API prefix: an empty path segment"
+        )));
+    }
+    let rel = expanded;
     let text = format!("{}{rel}", base.as_str());
     let url = Url::parse(&text).map_err(|e| refuse(format!("`{rel}` does not form a URL: {e}")))?;
     if url.scheme() != base.scheme() || url.host() != base.host() || url.port() != base.port() {
@@ -230,6 +293,12 @@ fn check_path_and_query(written: &str, url: &Url, base_path: &str) -> Result<()>
         Some((p, q)) => (p, Some(q)),
         None => (written, None),
     };
+    let relative_part = path.strip_prefix('/').unwrap_or(path);
+    if !relative_part.is_empty() && relative_part.split('/').any(str::is_empty) {
+        return Err(refuse(format!(
+            "`{written}` has an empty path segment (`//` or a trailing `/`)"
+        )));
+    }
     for segment in path.split('/') {
         let lower = segment.to_ascii_lowercase().replace("%2e", ".");
         if lower == "." || lower == ".." {
@@ -278,11 +347,13 @@ mod tests {
     fn relative_paths_stay_under_the_base() {
         let b = base("https://h.example/hk/");
         let allowed = AllowedHosts::new(&b, None, &[]);
-        let ok = |p: &str| resolve(&b, false, &allowed, p).map(|u| u.to_string());
+        let ok = |p: &str| resolve(&b, false, &allowed, p, false).map(|u| u.to_string());
         assert_eq!(ok("v3/x").unwrap(), "https://h.example/hk/v3/x");
-        assert_eq!(ok("/v3/x").unwrap(), "https://h.example/hk/v3/x");
         assert_eq!(ok("v3/x?a=1").unwrap(), "https://h.example/hk/v3/x?a=1");
         for bad in [
+            "/v3/x",
+            "v3//x",
+            "v3/x/",
             "//evil.example/x",
             "v3/../x",
             "v3/%2E%2e/x",
@@ -298,7 +369,7 @@ mod tests {
     fn absolute_values_must_go_to_allowed_hosts() {
         let b = base("https://api.mch.weixin.qq.com/");
         let allowed = AllowedHosts::new(&b, None, &["files.example".into()]);
-        let go = |p: &str| resolve(&b, false, &allowed, p);
+        let go = |p: &str| resolve(&b, false, &allowed, p, false);
         assert!(go("https://api.mch.weixin.qq.com/v3/billdownload/file?token=x").is_ok());
         assert!(go("https://files.example:8443/v3/x").is_ok());
         assert!(
@@ -313,9 +384,38 @@ mod tests {
             "https://api.mch.weixin.qq.com/v3/../x",
             "https://api.mch.weixin.qq.com/v3/x#f",
             "https://user@api.mch.weixin.qq.com/v3/x",
+            "https:api.mch.weixin.qq.com/v3/x",
+            "https://api.mch.weixin.qq.com/pay/micropay",
         ] {
             assert!(go(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn per_call_bases_name_known_hosts_only() {
+        let b = base("https://api.mch.weixin.qq.com/");
+        let allowed = AllowedHosts::new(&b, None, &["files.example".into()]);
+        let go = |per_call: &str| resolve(&base(per_call), true, &allowed, "v3/x", false);
+        for ok in [
+            "https://apihk.mch.weixin.qq.com/",
+            "https://fraud.mch.weixin.qq.com/",
+            "https://files.example/",
+            "http://127.0.0.1:9/",
+        ] {
+            assert!(go(ok).is_ok(), "{ok}");
+        }
+        assert!(
+            matches!(go("https://evil.example/"), Err(Error::Argument { name, .. }) if name == "base_uri")
+        );
+        // An absolute URL after `v2/` is refused.
+        assert!(resolve(
+            &b,
+            false,
+            &allowed,
+            "https://api.mch.weixin.qq.com/pay/x",
+            true
+        )
+        .is_err());
     }
 
     #[test]
@@ -324,7 +424,14 @@ mod tests {
             check_allowed_host("API2.mch.weixin.qq.com").unwrap(),
             "api2.mch.weixin.qq.com"
         );
+        assert_eq!(check_allowed_host("127.1").unwrap(), "127.0.0.1");
+        assert_eq!(
+            check_allowed_host("bücher.example").unwrap(),
+            "xn--bcher-kva.example"
+        );
         for bad in [
+            "*.example",
+            "x.example.",
             "",
             "https://x.example",
             "x.example:443",

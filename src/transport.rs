@@ -96,27 +96,19 @@ fn chain(e: &reqwest::Error) -> impl Iterator<Item = &(dyn std::error::Error + '
     std::iter::successors(Some(first), |s| s.source())
 }
 
-/// The rustls error behind a transport error, if any (it may sit inside an `io::Error`).
-fn rustls_error(e: &reqwest::Error) -> Option<&rustls::Error> {
-    chain(e).find_map(|s| {
-        s.downcast_ref::<rustls::Error>().or_else(|| {
-            s.downcast_ref::<std::io::Error>()
-                .and_then(|io| io.get_ref())
-                .and_then(|inner| inner.downcast_ref::<rustls::Error>())
-        })
-    })
-}
-
 /// True when the server's certificate was not trusted (or ours refused): no retry cures that.
+///
+/// rustls's error sits behind boxed errors that hide its type from `downcast_ref`, so its
+/// messages are matched: "invalid peer certificate", "peer sent no certificates", and the TLS
+/// alerts about certificates.
 pub(crate) fn is_tls_certificate_problem(e: &reqwest::Error) -> bool {
-    matches!(
-        rustls_error(e),
-        Some(
-            rustls::Error::InvalidCertificate(_)
-                | rustls::Error::NoCertificatesPresented
-                | rustls::Error::AlertReceived(_)
-        )
-    )
+    chain(e).any(|s| {
+        let text = s.to_string();
+        text.contains("invalid peer certificate")
+            || text.contains("peer sent no certificates")
+            || (text.contains("received fatal alert") && text.contains("Certificate"))
+            || text.contains("UnknownCA")
+    })
 }
 
 /// True when the request certainly never left: the connection (TCP or TLS) was not made.

@@ -139,25 +139,69 @@ async fn public_key_mode_certificate_mode_and_both() {
 #[tokio::test]
 async fn certificates_refresh_in_the_background() {
     let (server, client) = start_in_certificate_mode().await;
-    let task = client.spawn_certificate_refresh(Duration::from_millis(50));
-    // Bounded wait for the first refresh; it is a functional check, not a timing one.
-    for _ in 0..200 {
-        if !client.keyring().is_empty() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
+    // A long interval: the first download happens at once, not after it.
+    let refresher = client
+        .spawn_certificate_refresh(Duration::from_secs(3600))
+        .unwrap();
+    let mut updates = refresher.subscribe();
+    tokio::time::timeout(Duration::from_secs(10), updates.changed())
+        .await
+        .unwrap()
+        .unwrap();
+    let status = refresher.status();
+    assert_eq!((status.rounds, status.failures), (1, 0), "{status:?}");
+    assert!(status.last_success.is_some());
     assert_eq!(
         client.keyring().ids(),
         vec![server.platform_serial().to_string()]
     );
     cancel(&client).post(cancel_args()).await.unwrap();
-    // The task ends by itself once every clone of the client is gone.
+    // The task ends by itself once every clone of the client is gone (it wakes each interval;
+    // dropping the handle stops it at once).
     drop(client);
-    tokio::time::timeout(Duration::from_secs(5), task)
+    drop(refresher);
+}
+
+#[tokio::test]
+async fn a_failing_refresh_is_reported_and_one_task_serves_many_clients() {
+    let (server, client) = start_in_certificate_mode().await;
+    // A second merchant whose APIv3 key is wrong: its listing never decrypts.
+    let wrong = server
+        .client_builder()
+        .apiv3_key("0123456789abcdef0123456789abcdef")
+        .build()
+        .unwrap();
+    let refresher =
+        wechatpay::CertificateRefresher::spawn([&client, &wrong], Duration::from_secs(3600))
+            .unwrap();
+    let mut updates = refresher.subscribe();
+    tokio::time::timeout(Duration::from_secs(10), updates.changed())
         .await
         .unwrap()
         .unwrap();
+    let status = refresher.status();
+    assert_eq!((status.rounds, status.failures), (1, 1), "{status:?}");
+    let error = status.last_error.unwrap();
+    assert!(error.starts_with("1900000001: "), "{error}");
+    assert!(
+        !error.contains("0123456789abcdef"),
+        "no key in the report: {error}"
+    );
+    // the good client got its keys from the same round
+    assert!(client.keyring().contains(server.platform_serial()));
+}
+
+#[test]
+fn a_refresher_outside_a_runtime_is_an_error_not_a_panic() {
+    let client = Client::builder()
+        .mchid("1900000001")
+        .apiv3_key("0123456789abcdef0123456789abcdef")
+        .build()
+        .unwrap();
+    match client.spawn_certificate_refresh(Duration::from_secs(60)) {
+        Err(Error::NotConfigured(m)) => assert!(m.contains("tokio runtime"), "{m}"),
+        other => panic!("{other:?}"),
+    }
 }
 
 #[tokio::test]
@@ -189,6 +233,12 @@ async fn failover_to_the_backup_domain_when_the_primary_cannot_be_reached() {
     let mut args = cancel_args();
     args["base_uri"] = json!(format!("https://127.0.0.1:{other}/"));
     assert!(cancel(&client).post(args).await.is_err());
+    // Nor is a per-call base URI that names the client's own (unreachable) base.
+    let mut args = cancel_args();
+    args["base_uri"] = json!(primary);
+    let before = server.journal().len();
+    assert!(matches!(cancel(&client).post(args).await, Err(Error::Transport(e)) if e.is_connect()));
+    assert_eq!(server.journal().len(), before, "not failed over");
 
     // The backup must share the base path, which the signature covers.
     let e = server

@@ -2,95 +2,15 @@
 //! 127.0.0.1, real sockets) that hangs, trickles, never ends, lies about sizes or cuts off, and
 //! the error each case must give. Also: error answers are verified when they claim a signature.
 
-use base64::Engine;
 use serde_json::json;
-use std::future::Future;
 use std::path::PathBuf;
-use std::pin::Pin;
-use std::sync::Arc;
 use std::time::Duration;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
-use wechatpay::crypto::PrivateKey;
+use tokio::io::AsyncWriteExt;
+use tokio::net::TcpStream;
 use wechatpay::{Client, Error};
 
-const MERCHANT_KEY: &str = include_str!("fixtures/client/merchant_key.pem");
-const WECHATPAY_KEY: &str = include_str!("fixtures/client/wechatpay_key.pem");
-const WECHATPAY_PUB: &str = include_str!("fixtures/client/wechatpay_pub.pem");
-const KEY_ID: &str = "PUB_KEY_ID_0119000000012024000000000000";
-
-type Behaviour = Arc<dyn Fn(TcpStream) -> Pin<Box<dyn Future<Output = ()> + Send>> + Send + Sync>;
-
-/// A server on 127.0.0.1 that reads each request's head and then does what it is told.
-async fn serve(behaviour: Behaviour) -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        while let Ok((mut stream, _)) = listener.accept().await {
-            let behaviour = behaviour.clone();
-            tokio::spawn(async move {
-                let mut head = Vec::new();
-                let mut buf = [0u8; 4096];
-                while !head.windows(4).any(|w| w == b"\r\n\r\n") {
-                    match stream.read(&mut buf).await {
-                        Ok(0) | Err(_) => return,
-                        Ok(n) => head.extend_from_slice(&buf[..n]),
-                    }
-                }
-                behaviour(stream).await;
-            });
-        }
-    });
-    format!("http://{addr}/")
-}
-
-fn behaviour<F, Fut>(f: F) -> Behaviour
-where
-    F: Fn(TcpStream) -> Fut + Send + Sync + 'static,
-    Fut: Future<Output = ()> + Send + 'static,
-{
-    Arc::new(move |s| Box::pin(f(s)))
-}
-
-fn client(base: &str) -> Client {
-    Client::builder()
-        .mchid("1900000001")
-        .serial("1DDE55AD98ED71D6EDD4A4A16996DE7B47773A8C")
-        .private_key(MERCHANT_KEY)
-        .public_key(KEY_ID, WECHATPAY_PUB)
-        .base_uri(base)
-        .build()
-        .unwrap()
-}
-
-fn unix_now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64
-}
-
-/// An HTTP/1.1 answer signed with `key` (WeChat Pay's, or a forger's).
-fn signed_answer(status: &str, body: &str, key: &str) -> Vec<u8> {
-    let ts = unix_now().to_string();
-    let nonce = "NONCE0123456789";
-    let sig = PrivateKey::from_pem(key)
-        .unwrap()
-        .sign(&wechatpay::v3::canonical_response(
-            &ts,
-            nonce,
-            body.as_bytes(),
-        ))
-        .unwrap();
-    let sig = base64::engine::general_purpose::STANDARD.encode(sig);
-    format!(
-        "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nRequest-ID: 08F1\r\n\
-         Wechatpay-Timestamp: {ts}\r\nWechatpay-Nonce: {nonce}\r\nWechatpay-Serial: {KEY_ID}\r\n\
-         Wechatpay-Signature: {sig}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    )
-    .into_bytes()
-}
+mod support;
+use support::*;
 
 fn limit_of(e: &Error) -> Option<&'static str> {
     match e {
@@ -102,8 +22,8 @@ fn limit_of(e: &Error) -> Option<&'static str> {
 const QUERY: &str = "v3/pay/transactions/id/{transaction_id}";
 
 fn query_args(extra: serde_json::Value) -> serde_json::Value {
-    let mut args =
-        json!({"transaction_id": "4200000000000000000", "query": {"mchid": "1900000001"}});
+    // One attempt: each case is about one exchange (retries are tests/retries.rs's).
+    let mut args = json!({"transaction_id": "4200000000000000000", "query": {"mchid": "1900000001"}, "retry": false});
     for (k, v) in extra.as_object().unwrap() {
         args[k] = v.clone();
     }
@@ -401,6 +321,73 @@ async fn error_answers_are_verified_when_they_claim_a_signature() {
 
 #[tokio::test]
 async fn a_file_that_cannot_be_written_after_sending_is_not_a_refusal() {
+    // The directory goes away while the answer is on its way: the request was sent, the
+    // download arrives, and the final rename fails.
+    let (dir, file) = precious("vanishing");
+    let doomed = dir.clone();
+    let base = serve(behaviour(move |mut s| {
+        let doomed = doomed.clone();
+        async move {
+            std::fs::remove_dir_all(&doomed).unwrap();
+            let _ = s
+                .write_all(
+                    b"HTTP/1.1 200 OK\r\nContent-Length: 9\r\nConnection: close\r\n\r\nnew,bill\n",
+                )
+                .await;
+        }
+    }))
+    .await;
+    let e = client(&base)
+        .chain(BILL)
+        .get(json!({"query": {"token": "t"}, "sink": file.to_str().unwrap()}))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&e, Error::Sink { path, .. } if *path == file),
+        "{e:?}"
+    );
+    assert!(!e.is_refused_before_sending(), "it was sent: {e}");
+    assert!(!dir.exists());
+}
+
+#[tokio::test]
+async fn a_sink_that_is_not_a_regular_file_is_refused_before_sending() {
+    let base = serve(behaviour(|_s| async move {
+        panic!("nothing may be sent");
+    }))
+    .await;
+    let (dir, file) = precious("special");
+    let sub = dir.join("a-directory");
+    std::fs::create_dir(&sub).unwrap();
+    let link = dir.join("link.csv");
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(&file, &link).unwrap();
+    #[cfg(unix)]
+    let targets = vec![sub.clone(), link.clone(), PathBuf::from("/dev/null")];
+    #[cfg(not(unix))]
+    let targets = vec![sub.clone()];
+    for target in targets {
+        let e = client(&base)
+            .chain(BILL)
+            .get(json!({"query": {"token": "t"}, "sink": target.to_str().unwrap()}))
+            .await
+            .unwrap_err();
+        assert!(e.is_refused_before_sending(), "{}: {e:?}", target.display());
+        assert!(e.to_string().contains("regular file"), "{e}");
+    }
+    assert!(sub.is_dir());
+    #[cfg(unix)]
+    assert!(std::fs::symlink_metadata(&link)
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn a_replaced_file_keeps_its_permissions_and_a_new_one_is_private() {
+    use std::os::unix::fs::PermissionsExt;
     let good = serve(behaviour(|mut s| async move {
         let _ = s
             .write_all(
@@ -409,25 +396,87 @@ async fn a_file_that_cannot_be_written_after_sending_is_not_a_refusal() {
             .await;
     }))
     .await;
-    // The target is a directory: the temporary file is written, the rename over it fails.
-    let (dir, _) = precious("rename");
-    let target = dir.join("a-directory");
-    std::fs::create_dir(&target).unwrap();
-    let e = client(&good)
+    let (dir, file) = precious("modes");
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o640)).unwrap();
+    let fresh = dir.join("fresh.csv");
+    for target in [&file, &fresh] {
+        client(&good)
+            .chain(BILL)
+            .get(json!({"query": {"token": "t"}, "sink": target.to_str().unwrap()}))
+            .await
+            .unwrap();
+    }
+    let mode = |p: &PathBuf| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&file), 0o640);
+    assert_eq!(mode(&fresh), 0o600);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[tokio::test]
+async fn a_download_that_trickles_forever_ends_at_the_download_timeout() {
+    let base = serve(behaviour(|mut s| async move {
+        let _ = s
+            .write_all(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n")
+            .await;
+        // one byte every 100 ms: never stalled, never done
+        while s.write_all(b"1\r\nx\r\n").await.is_ok() {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }))
+    .await;
+    let (dir, file) = precious("trickle");
+    let e = client(&base)
         .chain(BILL)
-        .get(json!({"query": {"token": "t"}, "sink": target.to_str().unwrap()}))
+        .get(json!({"query": {"token": "t"}, "sink": file.to_str().unwrap(), "stall_timeout": 0.5, "download_timeout": 0.8, "retry": false}))
         .await
         .unwrap_err();
-    assert!(
-        matches!(&e, Error::Sink { path, .. } if *path == target),
-        "{e:?}"
-    );
-    assert!(!e.is_refused_before_sending(), "it was sent: {e}");
-    assert!(target.is_dir());
-    assert_eq!(
-        std::fs::read_dir(&dir).unwrap().count(),
-        2,
-        "no temporary file left"
-    );
+    assert_eq!(limit_of(&e), Some("download_timeout"), "{e}");
+    untouched(&dir, &file);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[tokio::test]
+async fn a_download_larger_than_the_cap_is_refused() {
+    let base = serve(behaviour(endless)).await;
+    let (dir, file) = precious("huge");
+    let e = client(&base)
+        .chain(BILL)
+        .get(json!({"query": {"token": "t"}, "sink": file.to_str().unwrap(), "max_download_bytes": 1_000_000, "retry": false}))
+        .await
+        .unwrap_err();
+    assert_eq!(limit_of(&e), Some("max_download_bytes"), "{e}");
+    untouched(&dir, &file);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[tokio::test]
+async fn an_apiv2_no_bill_answer_never_replaces_the_bill() {
+    // WeChat Pay answers "no bill" to downloadbill with 200 and a FAIL message, not a file.
+    let base = serve(behaviour(|mut s| async move {
+        let body = "<xml><return_code><![CDATA[FAIL]]></return_code><return_msg><![CDATA[No Bill Exist]]></return_msg><error_code>20002</error_code></xml>";
+        let answer = format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len());
+        let _ = s.write_all(answer.as_bytes()).await;
+    }))
+    .await;
+    let (dir, file) = precious("nobill");
+    let args =
+        json!({"xml": {"mch_id": "1900000001", "bill_date": "20140603", "bill_type": "ALL"}});
+    for sink in [true, false] {
+        let mut args = args.clone();
+        if sink {
+            args["sink"] = json!(file.to_str().unwrap());
+        }
+        match client(&base).chain("v2/pay/downloadbill").post(args).await {
+            Err(Error::V2Failure {
+                fields,
+                verified: false,
+                ..
+            }) => {
+                assert_eq!(fields["return_msg"], "No Bill Exist")
+            }
+            other => panic!("sink {sink}: {other:?}"),
+        }
+    }
+    untouched(&dir, &file);
     std::fs::remove_dir_all(&dir).unwrap();
 }

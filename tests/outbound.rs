@@ -133,6 +133,34 @@ async fn every_bad_outbound_input_is_refused_and_nothing_is_sent() {
             json!({"base_uri": "https://api.mch.weixin.qq.com/?x=1"}),
             Want::Argument("base_uri", "query or fragment"),
         ),
+        (
+            "host",
+            "per-call base_uri to an unknown host",
+            t("v3/pay/x"),
+            json!({"base_uri": "https://evil.example/"}),
+            Want::Argument("base_uri", "not the client's base or failover host"),
+        ),
+        (
+            "host",
+            "absolute {+x} without //",
+            t("{+u}"),
+            json!({"u": "https:evil.example/v3/x"}),
+            Want::Argument("path", "scheme://host/path"),
+        ),
+        (
+            "host",
+            "absolute {+x} after v2/",
+            t("v2/{+u}"),
+            json!({"u": "https://api.mch.weixin.qq.com/pay/micropay"}),
+            Want::Argument("path", "after `v2/`"),
+        ),
+        (
+            "template",
+            "{+x} value with an empty segment",
+            t("v3/{+p}"),
+            json!({"p": "a//b"}),
+            Want::Argument("path", "empty path segment"),
+        ),
         // segment: seg() and chain! take path words only
         (
             "segment",

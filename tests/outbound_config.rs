@@ -237,6 +237,7 @@ async fn outbound_refusals_send_nothing() {
         ("value with NUL", xml("body", json!("a\u{0}b")), "xml.body", "U+0000 at byte 1"),
         ("value with BEL", xml("body", json!("a\u{7}")), "xml.body", "U+0007 at byte 1"),
         ("value with ESC", xml("attach", json!("\u{1b}[2J")), "xml.attach", "U+001B at byte 0"),
+        ("value with U+FFFF", xml("attach", json!("a\u{ffff}")), "xml.attach", "noncharacter U+FFFF at byte 1"),
     ];
     for (name, fields, want_name, want_reason) in cases {
         for method in ["POST", "GET"] {

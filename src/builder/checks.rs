@@ -10,11 +10,18 @@ pub(super) fn check_limits(limits: &Limits, connect: Option<Duration>) -> Result
     for (field, d) in [
         ("timeout", Some(limits.timeout)),
         ("stall_timeout", Some(limits.stall_timeout)),
+        ("download_timeout", Some(limits.download_timeout)),
         ("connect_timeout", connect),
     ] {
         if d == Some(Duration::ZERO) {
             return Err(Error::config(field, "must be longer than zero"));
         }
+    }
+    if limits.max_download_bytes == 0 {
+        return Err(Error::config(
+            "max_download_bytes",
+            "must be at least one byte",
+        ));
     }
     if limits.max_answer_bytes == 0 {
         return Err(Error::config(

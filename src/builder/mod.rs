@@ -250,6 +250,22 @@ impl ClientBuilder {
         self
     }
 
+    /// Bound on a streamed `sink` download from its first byte to its last (default
+    /// [`DEFAULT_DOWNLOAD_TIMEOUT`](crate::DEFAULT_DOWNLOAD_TIMEOUT), 10 min). Per call:
+    /// `download_timeout`.
+    pub fn download_timeout(mut self, timeout: Duration) -> Self {
+        self.limits.download_timeout = timeout;
+        self
+    }
+
+    /// Cap on a streamed `sink` download written to disk (default
+    /// [`DEFAULT_MAX_DOWNLOAD_BYTES`](crate::DEFAULT_MAX_DOWNLOAD_BYTES), 4 GiB). Per call:
+    /// `max_download_bytes`.
+    pub fn max_download_bytes(mut self, bytes: u64) -> Self {
+        self.limits.max_download_bytes = bytes;
+        self
+    }
+
     /// Cap on an answer held in memory (default
     /// [`DEFAULT_MAX_ANSWER_BYTES`](crate::DEFAULT_MAX_ANSWER_BYTES), 32 MiB); `sink` downloads
     /// stream to disk and are exempt. Per call: `max_answer_bytes`.
@@ -427,6 +443,7 @@ impl ClientBuilder {
             allowed_hosts,
             limits: self.limits,
             retry: self.retry,
+            refresh_gate: Arc::default(),
             user_agent,
             transport_config,
             transport,

@@ -144,15 +144,20 @@ fn check_fields(data: &Map<String, Value>) -> Result<()> {
             crate::path::exact_integer(&field_name(key), n)?;
         }
         if let Some(text) = value.as_str() {
-            if let Some((i, c)) = text
-                .char_indices()
-                .find(|(_, c)| *c < ' ' && !matches!(c, '\t' | '\n' | '\r'))
-            {
+            if let Some((i, c)) = text.char_indices().find(|(_, c)| {
+                (*c < ' ' && !matches!(c, '\t' | '\n' | '\r'))
+                    || matches!(c, '\u{FFFE}' | '\u{FFFF}')
+            }) {
                 return Err(Error::argument(
                     field_name(key),
                     format!(
-                        "contains the control character U+{:04X} at byte {i}: APIv2 values never \
-                         carry one (tab, LF and CR are allowed), and XML cannot hold it",
+                        "contains the {} U+{:04X} at byte {i}: APIv2 values never carry one (tab, \
+                         LF and CR are allowed), and XML cannot hold it",
+                        if c < ' ' {
+                            "control character"
+                        } else {
+                            "noncharacter"
+                        },
                         c as u32
                     ),
                 ));

@@ -155,7 +155,12 @@ pub(crate) fn is_name(key: &str) -> bool {
 
 /// `text` as a CDATA section; a `]]>` inside is split across two sections.
 pub(crate) fn cdata(text: &str) -> String {
-    format!("<![CDATA[{}]]>", text.replace("]]>", "]]]]><![CDATA[>"))
+    // A CR inside CDATA is read back as LF (XML end-of-line handling), so the receiver would
+    // sign other bytes than were sent: it goes out as a character reference between sections.
+    let inner = text
+        .replace("]]>", "]]]]><![CDATA[>")
+        .replace('\r', "]]>&#13;<![CDATA[");
+    format!("<![CDATA[{inner}]]>")
 }
 
 fn write_text(out: &mut String, text: &str) {
@@ -401,5 +406,9 @@ mod tests {
     fn cdata_splits_the_end_marker() {
         assert_eq!(cdata("a]]>b"), "<![CDATA[a]]]]><![CDATA[>b]]>");
         assert_eq!(cdata(""), "<![CDATA[]]>");
+        assert_eq!(cdata("a<\r\nb"), "<![CDATA[a<]]>&#13;<![CDATA[\nb]]>");
+        // and it reads back as written
+        let xml = format!("<xml><k>{}</k></xml>", cdata("x<y\r\nz"));
+        assert_eq!(from_xml(&xml).unwrap()["k"], "x<y\r\nz");
     }
 }
