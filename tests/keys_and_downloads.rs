@@ -156,10 +156,21 @@ async fn certificates_refresh_in_the_background() {
         vec![server.platform_serial().to_string()]
     );
     cancel(&client).post(cancel_args()).await.unwrap();
-    // The task ends by itself once every clone of the client is gone (it wakes each interval;
-    // dropping the handle stops it at once).
-    drop(client);
     drop(refresher);
+
+    // The task ends by itself once every clone of the client is gone (it notices at its next
+    // round), and dropping the handle stops it at once.
+    let refresher = client
+        .spawn_certificate_refresh(Duration::from_millis(20))
+        .unwrap();
+    drop(client);
+    for _ in 0..500 {
+        if refresher.is_finished() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert!(refresher.is_finished(), "the refresher outlived its client");
 }
 
 #[tokio::test]
