@@ -4,8 +4,10 @@
 //! (The emulator's own checks and faults are in tests/mock.rs.)
 #![cfg(feature = "mock")]
 
+mod support;
 use serde_json::{json, Value};
 use std::time::Duration;
+use support::closed_port;
 use wechatpay::mock::{Answer, Mode, Server};
 use wechatpay::{Client, Error, Media};
 
@@ -24,15 +26,6 @@ async fn start_in_certificate_mode() -> (Server, Client) {
         .unwrap();
     let client = server.client_builder().build().unwrap();
     (server, client)
-}
-
-/// A loopback port with nothing listening on it.
-fn closed_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 fn cancel(client: &Client) -> wechatpay::Chain {

@@ -3,6 +3,7 @@
 //! callers see it at once, and a forged serial cannot flood `v3/certificates`.
 #![cfg(feature = "mock")]
 
+mod support;
 use serde_json::json;
 use wechatpay::mock::{Fault, Mode, Server};
 use wechatpay::{Client, Error};
@@ -32,16 +33,7 @@ fn downloads(server: &Server) -> usize {
 #[tokio::test]
 async fn many_concurrent_answers_with_a_new_serial_make_one_download() {
     let (server, client) = start().await;
-    let calls = (0..24).map(|i| {
-        let client = client.clone();
-        async move {
-            client
-                .chain(CLOSE)
-                .post(json!({"out_trade_no": format!("N{i}"), "json": {"mchid": "1900000001"}}))
-                .await
-        }
-    });
-    let results = futures_util::future::join_all(calls).await;
+    let results = support::close_orders(&client, 24).await;
     for r in &results {
         assert_eq!(r.as_ref().unwrap().status(), 204);
     }
