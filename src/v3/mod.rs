@@ -26,6 +26,12 @@ impl crate::Client {
         headers: &http::HeaderMap,
         body: &[u8],
     ) -> crate::Result<()> {
-        verify_response(&self.inner.keyring, crate::util::unix_now(), path, headers, body)
+        verify_response(
+            &self.inner.keyring,
+            crate::util::unix_now(),
+            path,
+            headers,
+            body,
+        )
     }
 }
