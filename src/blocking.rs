@@ -1,8 +1,10 @@
 //! The blocking twin of the async client (feature `blocking`): the same chain, verbs that wait.
 //!
-//! Calls run on a small runtime of the client's own (one worker thread), so a blocking client
-//! works from plain threads and even from inside another runtime's worker without nesting
-//! runtimes. Its connections live on that runtime.
+//! A call runs on the calling thread: signing, verification and JSON are done there, while the
+//! client's own small runtime (one worker thread) drives the sockets and timers. So N threads
+//! sharing one blocking client sign on N cores. Called from inside another runtime's worker
+//! (where blocking the thread is not allowed), the call is handed to the client's runtime and
+//! waited for instead. Its connections live on that runtime.
 
 use crate::error::{Error, Result};
 use crate::pipeline::PreparedRequest;
@@ -30,6 +32,11 @@ impl Runtime {
         fut: impl Future<Output = Result<T>> + Send + 'static,
     ) -> Result<T> {
         let rt = self.0.as_ref().expect("runtime lives until drop");
+        if tokio::runtime::Handle::try_current().is_err() {
+            // On a multi-thread runtime, `Handle::block_on` polls the future on this thread
+            // while the runtime's worker drives the I/O: the CPU work stays with the caller.
+            return rt.handle().block_on(fut);
+        }
         let (tx, rx) = std::sync::mpsc::sync_channel(1);
         rt.spawn(async move {
             let _ = tx.send(fut.await);

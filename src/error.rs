@@ -181,6 +181,18 @@ pub enum Error {
         reason: String,
     },
 
+    /// A genuine notification that is not about the order the merchant expected: another
+    /// merchant, app, order number, amount or currency.
+    #[error("the notification's `{field}` is {found}, not the expected {expected}")]
+    Mismatch {
+        /// The field that differs (`mchid`, `appid`, `out_trade_no`, `amount.total`, `amount.currency`).
+        field: &'static str,
+        /// What the merchant's order says.
+        expected: String,
+        /// What the notification says.
+        found: String,
+    },
+
     /// A cryptographic operation failed (decryption with a wrong key, bad padding, ...).
     #[error("crypto error: {0}")]
     Crypto(String),

@@ -293,10 +293,12 @@ fn check_path_and_query(written: &str, url: &Url, base_path: &str) -> Result<()>
         Some((p, q)) => (p, Some(q)),
         None => (written, None),
     };
+    // One trailing `/` is a path WeChat Pay has (`v3/applyment4sub/applyment/`).
     let relative_part = path.strip_prefix('/').unwrap_or(path);
+    let relative_part = relative_part.strip_suffix('/').unwrap_or(relative_part);
     if !relative_part.is_empty() && relative_part.split('/').any(str::is_empty) {
         return Err(refuse(format!(
-            "`{written}` has an empty path segment (`//` or a trailing `/`)"
+            "`{written}` has an empty path segment (`//`)"
         )));
     }
     for segment in path.split('/') {
@@ -349,11 +351,15 @@ mod tests {
         let allowed = AllowedHosts::new(&b, None, &[]);
         let ok = |p: &str| resolve(&b, false, &allowed, p, false).map(|u| u.to_string());
         assert_eq!(ok("v3/x").unwrap(), "https://h.example/hk/v3/x");
+        assert_eq!(
+            ok("v3/applyment4sub/applyment/").unwrap(),
+            "https://h.example/hk/v3/applyment4sub/applyment/"
+        );
         assert_eq!(ok("v3/x?a=1").unwrap(), "https://h.example/hk/v3/x?a=1");
         for bad in [
             "/v3/x",
             "v3//x",
-            "v3/x/",
+            "v3/x//",
             "//evil.example/x",
             "v3/../x",
             "v3/%2E%2e/x",

@@ -174,9 +174,15 @@ fn check_shape(source: &str, parts: &[Part]) -> std::result::Result<(), String> 
     if rel.starts_with('/') {
         return Err("`//` would name another host: a template is a path under the base URI".into());
     }
-    for segment in rel.split('/') {
+    // One trailing `/` is a path WeChat Pay has (`v3/applyment4sub/applyment/`,
+    // `v3/ecommerce/applyments/`); an empty segment anywhere else is not.
+    let body = rel.strip_suffix('/').unwrap_or(rel);
+    if body.is_empty() {
+        return Err("the path is empty".into());
+    }
+    for segment in body.split('/') {
         match segment {
-            "" => return Err("an empty path segment (`//` or a trailing `/`)".into()),
+            "" => return Err("an empty path segment (`//`)".into()),
             "." | ".." => {
                 return Err(format!(
                     "the segment `{segment}` would be resolved away and change the path (and the API it reaches)"

@@ -170,6 +170,22 @@ fn requests_against_the_emulator() {
         err.starts_with("200 "),
         "status and Request-ID on stderr: {err}"
     );
+    // -v traces the call and its attempt, never the placeholder's value.
+    let (code, _, err) = run(&[
+        "-v",
+        "request",
+        "--args",
+        r#"{"out_order_no":"SECRET-ORDER-9","json":{"reason":"r"}}"#,
+        "POST",
+        "v3/payscore/serviceorder/{out_order_no}/cancel",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("wechatpay.attempt"), "{err}");
+    assert!(
+        err.contains("template=v3/payscore/serviceorder/{out_order_no}/cancel"),
+        "{err}"
+    );
+    assert!(!err.contains("SECRET-ORDER-9"), "{err}");
 
     let mchid = &server.merchant().mchid;
     let args = format!(r#"{{"security":true,"xml":{{"mch_id":"{mchid}","out_order_no":"1"}}}}"#);

@@ -4,8 +4,10 @@
 //! (The emulator's own checks and faults are in tests/mock.rs.)
 #![cfg(feature = "mock")]
 
+mod support;
 use serde_json::{json, Value};
 use std::time::Duration;
+use support::closed_port;
 use wechatpay::mock::{Answer, Mode, Server};
 use wechatpay::{Client, Error, Media};
 
@@ -24,15 +26,6 @@ async fn start_in_certificate_mode() -> (Server, Client) {
         .unwrap();
     let client = server.client_builder().build().unwrap();
     (server, client)
-}
-
-/// A loopback port with nothing listening on it.
-fn closed_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 fn cancel(client: &Client) -> wechatpay::Chain {
@@ -156,10 +149,21 @@ async fn certificates_refresh_in_the_background() {
         vec![server.platform_serial().to_string()]
     );
     cancel(&client).post(cancel_args()).await.unwrap();
-    // The task ends by itself once every clone of the client is gone (it wakes each interval;
-    // dropping the handle stops it at once).
-    drop(client);
     drop(refresher);
+
+    // The task ends by itself once every clone of the client is gone (it notices at its next
+    // round), and dropping the handle stops it at once.
+    let refresher = client
+        .spawn_certificate_refresh(Duration::from_millis(20))
+        .unwrap();
+    drop(client);
+    for _ in 0..500 {
+        if refresher.is_finished() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert!(refresher.is_finished(), "the refresher outlived its client");
 }
 
 #[tokio::test]

@@ -127,12 +127,9 @@ async fn an_endless_answer_with_the_default_cap() {
 
 #[tokio::test]
 async fn a_huge_declared_length_is_refused_before_reading() {
-    let base = serve(behaviour(|mut s| async move {
-        let _ = s
-            .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 209715200\r\n\r\nxxxx")
-            .await;
-        tokio::time::sleep(Duration::from_secs(30)).await;
-    }))
+    let base = serve(holding(
+        b"HTTP/1.1 200 OK\r\nContent-Length: 209715200\r\n\r\nxxxx",
+    ))
     .await;
     let e = client(&base)
         .chain(QUERY)
@@ -145,11 +142,9 @@ async fn a_huge_declared_length_is_refused_before_reading() {
 
 #[tokio::test]
 async fn a_cut_off_answer_is_a_transport_error() {
-    let base = serve(behaviour(|mut s| async move {
-        let _ = s
-            .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n{\"trade_state\":")
-            .await;
-    }))
+    let base = serve(fixed(
+        b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n{\"trade_state\":",
+    ))
     .await;
     let e = client(&base)
         .chain(QUERY)
@@ -183,26 +178,19 @@ const BILL: &str = "v3/billdownload/file";
 #[tokio::test]
 async fn a_failed_download_never_touches_the_file_that_was_there() {
     // cut off midway
-    let cut = serve(behaviour(|mut s| async move {
-        let _ = s
-            .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 5000\r\n\r\nday,amount\r\n")
-            .await;
-    }))
+    let cut = serve(fixed(
+        b"HTTP/1.1 200 OK\r\nContent-Length: 5000\r\n\r\nday,amount\r\n",
+    ))
     .await;
     // stalls after a first chunk
-    let stall = serve(behaviour(|mut s| async move {
-        let _ = s
-            .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 5000\r\n\r\nday,amount\r\n")
-            .await;
-        tokio::time::sleep(Duration::from_secs(30)).await;
-    }))
+    let stall = serve(holding(
+        b"HTTP/1.1 200 OK\r\nContent-Length: 5000\r\n\r\nday,amount\r\n",
+    ))
     .await;
     // complete, but not the file the signed answer promised
-    let forged = serve(behaviour(|mut s| async move {
-        let _ = s
-            .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 14\r\nConnection: close\r\n\r\ntampered,bill\n")
-            .await;
-    }))
+    let forged = serve(fixed(
+        b"HTTP/1.1 200 OK\r\nContent-Length: 14\r\nConnection: close\r\n\r\ntampered,bill\n",
+    ))
     .await;
     let digest =
         json!({"hash_type": "SHA1", "hash_value": "9bb6cd819be348f17a9cbcedddc8eb62fefbd790"});

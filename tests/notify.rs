@@ -288,3 +288,91 @@ fn extreme_malformed_and_duplicated_headers_are_refused_without_panicking() {
     }
     client.parse_notification(&headers, &body).unwrap();
 }
+
+/// The notification envelope `notification()` makes, with another event type.
+fn event(event_type: &str, resource: &Value) -> (HeaderMap, Vec<u8>) {
+    let (_, body) = notification(WECHATPAY_KEY, now(), resource);
+    let mut envelope: Value = serde_json::from_slice(&body).unwrap();
+    envelope["event_type"] = json!(event_type);
+    let body = serde_json::to_vec(&envelope).unwrap();
+    (sign(WECHATPAY_KEY, now(), &body), body)
+}
+
+#[test]
+fn typed_events_and_the_order_check() {
+    use wechatpay::notify::{Event, ExpectedOrder};
+    let c = client();
+    let paid = json!({
+        "mchid": "1900000001", "appid": "wxd678efh567hg6787", "out_trade_no": "1217752501201407033233368018",
+        "transaction_id": "1217752501201407033233368018", "trade_type": "JSAPI", "trade_state": "SUCCESS",
+        "success_time": "2018-06-08T10:34:56+08:00", "payer": {"openid": "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"},
+        "amount": {"total": 100, "payer_total": 90, "currency": "CNY", "payer_currency": "CNY"}
+    });
+    let (h, b) = event("TRANSACTION.SUCCESS", &paid);
+    let n = c.parse_notification(&h, &b).unwrap();
+    let Event::PaymentSucceeded(t) = n.event().unwrap() else {
+        panic!("not a payment")
+    };
+    assert_eq!((t.amount.total, t.amount.payer_total), (100, Some(90)));
+    assert_eq!(
+        t.payer_openid.as_deref(),
+        Some("oUpF8uMuAJO_M2pxb1Q9zNjWeS6o")
+    );
+    assert!(!format!("{t:?}").contains("oUpF8"), "openid in Debug");
+    let order = || {
+        ExpectedOrder::new("1900000001", "1217752501201407033233368018", 100)
+            .appid("wxd678efh567hg6787")
+    };
+    t.check(&order()).unwrap();
+    let wrong = [
+        (
+            ExpectedOrder::new("1900000002", "1217752501201407033233368018", 100),
+            "mchid",
+        ),
+        (order().appid("wx0000000000000000"), "appid"),
+        (
+            ExpectedOrder::new("1900000001", "OTHER", 100),
+            "out_trade_no",
+        ),
+        (
+            ExpectedOrder::new("1900000001", "1217752501201407033233368018", 1),
+            "amount.total",
+        ),
+        (order().currency("USD"), "amount.currency"),
+    ];
+    for (expected, field) in wrong {
+        match t.check(&expected) {
+            Err(Error::Mismatch { field: f, .. }) => assert_eq!(f, field),
+            other => panic!("{field}: {other:?}"),
+        }
+    }
+    assert!(n.refund().is_err(), "a payment is not a refund");
+
+    let refund = json!({
+        "mchid": "1900000001", "out_trade_no": "1217752501201407033233368018", "transaction_id": "1217752501201407033233368018",
+        "out_refund_no": "1217752501201407033233368018", "refund_id": "50000000382019052709732678859",
+        "refund_status": "ABNORMAL", "user_received_account": "招商银行信用卡0403",
+        "amount": {"total": 100, "refund": 50, "payer_total": 90, "payer_refund": 45}
+    });
+    for (event_type, kind) in [
+        ("REFUND.SUCCESS", "succeeded"),
+        ("REFUND.ABNORMAL", "abnormal"),
+        ("REFUND.CLOSED", "closed"),
+    ] {
+        let (h, b) = event(event_type, &refund);
+        let got = c.parse_notification(&h, &b).unwrap().event().unwrap();
+        let r = match (&got, kind) {
+            (Event::RefundSucceeded(r), "succeeded")
+            | (Event::RefundAbnormal(r), "abnormal")
+            | (Event::RefundClosed(r), "closed") => r,
+            _ => panic!("{event_type}: {got:?}"),
+        };
+        assert_eq!((r.amount.refund, r.amount.payer_refund), (50, Some(45)));
+        assert!(!format!("{r:?}").contains("招商银行"), "account in Debug");
+    }
+    let (h, b) = event("MCHTRANSFER.BILL.FINISHED", &json!({"out_bill_no": "x"}));
+    assert_eq!(
+        c.parse_notification(&h, &b).unwrap().event().unwrap(),
+        Event::Other
+    );
+}

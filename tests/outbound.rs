@@ -270,8 +270,8 @@ async fn every_bad_outbound_input_is_refused_and_nothing_is_sent() {
         ),
         (
             "template",
-            "trailing slash",
-            t("v3/pay/"),
+            "doubled trailing slash",
+            t("v3/pay//"),
             json!({}),
             Want::Template("empty path segment"),
         ),
@@ -488,6 +488,27 @@ fn configuration_of_hosts_and_schemes() {
         b().base_uri(ok)
             .build()
             .unwrap_or_else(|e| panic!("{ok}: {e}"));
+    }
+}
+
+#[test]
+fn wechat_pays_trailing_slash_endpoints_are_reachable() {
+    let client = Client::builder()
+        .mchid("1900000001")
+        .serial("1DDE55AD98ED71D6EDD4A4A16996DE7B47773A8C")
+        .private_key(include_str!("fixtures/client/merchant_key.pem"))
+        .public_key(
+            "PUB_KEY_ID_0119000000012024000000000000",
+            include_str!("fixtures/client/wechatpay_pub.pem"),
+        )
+        .build()
+        .unwrap();
+    for template in ["v3/applyment4sub/applyment/", "v3/ecommerce/applyments/"] {
+        let req = client
+            .chain(template)
+            .prepare(wechatpay::http::Method::POST, json!({"json": {}}))
+            .unwrap();
+        assert_eq!(req.url().path(), format!("/{template}"));
     }
 }
 

@@ -3,8 +3,10 @@
 //! `Wechatpay-Serial` header on every request, proxies.
 #![cfg(feature = "mock")]
 
+mod support;
 use serde_json::{json, Value};
 use std::time::Duration;
+use support::closed_port;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use wechatpay::mock::{Answer, Fault, Server};
 use wechatpay::{Client, Error, Outcome, Retry};
@@ -18,14 +20,6 @@ fn query_args() -> Value {
 
 fn close_args() -> Value {
     json!({"out_trade_no": "1217752501201407033233368018", "json": {"mchid": "1900000001"}})
-}
-
-fn closed_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 /// Fast backoff so the retry tests take milliseconds.
@@ -406,4 +400,24 @@ async fn proxies_are_used_when_set_and_never_for_loopback() {
         Outcome::NotSent,
         "refused by the closed port, not a proxy: {e}"
     );
+}
+
+#[tokio::test]
+async fn http_1_1_and_http_2_both_carry_verified_calls() {
+    for (http2, version) in [
+        (false, wechatpay::http::Version::HTTP_11),
+        (true, wechatpay::http::Version::HTTP_2),
+    ] {
+        let server = Server::builder().http2(http2).start().await.unwrap();
+        let client = server.client_builder().build().unwrap();
+        for r in support::close_orders(&client, 8).await {
+            assert_eq!(r.unwrap().status(), 204);
+        }
+        let journal = server.journal();
+        assert_eq!(journal.len(), 8);
+        assert!(
+            journal.iter().all(|r| r.version == version && r.verified),
+            "{version:?}"
+        );
+    }
 }

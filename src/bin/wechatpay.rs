@@ -17,6 +17,10 @@ use wechatpay::{Client, Error};
                   was sent (bad input or configuration); one line names the culprit"
 )]
 struct Cli {
+    /// Trace each call and attempt on stderr (template, host, status, Request-ID, outcome);
+    /// never bodies, keys or placeholder values. Twice for more detail.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    verbose: u8,
     #[command(subcommand)]
     command: Command,
 }
@@ -53,6 +57,19 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if cli.verbose > 0 {
+        let level = if cli.verbose > 1 {
+            tracing::Level::DEBUG
+        } else {
+            tracing::Level::INFO
+        };
+        tracing_subscriber::fmt()
+            .with_max_level(level)
+            .with_writer(std::io::stderr)
+            .with_ansi(false)
+            .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
+            .init();
+    }
     let result = match cli.command {
         Command::Request {
             dry_run,

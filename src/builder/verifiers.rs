@@ -90,5 +90,9 @@ pub(super) fn load_signer(
     let key = key
         .and_then(|k| k.with_backend(backend))
         .map_err(|e| Error::config("private_key", e.to_string()))?;
+    if key.backend() == Backend::AwsLc {
+        // The entropy seeding of the first signature happens now, beside the build.
+        crate::crypto::warm_up();
+    }
     Ok((Arc::new(key.clone()), Some(key)))
 }

@@ -12,6 +12,23 @@ use aws_lc_rs::rsa::{
 };
 use aws_lc_rs::signature::{ParsedPublicKey, RSA_PKCS1_2048_8192_SHA256, RSA_PKCS1_SHA256};
 
+/// Seeds aws-lc's random generator once per process, on a thread of its own.
+///
+/// The first use of the generator (RSA blinding in the first signature) costs 30–55 ms of
+/// entropy gathering; its state is process-wide, so seeding it while the client is built takes
+/// that cost off the first call. A call that comes sooner waits for the same seeding, no longer.
+pub(crate) fn warm_up() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let _ = std::thread::Builder::new()
+            .name("wechatpay-rng-seed".into())
+            .spawn(|| {
+                let mut byte = [0u8; 1];
+                let _ = aws_lc_rs::rand::fill(&mut byte);
+            });
+    });
+}
+
 /// A private key ready to sign (PKCS#1 v1.5 SHA-256) and to decrypt (OAEP SHA-1).
 pub(crate) struct Private {
     pair: KeyPair,

@@ -15,6 +15,7 @@ pub mod cert;
 pub mod keys;
 
 mod awslc;
+pub(crate) use awslc::warm_up;
 #[cfg(feature = "rustcrypto")]
 mod rustcrypto;
 

@@ -258,6 +258,8 @@ pub struct Recorded {
     pub verified: bool,
     /// `OK`, or the error code answered (`SIGN_ERROR`, `NOT_FOUND`, `FAIL`…).
     pub outcome: String,
+    /// HTTP/1.1 or HTTP/2.
+    pub version: http::Version,
 }
 
 struct Script {
@@ -317,12 +319,20 @@ struct MerchantEntry {
 #[derive(Default)]
 pub struct ServerBuilder {
     port: u16,
+    http2: bool,
     merchants: Vec<Merchant>,
     platform_key: Option<(Zeroizing<String>, String)>,
     mode: Mode,
 }
 
 impl ServerBuilder {
+    /// Offers HTTP/2 as well as HTTP/1.1 (by ALPN); off by default. The client then speaks
+    /// HTTP/2, and [`Recorded::version`] shows it.
+    pub fn http2(mut self, on: bool) -> Self {
+        self.http2 = on;
+        self
+    }
+
     /// Listen on this port of 127.0.0.1 (default: a free one).
     pub fn port(mut self, port: u16) -> Self {
         self.port = port;
@@ -409,7 +419,7 @@ impl ServerBuilder {
         let addr = listener
             .local_addr()
             .map_err(|e| Error::NotConfigured(format!("the emulator's address: {e}")))?;
-        let config = authority.server_config()?;
+        let config = authority.server_config(self.http2)?;
         let (stop, stopped) = tokio::sync::watch::channel(false);
         let task = tokio::spawn(service::serve(listener, config, state.clone(), stopped));
         Ok(Server {

@@ -51,7 +51,7 @@ pub(crate) async fn serve(
     let _ = tokio::time::timeout(Duration::from_secs(5), drained).await;
 }
 
-/// One TLS connection: handshake (with or without a client certificate), then HTTP/1.1.
+/// One TLS connection: handshake (with or without a client certificate), then HTTP.
 async fn connection(
     acceptor: tokio_rustls::TlsAcceptor,
     stream: tokio::net::TcpStream,
@@ -77,8 +77,10 @@ async fn connection(
             Ok::<_, Infallible>(handle(&state, req, cert).await)
         }
     });
-    let conn =
-        hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(tls), service);
+    // HTTP/1.1 or HTTP/2, as the client's ALPN and preface say.
+    let builder =
+        hyper_util::server::conn::auto::Builder::new(hyper_util::rt::TokioExecutor::new());
+    let conn = builder.serve_connection(TokioIo::new(tls), service);
     tokio::pin!(conn);
     tokio::select! {
         _ = conn.as_mut() => {}
@@ -178,6 +180,7 @@ async fn handle(
             client_cert: client_cert.is_some(),
             verified: outcome.verified,
             outcome: outcome.code.clone(),
+            version: parts.version,
         });
     }
     for fault in &faults {

@@ -41,7 +41,7 @@ impl Authority {
 
     /// A server configuration for 127.0.0.1 that asks for, but does not require, a client
     /// certificate from this CA: which calls need one is decided per path.
-    pub(crate) fn server_config(&self) -> Result<Arc<ServerConfig>> {
+    pub(crate) fn server_config(&self, http2: bool) -> Result<Arc<ServerConfig>> {
         let mut params =
             CertificateParams::new(vec!["127.0.0.1".to_string(), "localhost".to_string()])
                 .map_err(tls_error)?;
@@ -59,7 +59,7 @@ impl Authority {
                 .allow_unauthenticated()
                 .build()
                 .map_err(tls_error)?;
-        let config = ServerConfig::builder_with_provider(provider)
+        let mut config = ServerConfig::builder_with_provider(provider)
             .with_safe_default_protocol_versions()
             .map_err(tls_error)?
             .with_client_cert_verifier(verifier)
@@ -68,6 +68,12 @@ impl Authority {
                 PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der())),
             )
             .map_err(tls_error)?;
+        // HTTP/2 only when asked: WeChat Pay speaks both, and a test picks which it exercises.
+        config.alpn_protocols = if http2 {
+            vec![b"h2".to_vec(), b"http/1.1".to_vec()]
+        } else {
+            vec![b"http/1.1".to_vec()]
+        };
         Ok(Arc::new(config))
     }
 

@@ -90,3 +90,44 @@ pub fn signed_answer(status: &str, body: &str, key: &str) -> Vec<u8> {
     )
     .into_bytes()
 }
+
+/// A server that writes `answer` to each request and closes.
+pub fn fixed(answer: &'static [u8]) -> Behaviour {
+    behaviour(move |mut s| async move {
+        let _ = tokio::io::AsyncWriteExt::write_all(&mut s, answer).await;
+    })
+}
+
+/// A server that writes `head` to each request and then holds the connection open.
+pub fn holding(head: &'static [u8]) -> Behaviour {
+    behaviour(move |mut s| async move {
+        let _ = tokio::io::AsyncWriteExt::write_all(&mut s, head).await;
+        tokio::time::sleep(std::time::Duration::from_secs(30)).await;
+    })
+}
+
+/// A loopback port with nothing listening on it.
+pub fn closed_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// `n` concurrent calls that close an order each, as many request handlers would make them.
+pub async fn close_orders(
+    client: &Client,
+    n: usize,
+) -> Vec<wechatpay::Result<wechatpay::Response>> {
+    let calls = (0..n).map(|i| {
+        let client = client.clone();
+        async move {
+            client
+                .chain("v3/pay/transactions/out-trade-no/{out_trade_no}/close")
+                .post(serde_json::json!({"out_trade_no": format!("N{i}"), "json": {"mchid": "1900000001"}}))
+                .await
+        }
+    });
+    futures_util::future::join_all(calls).await
+}

@@ -4,6 +4,10 @@
 //! actix-web and hyper handlers alike. Pass the bytes as received: a body parsed and
 //! re-serialised by a framework no longer matches the signature.
 
+mod events;
+
+pub use events::{Event, ExpectedOrder, Refund, RefundAmount, Transaction, TransactionAmount};
+
 use crate::client::Client;
 use crate::crypto::aes::aes_256_gcm_decrypt;
 use crate::error::{Error, Result};
