@@ -271,6 +271,7 @@ fn main() {
     };
     report(&mode, &o, &mut latencies, elapsed, cpu, raw);
     let _ = child.kill();
+    let _ = child.wait();
 }
 
 fn run_async(o: &Options, port: u16) -> (Vec<Duration>, Duration) {
