@@ -236,6 +236,15 @@ fn main() {
         if let Some(core) = arg(&argv, "--core") {
             pin(&[core.parse().unwrap()]);
         }
+        // The server ends with its parent (stdin closes) and after ten minutes in any case.
+        std::thread::spawn(|| {
+            let _ = std::io::copy(&mut std::io::stdin(), &mut std::io::sink());
+            std::process::exit(0);
+        });
+        std::thread::spawn(|| {
+            std::thread::sleep(Duration::from_secs(600));
+            std::process::exit(0);
+        });
         tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
@@ -245,7 +254,10 @@ fn main() {
     }
     let o = options(&argv);
     let mut server = Command::new(std::env::current_exe().unwrap());
-    server.arg("--serve").stdout(Stdio::piped());
+    server
+        .arg("--serve")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped());
     if let Some(core) = o.server_core {
         server.args(["--core", &core.to_string()]);
     }
