@@ -52,7 +52,7 @@ async fn attempts(
         let remaining = deadline.saturating_sub(started.elapsed());
         prepared.cap_timeout(remaining.max(Duration::from_millis(1)), inner.limits);
         let err = match one(inner, prepared, attempt).await {
-            Ok(res) => return Ok(res),
+            Ok(res) => return Ok(res.with_attempts(attempt)),
             Err(e) => e,
         };
         if !policy.allows(method, &err, attempt) {

@@ -53,6 +53,7 @@ mod outcome;
 mod path;
 mod paysign;
 mod pipeline;
+mod prepared;
 mod proxy;
 mod query;
 mod response;

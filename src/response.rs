@@ -19,11 +19,12 @@ use serde_json::{Map, Value};
 /// }
 /// # Ok(()) }
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Response {
     status: StatusCode,
     headers: HeaderMap,
     body: Bytes,
+    attempts: u32,
 }
 
 impl Response {
@@ -32,7 +33,18 @@ impl Response {
             status,
             headers,
             body,
+            attempts: 1,
         }
+    }
+
+    pub(crate) fn with_attempts(mut self, attempts: u32) -> Self {
+        self.attempts = attempts;
+        self
+    }
+
+    /// How many attempts the call took (1 unless it was retried; see [`Retry`](crate::Retry)).
+    pub fn attempts(&self) -> u32 {
+        self.attempts
     }
 
     pub(crate) fn into_parts(self) -> (StatusCode, HeaderMap, Bytes) {
@@ -80,5 +92,17 @@ impl Response {
     /// The body parsed as APIv2 XML into a JSON object, the same data model as [`json`](Self::json).
     pub fn xml(&self) -> Result<Map<String, Value>> {
         crate::v2::xml::from_xml(self.text()?)
+    }
+}
+
+/// Status, `Request-ID` and sizes only: the body can hold personal data (an openid, a name).
+impl std::fmt::Debug for Response {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Response")
+            .field("status", &self.status)
+            .field("request_id", &self.request_id())
+            .field("body_bytes", &self.body.len())
+            .field("attempts", &self.attempts)
+            .finish()
     }
 }
