@@ -1,0 +1,346 @@
+//! The field checks WeChat Pay makes after the signature: required fields present (nested ones
+//! too), values of the documented type and within the documented `enum`, sensitive fields that
+//! decrypt. Refusals name the field by its dotted path (`amount.total`, `goods[0].id`).
+//!
+//! The tables have defects (placeholders listed as body fields, alternative rows sharing a
+//! name, empty tables): these never make a request fail. When unsure, the emulator accepts.
+
+use super::dispatch::Call;
+use crate::catalogue::{Endpoint, Field};
+use crate::crypto::PrivateKey;
+use serde_json::{Map, Value};
+
+/// A request's values, read once for the checks and the answer.
+pub(super) struct Request {
+    /// Placeholder values from the path.
+    pub vars: Map<String, Value>,
+    /// Query pairs (APIv3), as text.
+    pub query: Map<String, Value>,
+    /// The JSON body (APIv3).
+    pub json: Option<Value>,
+    /// The `meta` part of an upload, parsed.
+    pub meta: Option<Value>,
+    /// APIv2 fields (the XML, a GET's query or an upload's text parts), as text.
+    pub v2: Option<Map<String, Value>>,
+}
+
+impl Request {
+    pub(super) fn read(endpoint: &Endpoint, vars: Map<String, Value>, call: &Call) -> Request {
+        let query = url::form_urlencoded::parse(call.query.unwrap_or("").as_bytes())
+            .map(|(k, v)| (k.into_owned(), Value::String(v.into_owned())))
+            .collect();
+        let json = serde_json::from_slice::<Value>(call.body).ok();
+        let meta = super::v3::multipart_boundary(call.headers).and_then(|b| {
+            super::v3::multipart_parts(call.body, &b)
+                .into_iter()
+                .find(|(name, _)| name == "meta")
+                .and_then(|(_, content)| serde_json::from_slice(content).ok())
+        });
+        let _ = endpoint;
+        Request {
+            vars,
+            query,
+            json,
+            meta,
+            v2: call.v2_fields.cloned(),
+        }
+    }
+
+    /// The request's values by field name, at any depth (the first one seen wins): what an
+    /// answer echoes.
+    pub(super) fn scalars(&self) -> Map<String, Value> {
+        let mut out = Map::new();
+        let mut add = |m: &Map<String, Value>| collect(m, &mut out);
+        add(&self.vars);
+        if let Some(v2) = &self.v2 {
+            add(v2);
+        }
+        if let Some(Value::Object(json)) = &self.json {
+            add(json);
+        }
+        add(&self.query);
+        if let Some(Value::Object(meta)) = &self.meta {
+            add(meta);
+        }
+        out
+    }
+}
+
+fn collect(m: &Map<String, Value>, out: &mut Map<String, Value>) {
+    for (k, v) in m {
+        match v {
+            Value::Object(inner) => collect(inner, out),
+            Value::Array(items) => {
+                for item in items {
+                    if let Value::Object(inner) = item {
+                        collect(inner, out);
+                    }
+                }
+            }
+            Value::Null => {}
+            scalar => {
+                out.entry(k.clone()).or_insert_with(|| scalar.clone());
+            }
+        }
+    }
+}
+
+/// Why a request is refused, naming the field.
+#[derive(Debug)]
+pub(super) struct Refusal {
+    pub field: String,
+    /// A required field is missing (APIv2 answers it as a `return_code` FAIL).
+    pub missing: bool,
+    pub why: String,
+}
+
+impl Refusal {
+    pub(super) fn message(&self) -> String {
+        if self.missing {
+            format!("输入源“{}”缺少必填参数 (missing required field: {})", self.field, self.field)
+        } else {
+            format!("参数“{}”错误 ({}: {})", self.field, self.field, self.why)
+        }
+    }
+}
+
+type Checked = std::result::Result<(), Refusal>;
+
+/// Values arrive as JSON (APIv3 body, upload `meta`) or as text (query, APIv2 fields).
+#[derive(Clone, Copy, PartialEq)]
+enum Form {
+    Json,
+    Text,
+}
+
+struct Ctx<'a> {
+    key: &'a PrivateKey,
+    /// The template's placeholders: a body or query row of that name is the path value.
+    placeholders: Vec<&'a str>,
+}
+
+/// Checks the request against the endpoint's tables.
+pub(super) fn check(endpoint: &Endpoint, req: &Request, key: &PrivateKey) -> Checked {
+    let ctx = Ctx {
+        key,
+        placeholders: placeholders(&endpoint.template),
+    };
+    if let Some(table) = &endpoint.json {
+        let empty = Map::new();
+        let body = match &req.json {
+            Some(Value::Object(m)) => m,
+            // A table with no required field accepts an empty body.
+            _ => &empty,
+        };
+        rows(&ctx, &table.children, body, "", Form::Json, true)?;
+    }
+    if let Some(table) = &endpoint.query {
+        let fields = req.v2.as_ref().unwrap_or(&req.query);
+        rows(&ctx, &table.children, fields, "", Form::Text, true)?;
+    }
+    if let (Some(table), Some(fields)) = (&endpoint.xml, &req.v2) {
+        rows(&ctx, &table.children, fields, "", Form::Text, true)?;
+    }
+    if let Some(table) = &endpoint.body {
+        if let (Some(meta), Some(Value::Object(sent))) = (
+            table.children.iter().find(|f| f.name == "meta"),
+            &req.meta,
+        ) {
+            rows(&ctx, &meta.children, sent, "meta.", Form::Json, false)?;
+        }
+        if let Some(fields) = &req.v2 {
+            let text: Vec<Field> = table
+                .children
+                .iter()
+                .filter(|f| f.kind != "object")
+                .cloned()
+                .collect();
+            rows(&ctx, &text, fields, "", Form::Text, true)?;
+        }
+    }
+    Ok(())
+}
+
+fn placeholders(template: &str) -> Vec<&str> {
+    template
+        .split('/')
+        .filter_map(|s| s.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
+        .map(|s| s.trim_start_matches('+'))
+        .collect()
+}
+
+/// The rows of one table level against the values sent at that level.
+fn rows(
+    ctx: &Ctx,
+    fields: &[Field],
+    sent: &Map<String, Value>,
+    prefix: &str,
+    form: Form,
+    top: bool,
+) -> Checked {
+    for (i, field) in fields.iter().enumerate() {
+        let name = format!("{prefix}{}", field.name);
+        // Defects: a placeholder listed as a body or query row (its value is in the path), the
+        // APIv2 `sign`/`nonce_str` the client adds itself.
+        if top && ctx.placeholders.contains(&field.name.as_str()) {
+            continue;
+        }
+        if form == Form::Text && top && matches!(field.name.as_str(), "sign" | "nonce_str") {
+            continue;
+        }
+        // Alternatives sharing a name (per-scene `scene_info`): presence is all that is checked.
+        let alternatives = fields.iter().filter(|f| f.name == field.name).count() > 1;
+        if alternatives && fields[..i].iter().any(|f| f.name == field.name) {
+            continue;
+        }
+        let value = sent.get(&field.name).filter(|v| match v {
+            Value::Null => false,
+            Value::String(s) => !(form == Form::Text && s.is_empty()),
+            _ => true,
+        });
+        let Some(value) = value else {
+            if field.required {
+                return Err(Refusal {
+                    field: name,
+                    missing: true,
+                    why: "missing".into(),
+                });
+            }
+            continue;
+        };
+        if !alternatives {
+            one(ctx, field, value, &name, form)?;
+        }
+    }
+    Ok(())
+}
+
+fn refuse(field: &str, why: String) -> Checked {
+    Err(Refusal {
+        field: field.to_string(),
+        missing: false,
+        why,
+    })
+}
+
+fn found(v: &Value) -> &'static str {
+    crate::path::json_type(v)
+}
+
+/// One value against its row.
+fn one(ctx: &Ctx, field: &Field, value: &Value, name: &str, form: Form) -> Checked {
+    let kind = field.kind.as_str();
+    if form == Form::Text {
+        // Text: the types are judged by the digits; containers are not checked.
+        let Some(text) = value.as_str() else {
+            if let (Value::Object(inner), true) = (value, field.has_fields()) {
+                return rows(ctx, &field.children, inner, &format!("{name}."), form, false);
+            }
+            return Ok(());
+        };
+        let ok = match kind {
+            "integer" => text.parse::<i64>().is_ok(),
+            "number" | "float" => text.parse::<f64>().is_ok(),
+            _ => true,
+        };
+        if !ok {
+            return refuse(name, format!("expected {kind}, found {text:?}"));
+        }
+        return scalar(ctx, field, text, name);
+    }
+    match (kind, value) {
+        ("string", Value::String(s)) => {
+            scalar(ctx, field, s, name)?;
+            if field.has_fields() {
+                // A string holding JSON: its content is checked when it parses.
+                match serde_json::from_str::<Value>(s) {
+                    Ok(Value::Object(inner)) => {
+                        rows(ctx, &field.children, &inner, &format!("{name}."), form, false)?
+                    }
+                    Ok(Value::Array(items)) => {
+                        for (i, item) in items.iter().enumerate() {
+                            if let Value::Object(inner) = item {
+                                let prefix = format!("{name}[{i}].");
+                                rows(ctx, &field.children, inner, &prefix, form, false)?;
+                            }
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            Ok(())
+        }
+        ("integer", Value::Number(n)) if n.is_i64() || n.is_u64() => {
+            scalar(ctx, field, &n.to_string(), name)
+        }
+        ("number" | "float", Value::Number(n)) => scalar(ctx, field, &n.to_string(), name),
+        ("boolean", Value::Bool(b)) => scalar(ctx, field, &b.to_string(), name),
+        ("object", Value::Object(inner)) => {
+            rows(ctx, &field.children, inner, &format!("{name}."), form, false)
+        }
+        ("object[]", Value::Array(items)) => {
+            for (i, item) in items.iter().enumerate() {
+                match item {
+                    Value::Object(inner) => {
+                        let prefix = format!("{name}[{i}].");
+                        rows(ctx, &field.children, inner, &prefix, form, false)?;
+                    }
+                    other => {
+                        return refuse(
+                            &format!("{name}[{i}]"),
+                            format!("expected object, found {}", found(other)),
+                        )
+                    }
+                }
+            }
+            Ok(())
+        }
+        ("string[]" | "integer[]" | "number[]", Value::Array(items)) => {
+            let element = kind.trim_end_matches("[]");
+            for (i, item) in items.iter().enumerate() {
+                let item_name = format!("{name}[{i}]");
+                let text = match (element, item) {
+                    ("string", Value::String(s)) => s.clone(),
+                    ("integer", Value::Number(n)) if n.is_i64() || n.is_u64() => n.to_string(),
+                    ("number", Value::Number(n)) => n.to_string(),
+                    (_, other) => {
+                        return refuse(
+                            &item_name,
+                            format!("expected {element}, found {}", found(other)),
+                        )
+                    }
+                };
+                scalar(ctx, field, &text, &item_name)?;
+            }
+            Ok(())
+        }
+        (
+            "string" | "integer" | "number" | "float" | "boolean" | "object" | "object[]"
+            | "string[]" | "integer[]" | "number[]",
+            other,
+        ) => refuse(name, format!("expected {kind}, found {}", found(other))),
+        // A type the tables do not use elsewhere: accepted.
+        _ => Ok(()),
+    }
+}
+
+/// The enum and the ciphertext of a scalar, as text.
+fn scalar(ctx: &Ctx, field: &Field, text: &str, name: &str) -> Checked {
+    if !field.enumeration.is_empty() && !field.enumeration.iter().any(|e| e == text) {
+        return refuse(
+            name,
+            format!(
+                "{text:?} is not one of the documented values ({})",
+                field.enumeration.join(", ")
+            ),
+        );
+    }
+    if field.encrypted && crate::crypto::decrypt_sensitive(ctx.key, text).is_err() {
+        return refuse(
+            name,
+            "not base64 RSA-OAEP ciphertext under the WeChat Pay key (encrypt it with client.encrypt)"
+                .into(),
+        );
+    }
+    Ok(())
+}
