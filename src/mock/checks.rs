@@ -135,7 +135,11 @@ pub(super) fn check(endpoint: &Endpoint, req: &Request, key: &PrivateKey) -> Che
         rows(&ctx, &table.children, body, "", Form::Json, true)?;
     }
     if let Some(table) = &endpoint.query {
-        let fields = req.v2.as_ref().unwrap_or(&req.query);
+        // An APIv2 GET sends its signed fields as the query; an APIv2 POST may add a query.
+        let fields = match &req.v2 {
+            Some(v2) if endpoint.method == "GET" => v2,
+            _ => &req.query,
+        };
         rows(&ctx, &table.children, fields, "", Form::Text, true)?;
     }
     if let (Some(table), Some(fields)) = (&endpoint.xml, &req.v2) {
@@ -199,7 +203,7 @@ fn rows(
             _ => true,
         });
         let Some(value) = value else {
-            if field.required {
+            if field.required && !alternative_id_sent(&field.name, sent) {
                 return Err(Refusal {
                     field: name,
                     missing: true,
@@ -213,6 +217,23 @@ fn rows(
         }
     }
     Ok(())
+}
+
+/// The ids that identify an order or a refund are alternatives (`transaction_id` or
+/// `out_trade_no`), though some tables mark one of them required.
+const IDS: &[&str] = &[
+    "transaction_id",
+    "out_trade_no",
+    "refund_id",
+    "out_refund_no",
+    "order_id",
+    "out_order_no",
+    "sub_order_id",
+    "out_sub_order_no",
+];
+
+fn alternative_id_sent(name: &str, sent: &Map<String, Value>) -> bool {
+    IDS.contains(&name) && IDS.iter().any(|id| sent.get(*id).is_some_and(|v| !v.is_null()))
 }
 
 fn refuse(field: &str, why: String) -> Checked {

@@ -92,9 +92,18 @@ pub(crate) fn find<'a>(
     method: &str,
     path: &str,
 ) -> Option<(&'a Route, Map<String, Value>)> {
-    routes
+    let mut found = routes
         .iter()
-        .find_map(|r| r.pattern.matches(method, path).map(|vars| (r, vars)))
+        .filter_map(|r| r.pattern.matches(method, path).map(|vars| (r, vars)));
+    let first = found.next()?;
+    // Two APIv2 templates of one shape (`secapi/mch/{modifyinstitutionsub}` and
+    // `secapi/mch/{queryinstitutionsub}`) stand for literal paths: the one whose placeholder
+    // value is its own name wins.
+    let named = |(_, vars): &(&Route, Map<String, Value>)| vars.iter().any(|(k, v)| v == k);
+    if named(&first) {
+        return Some(first);
+    }
+    Some(found.find(named).unwrap_or(first))
 }
 
 #[cfg(test)]

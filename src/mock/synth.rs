@@ -12,6 +12,10 @@ use crate::catalogue::{Endpoint, Field};
 use crate::crypto::PublicKey;
 use serde_json::{Map, Number, Value};
 
+fn required(fields: &[Field], name: &str) -> bool {
+    fields.iter().any(|f| f.name == name && f.required)
+}
+
 /// The answer maker for one request.
 pub(super) struct Synth<'a> {
     seed: String,
@@ -52,14 +56,16 @@ impl<'a> Synth<'a> {
     pub(super) fn object(&self, fields: &[Field]) -> Map<String, Value> {
         let mut out = Map::new();
         for field in fields {
-            if out.contains_key(&field.name) {
+            // `coupon_fee_$n`: the documentation's device for `coupon_fee_0`, `coupon_fee_1`…
+            let name = field.name.replace("$n", "0").replace("$m", "0");
+            if out.contains_key(&name) {
                 continue; // an alternative row of the same name
             }
             let echoed = self.echoed(field);
             if let Some(v) = echoed {
-                out.insert(field.name.clone(), v);
+                out.insert(name, v);
             } else if field.required {
-                out.insert(field.name.clone(), self.value(field));
+                out.insert(name, self.value(field));
             }
         }
         out
@@ -77,6 +83,13 @@ impl<'a> Synth<'a> {
                 "return_code" | "return_msg" | "sign" | "nonce_str" => {}
                 "result_code" => {
                     out.insert(k, "SUCCESS".into());
+                }
+                // Listed as required by a few tables: the success values.
+                "err_code" if required(fields, &k) => {
+                    out.insert(k, "SUCCESS".into());
+                }
+                "err_code_des" if required(fields, &k) => {
+                    out.insert(k, "OK".into());
                 }
                 "err_code" | "err_code_des" => {}
                 _ => {
