@@ -404,3 +404,131 @@ async fn every_documented_call_is_answered_verified_and_shaped() {
     assert_eq!(journal.len(), n);
     assert!(journal.iter().all(|r| r.verified), "an unverified request");
 }
+
+/// The `code` and `message` of an APIv3 refusal.
+fn refusal(res: wechatpay::Result<wechatpay::Response>) -> (u16, String, String) {
+    match res {
+        Err(Error::Api {
+            status,
+            code,
+            message,
+            ..
+        }) => (
+            status.as_u16(),
+            code.unwrap_or_default(),
+            message.unwrap_or_default(),
+        ),
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+}
+
+fn jsapi(amount: Value, payer: Value) -> Value {
+    json!({"json": {
+        "appid": "wxd678efh567hg6787", "mchid": "1900000001", "description": "Image形象店-深圳腾大-QQ公仔",
+        "out_trade_no": "1217752501201407033233368018", "notify_url": "https://www.weixin.qq.com/wxpay/pay.php",
+        "amount": amount, "payer": payer,
+    }})
+}
+
+#[tokio::test]
+async fn refusals_name_the_field() {
+    let server = Server::start().await.unwrap();
+    let client = server.client_builder().build().unwrap();
+    let pay = client.chain("v3/pay/transactions/jsapi");
+    let payer = json!({"openid": "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"});
+
+    // The good call, then each defect alone.
+    let ok = pay
+        .post(jsapi(json!({"total": 100, "currency": "CNY"}), payer.clone()))
+        .await
+        .unwrap();
+    assert!(ok.json().unwrap()["prepay_id"].as_str().unwrap().starts_with("wx"));
+
+    let (status, code, message) = refusal(pay.post(jsapi(json!({"currency": "CNY"}), payer.clone())).await);
+    assert_eq!((status, code.as_str()), (400, "PARAM_ERROR"));
+    assert!(message.contains("amount.total"), "{message}");
+
+    let (status, code, message) = refusal(
+        pay.post(jsapi(json!({"total": "100"}), payer.clone()))
+            .await,
+    );
+    assert_eq!((status, code.as_str()), (400, "PARAM_ERROR"));
+    assert!(message.contains("amount.total") && message.contains("integer"), "{message}");
+
+    let mut args = jsapi(json!({"total": 100}), payer.clone());
+    args["json"]["limit_pay"] = json!(["no_credit", "cash"]);
+    let (status, code, message) = refusal(pay.post(args).await);
+    assert_eq!((status, code.as_str()), (400, "PARAM_ERROR"));
+    assert!(message.contains("limit_pay[1]") && message.contains("no_balance"), "{message}");
+
+    // A sensitive field that the emulator cannot decrypt.
+    let serial = client.encrypt("x").unwrap().serial;
+    let receiver = |name: &str| {
+        json!({"headers": {"Wechatpay-Serial": serial}, "json": {
+            "appid": "wxd678efh567hg6787", "type": "MERCHANT_ID", "account": "86693852",
+            "name": name, "relation_type": "STORE",
+        }})
+    };
+    let add = client.chain("v3/profitsharing/receivers/add");
+    let good = client.encrypt("示例商户全称").unwrap().ciphertext;
+    add.post(receiver(&good)).await.unwrap();
+    let (status, code, message) = refusal(add.post(receiver("bm90IGNpcGhlcnRleHQ=")).await);
+    assert_eq!((status, code.as_str()), (400, "PARAM_ERROR"));
+    assert!(message.contains("name") && message.contains("RSA-OAEP"), "{message}");
+
+    // A scripted answer wins over the checks and the default.
+    server.on(
+        "POST",
+        "v3/pay/transactions/jsapi",
+        wechatpay::mock::Answer::json(200, json!({"prepay_id": "wx1"})),
+    );
+    let res = pay.post(jsapi(json!({}), payer)).await.unwrap();
+    assert_eq!(res.json().unwrap(), json!({"prepay_id": "wx1"}));
+
+    // An undocumented path is 404 NOT_FOUND.
+    let (status, code, _) = refusal(client.chain("v3/no/such/call").get(json!({})).await);
+    assert_eq!((status, code.as_str()), (404, "NOT_FOUND"));
+}
+
+#[tokio::test]
+async fn apiv2_refusals_are_fail_answers() {
+    let server = Server::start().await.unwrap();
+    let client = server.client_builder().build().unwrap();
+    let orderquery = client.chain("v2/pay/orderquery");
+    let query = |xml: Value| orderquery.post(json!({ "xml": xml }));
+    let good = json!({"appid": "wxd678efh567hg6787", "mch_id": "1900000001", "out_trade_no": "T1"});
+    let fields = query(good.clone()).await.unwrap().xml().unwrap();
+    assert_eq!(fields["out_trade_no"], "T1");
+    assert_eq!(fields["result_code"], "SUCCESS");
+
+    // A required field missing: a communication failure naming it.
+    let missing = json!({"mch_id": "1900000001", "out_trade_no": "T1"});
+    match query(missing).await {
+        Err(Error::V2Failure { fields, .. }) => {
+            assert_eq!(fields["return_code"], "FAIL");
+            let msg = fields["return_msg"].as_str().unwrap();
+            assert!(msg.contains("appid"), "{msg}");
+        }
+        other => panic!("{other:?}"),
+    }
+    // A value outside the enum: a business failure, PARAM_ERROR naming it.
+    let mut bad = good;
+    bad["sign_type"] = json!("MD5");
+    let res = client
+        .chain("v2/wxv/cancelbill")
+        .post(json!({"security": true, "xml": {
+            "version": "2.0", "appid": "wx1", "mch_id": "1900000001", "sign_type": "HMAC-SHA256",
+            "out_order_no": "1", "reason": "r", "service_id": "1",
+        }}))
+        .await;
+    match res {
+        Err(Error::V2Failure { fields, .. }) => {
+            assert_eq!(fields["return_code"], "SUCCESS");
+            assert_eq!(fields["result_code"], "FAIL");
+            assert_eq!(fields["err_code"], "PARAM_ERROR");
+            assert!(fields["err_code_des"].as_str().unwrap().contains("version"));
+        }
+        other => panic!("{other:?}"),
+    }
+    query(bad).await.unwrap();
+}
