@@ -476,6 +476,7 @@ async fn refusals_name_the_field() {
     assert_eq!((status, code.as_str()), (400, "PARAM_ERROR"));
     assert!(message.contains("name") && message.contains("RSA-OAEP"), "{message}");
 
+
     // A scripted answer wins over the checks and the default.
     server.on(
         "POST",

@@ -22,6 +22,8 @@ pub(super) struct Request {
     pub meta: Option<Value>,
     /// APIv2 fields (the XML, a GET's query or an upload's text parts), as text.
     pub v2: Option<Map<String, Value>>,
+    /// The request named a key in `Wechatpay-Serial`.
+    pub serial_sent: bool,
 }
 
 impl Request {
@@ -38,6 +40,7 @@ impl Request {
         });
         let _ = endpoint;
         Request {
+            serial_sent: call.headers.contains_key("Wechatpay-Serial"),
             vars,
             query,
             json,
@@ -115,6 +118,8 @@ enum Form {
 
 struct Ctx<'a> {
     key: &'a PrivateKey,
+    /// A sensitive field was sent (then `Wechatpay-Serial` must name the key, where documented).
+    encrypted_seen: std::cell::Cell<bool>,
     /// The template's placeholders: a body or query row of that name is the path value.
     placeholders: Vec<&'a str>,
 }
@@ -123,6 +128,7 @@ struct Ctx<'a> {
 pub(super) fn check(endpoint: &Endpoint, req: &Request, key: &PrivateKey) -> Checked {
     let ctx = Ctx {
         key,
+        encrypted_seen: std::cell::Cell::new(false),
         placeholders: placeholders(&endpoint.template),
     };
     if let Some(table) = &endpoint.json {
@@ -161,6 +167,20 @@ pub(super) fn check(endpoint: &Endpoint, req: &Request, key: &PrivateKey) -> Che
                 .collect();
             rows(&ctx, &text, fields, "", Form::Text, true)?;
         }
+    }
+    // The key a sensitive field is encrypted with is named by `Wechatpay-Serial` (its value is
+    // checked with the signature); the tables list the header where it applies.
+    let serial_documented = endpoint.headers.as_ref().is_some_and(|h| {
+        h.children
+            .iter()
+            .any(|f| f.name.eq_ignore_ascii_case("Wechatpay-Serial"))
+    });
+    if ctx.encrypted_seen.get() && serial_documented && !req.serial_sent {
+        return Err(Refusal {
+            field: "Wechatpay-Serial".into(),
+            missing: true,
+            why: "missing".into(),
+        });
     }
     Ok(())
 }
@@ -355,6 +375,9 @@ fn scalar(ctx: &Ctx, field: &Field, text: &str, name: &str) -> Checked {
                 field.enumeration.join(", ")
             ),
         );
+    }
+    if field.encrypted {
+        ctx.encrypted_seen.set(true);
     }
     if field.encrypted && crate::crypto::decrypt_sensitive(ctx.key, text).is_err() {
         return refuse(
