@@ -333,9 +333,7 @@ async fn every_documented_call_is_answered_verified_and_shaped() {
         for (e, p, res) in futures_util::future::join_all(calls).await {
             counts.sent += 1;
             let id = format!("{} {}", p.method, p.template);
-            let exception = EXCEPTIONS
-                .iter()
-                .any(|(m, t, _)| e[0] == *m && e[1] == *t);
+            let exception = EXCEPTIONS.iter().any(|(m, t, _)| e[0] == *m && e[1] == *t);
             let res = match res {
                 Ok(res) => res,
                 Err(err) => {
@@ -358,13 +356,10 @@ async fn every_documented_call_is_answered_verified_and_shaped() {
                 .map(|a| a.iter().map(Row).collect())
                 .unwrap_or_default();
             let shaped = match resp["k"].as_str().unwrap() {
-                "json" => res
-                    .json()
-                    .map_err(|e| e.to_string())
-                    .and_then(|v| match v {
-                        Value::Object(m) => shape(&rows, &m, "", false),
-                        other => Err(format!("not an object: {other}")),
-                    }),
+                "json" => res.json().map_err(|e| e.to_string()).and_then(|v| match v {
+                    Value::Object(m) => shape(&rows, &m, "", false),
+                    other => Err(format!("not an object: {other}")),
+                }),
                 "xml" => res
                     .xml()
                     .map_err(|e| e.to_string())
@@ -394,7 +389,12 @@ async fn every_documented_call_is_answered_verified_and_shaped() {
         counts.shaped,
         EXCEPTIONS.len()
     );
-    assert!(problems.is_empty(), "{} problems:\n{}", problems.len(), problems.join("\n"));
+    assert!(
+        problems.is_empty(),
+        "{} problems:\n{}",
+        problems.len(),
+        problems.join("\n")
+    );
     let n = 1143;
     assert_eq!((counts.sent, counts.answered), (n, n));
     assert_eq!(counts.verified, n - EXCEPTIONS.len());
@@ -439,12 +439,21 @@ async fn refusals_name_the_field() {
 
     // The good call, then each defect alone.
     let ok = pay
-        .post(jsapi(json!({"total": 100, "currency": "CNY"}), payer.clone()))
+        .post(jsapi(
+            json!({"total": 100, "currency": "CNY"}),
+            payer.clone(),
+        ))
         .await
         .unwrap();
-    assert!(ok.json().unwrap()["prepay_id"].as_str().unwrap().starts_with("wx"));
+    assert!(ok.json().unwrap()["prepay_id"]
+        .as_str()
+        .unwrap()
+        .starts_with("wx"));
 
-    let (status, code, message) = refusal(pay.post(jsapi(json!({"currency": "CNY"}), payer.clone())).await);
+    let (status, code, message) = refusal(
+        pay.post(jsapi(json!({"currency": "CNY"}), payer.clone()))
+            .await,
+    );
     assert_eq!((status, code.as_str()), (400, "PARAM_ERROR"));
     assert!(message.contains("amount.total"), "{message}");
 
@@ -453,13 +462,19 @@ async fn refusals_name_the_field() {
             .await,
     );
     assert_eq!((status, code.as_str()), (400, "PARAM_ERROR"));
-    assert!(message.contains("amount.total") && message.contains("integer"), "{message}");
+    assert!(
+        message.contains("amount.total") && message.contains("integer"),
+        "{message}"
+    );
 
     let mut args = jsapi(json!({"total": 100}), payer.clone());
     args["json"]["limit_pay"] = json!(["no_credit", "cash"]);
     let (status, code, message) = refusal(pay.post(args).await);
     assert_eq!((status, code.as_str()), (400, "PARAM_ERROR"));
-    assert!(message.contains("limit_pay[1]") && message.contains("no_balance"), "{message}");
+    assert!(
+        message.contains("limit_pay[1]") && message.contains("no_balance"),
+        "{message}"
+    );
 
     // A sensitive field that the emulator cannot decrypt.
     let serial = client.encrypt("x").unwrap().serial;
@@ -474,8 +489,10 @@ async fn refusals_name_the_field() {
     add.post(receiver(&good)).await.unwrap();
     let (status, code, message) = refusal(add.post(receiver("bm90IGNpcGhlcnRleHQ=")).await);
     assert_eq!((status, code.as_str()), (400, "PARAM_ERROR"));
-    assert!(message.contains("name") && message.contains("RSA-OAEP"), "{message}");
-
+    assert!(
+        message.contains("name") && message.contains("RSA-OAEP"),
+        "{message}"
+    );
 
     // A scripted answer wins over the checks and the default.
     server.on(

@@ -189,7 +189,11 @@ mod tests {
             all.iter().filter(|e| e.protocol == Protocol::V2).count(),
             126
         );
-        let close = find("post", "v3/payscore/partner/serviceorder/{out_order_no}/cancel").unwrap();
+        let close = find(
+            "post",
+            "v3/payscore/partner/serviceorder/{out_order_no}/cancel",
+        )
+        .unwrap();
         assert!(matches!(close.response, ResponseSpec::Empty(204)));
         assert_eq!(close.path[0].name, "out_order_no");
         let json = close.json.as_ref().unwrap();

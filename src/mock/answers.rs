@@ -1,14 +1,15 @@
 //! Scripted answers, faults and the journal's records.
 
 use super::routes::Pattern;
-use bytes::Bytes;
-use http::{HeaderMap, Method, StatusCode};
-use serde_json::{Map, Value};
-use std::time::Duration;
+// For the doc links.
 #[allow(unused_imports)]
 use super::Server;
 #[allow(unused_imports)]
 use crate::error::Error;
+use bytes::Bytes;
+use http::{HeaderMap, Method, StatusCode};
+use serde_json::{Map, Value};
+use std::time::Duration;
 
 /// Faults the emulator can inject into its answers, switched on with [`Server::fault`] and off
 /// with [`Server::clear_faults`]. The crate's client refuses each: `BadSignature` and
@@ -146,4 +147,3 @@ impl Script {
         self.answers[i].clone()
     }
 }
-

@@ -1,6 +1,8 @@
 //! [`ServerBuilder`]: port, merchants, platform key, mode; starting the emulator.
 
-use super::{generate_rsa_pem, service, tls, BlockingServer, Merchant, MerchantEntry, Mode, Server, State};
+use super::{
+    generate_rsa_pem, service, tls, BlockingServer, Merchant, MerchantEntry, Mode, Server, State,
+};
 use crate::crypto::PrivateKey;
 use crate::error::{Error, Result};
 use std::collections::{HashMap, HashSet};
@@ -34,7 +36,7 @@ pub struct ServerBuilder {
 
 impl ServerBuilder {
     /// Offers HTTP/2 as well as HTTP/1.1 (by ALPN); off by default. The client then speaks
-    /// HTTP/2, and [`Recorded::version`] shows it.
+    /// HTTP/2, and [`Recorded::version`](super::Recorded::version) shows it.
     pub fn http2(mut self, on: bool) -> Self {
         self.http2 = on;
         self
@@ -145,4 +147,3 @@ impl ServerBuilder {
         BlockingServer::start(self)
     }
 }
-

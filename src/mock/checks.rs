@@ -100,7 +100,10 @@ pub(super) struct Refusal {
 impl Refusal {
     pub(super) fn message(&self) -> String {
         if self.missing {
-            format!("输入源“{}”缺少必填参数 (missing required field: {})", self.field, self.field)
+            format!(
+                "输入源“{}”缺少必填参数 (missing required field: {})",
+                self.field, self.field
+            )
         } else {
             format!("参数“{}”错误 ({}: {})", self.field, self.field, self.why)
         }
@@ -152,10 +155,9 @@ pub(super) fn check(endpoint: &Endpoint, req: &Request, key: &PrivateKey) -> Che
         rows(&ctx, &table.children, fields, "", Form::Text, true)?;
     }
     if let Some(table) = &endpoint.body {
-        if let (Some(meta), Some(Value::Object(sent))) = (
-            table.children.iter().find(|f| f.name == "meta"),
-            &req.meta,
-        ) {
+        if let (Some(meta), Some(Value::Object(sent))) =
+            (table.children.iter().find(|f| f.name == "meta"), &req.meta)
+        {
             rows(&ctx, &meta.children, sent, "meta.", Form::Json, false)?;
         }
         if let Some(fields) = &req.v2 {
@@ -253,7 +255,10 @@ const IDS: &[&str] = &[
 ];
 
 fn alternative_id_sent(name: &str, sent: &Map<String, Value>) -> bool {
-    IDS.contains(&name) && IDS.iter().any(|id| sent.get(*id).is_some_and(|v| !v.is_null()))
+    IDS.contains(&name)
+        && IDS
+            .iter()
+            .any(|id| sent.get(*id).is_some_and(|v| !v.is_null()))
 }
 
 fn refuse(field: &str, why: String) -> Checked {
@@ -275,7 +280,14 @@ fn one(ctx: &Ctx, field: &Field, value: &Value, name: &str, form: Form) -> Check
         // Text: the types are judged by the digits; containers are not checked.
         let Some(text) = value.as_str() else {
             if let (Value::Object(inner), true) = (value, field.has_fields()) {
-                return rows(ctx, &field.children, inner, &format!("{name}."), form, false);
+                return rows(
+                    ctx,
+                    &field.children,
+                    inner,
+                    &format!("{name}."),
+                    form,
+                    false,
+                );
             }
             return Ok(());
         };
@@ -295,9 +307,14 @@ fn one(ctx: &Ctx, field: &Field, value: &Value, name: &str, form: Form) -> Check
             if field.has_fields() {
                 // A string holding JSON: its content is checked when it parses.
                 match serde_json::from_str::<Value>(s) {
-                    Ok(Value::Object(inner)) => {
-                        rows(ctx, &field.children, &inner, &format!("{name}."), form, false)?
-                    }
+                    Ok(Value::Object(inner)) => rows(
+                        ctx,
+                        &field.children,
+                        &inner,
+                        &format!("{name}."),
+                        form,
+                        false,
+                    )?,
                     Ok(Value::Array(items)) => {
                         for (i, item) in items.iter().enumerate() {
                             if let Value::Object(inner) = item {
@@ -316,9 +333,14 @@ fn one(ctx: &Ctx, field: &Field, value: &Value, name: &str, form: Form) -> Check
         }
         ("number" | "float", Value::Number(n)) => scalar(ctx, field, &n.to_string(), name),
         ("boolean", Value::Bool(b)) => scalar(ctx, field, &b.to_string(), name),
-        ("object", Value::Object(inner)) => {
-            rows(ctx, &field.children, inner, &format!("{name}."), form, false)
-        }
+        ("object", Value::Object(inner)) => rows(
+            ctx,
+            &field.children,
+            inner,
+            &format!("{name}."),
+            form,
+            false,
+        ),
         ("object[]", Value::Array(items)) => {
             for (i, item) in items.iter().enumerate() {
                 match item {

@@ -48,8 +48,7 @@ pub(super) fn answer(state: &State, call: &Call) -> Outcome {
         out.delay = a.delay;
         return out;
     }
-    let Some((route, vars)) =
-        super::routes::find(&state.routes, call.method.as_str(), call.path)
+    let Some((route, vars)) = super::routes::find(&state.routes, call.method.as_str(), call.path)
     else {
         return if call.v2_fields.is_none() {
             error(

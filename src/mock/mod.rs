@@ -20,9 +20,20 @@
 //!   client reports as [`Error::V2Failure`]. Refusals are XML FAIL
 //!   answers, e.g. `<return_msg>签名错误</return_msg>`.
 //!
-//! Good requests get the scripted answer for their route ([`Server::on`]), else the documented
-//! default (402 routes: JSON `200` echoing the path placeholders and the request's top-level
-//! fields, `204`, signed `SUCCESS` XML, or bytes for downloads). APIv3 answers, errors included,
+//! Every documented WeChat Pay call is known (1,143 method and template pairs, APIv3 and APIv2,
+//! from the documentation's field tables; see `docs/emulator.md`); any other path is
+//! `404 NOT_FOUND` (APIv2: a FAIL answer). After the signature, a documented call's fields are
+//! checked as WeChat Pay checks them: a required field missing (nested ones too, named by their
+//! dotted path, `amount.total`), a value of the wrong JSON type, outside its documented enum, or
+//! a sensitive field that does not decrypt is `400 PARAM_ERROR` naming the field (APIv2: a
+//! `return_code` FAIL for a missing field, else `result_code` FAIL with `err_code`
+//! `PARAM_ERROR`).
+//!
+//! Good requests get the scripted answer for their route ([`Server::on`], which skips the field
+//! checks), else the documented default in the documented shape: every required response field
+//! with a value of its type, request values echoed where the names match, ids derived from the
+//! request, `204`/`202` where documented, signed `SUCCESS` XML for APIv2, bytes for downloads.
+//! APIv3 answers, errors included,
 //! carry `Wechatpay-Serial/-Timestamp/-Nonce/-Signature` from the emulator's platform key
 //! (`PUB_KEY_ID_…`, [`Server::public_key_id`]). Every request is kept in [`Server::journal`];
 //! [`Fault`]s break the answers on purpose; [`Server::notification`] and [`Server::notify`] make
@@ -51,7 +62,6 @@
 //! server.shutdown().await;
 //! # Ok(()) }
 //! ```
-
 
 mod answers;
 mod blocking;
@@ -146,7 +156,6 @@ pub enum Mode {
     Certificate,
 }
 
-
 /// State shared by the listener and the handle.
 pub(crate) struct State {
     merchants: HashMap<String, MerchantEntry>,
@@ -169,4 +178,3 @@ struct MerchantEntry {
     /// The exact certificate a security (mutual TLS) call must present.
     cert_der: Vec<u8>,
 }
-

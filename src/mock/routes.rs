@@ -129,15 +129,15 @@ mod tests {
         let routes = documented();
         assert_eq!(routes.len(), 1143);
         let (r, vars) = find(&routes, "GET", "/v3/pay/transactions/id/4200000001").unwrap();
-        assert_eq!(r.endpoint.template, "v3/pay/transactions/id/{transaction_id}");
+        assert_eq!(
+            r.endpoint.template,
+            "v3/pay/transactions/id/{transaction_id}"
+        );
         assert_eq!(vars["transaction_id"], "4200000001");
         let (r, _) = find(&routes, "POST", "/v3/applyment4sub/applyment/").unwrap();
         assert_eq!(r.endpoint.template, "v3/applyment4sub/applyment/{empty}");
         assert!(find(&routes, "POST", "/v3/applyment4sub/applyment").is_none());
         assert!(find(&routes, "GET", "/v3/no/such/call").is_none());
-        assert_eq!(
-            routes.iter().filter(|r| r.endpoint.security()).count(),
-            57
-        );
+        assert_eq!(routes.iter().filter(|r| r.endpoint.security()).count(), 57);
     }
 }

@@ -2,7 +2,10 @@
 
 use super::answers::Script;
 use super::routes::Pattern;
-use super::{notify, Answer, BlockingServer, Fault, Merchant, MerchantEntry, Mode, Recorded, ServerBuilder, State};
+use super::{
+    notify, Answer, BlockingServer, Fault, Merchant, MerchantEntry, Mode, Recorded, ServerBuilder,
+    State,
+};
 use crate::builder::ClientBuilder;
 use crate::error::{Error, Result};
 use http::{HeaderMap, StatusCode};
@@ -147,7 +150,9 @@ impl Server {
     /// Scripts the answer to `method` on `template`, written as the client writes it
     /// (`v3/pay/transactions/id/{transaction_id}`, `v2/pay/orderquery`; `{name}` matches one
     /// non-empty segment). The latest script for a route wins; it is answered after the request
-    /// passed every check, so a scripted route still refuses badly signed calls.
+    /// passed the protocol checks, so a scripted route still refuses badly signed calls. The
+    /// documented field checks are the default answer's, and a script replaces them: any
+    /// well-signed request gets it.
     pub fn on(&self, method: &str, template: &str, answer: Answer) {
         self.on_sequence(method, template, vec![answer]);
     }
@@ -279,4 +284,3 @@ impl Server {
         ))
     }
 }
-

@@ -288,7 +288,6 @@ pub(crate) fn signed_headers(
     Ok(h)
 }
 
-
 pub(super) fn ok(body: Bytes, content_type: &'static str, status: StatusCode) -> Outcome {
     Outcome {
         status,
@@ -300,4 +299,3 @@ pub(super) fn ok(body: Bytes, content_type: &'static str, status: StatusCode) ->
         verified: true,
     }
 }
-

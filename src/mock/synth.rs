@@ -174,7 +174,9 @@ impl<'a> Synth<'a> {
             }
         }
         let n = field.name.to_ascii_lowercase();
-        let money = ["amount", "total", "fee", "price", "refund", "balance", "fund"];
+        let money = [
+            "amount", "total", "fee", "price", "refund", "balance", "fund",
+        ];
         if money.iter().any(|m| n.contains(m)) {
             Value::from(100)
         } else {
@@ -226,7 +228,10 @@ impl<'a> Synth<'a> {
             return "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o".into();
         }
         if n.ends_with("url") {
-            return format!("https://api.mch.weixin.qq.com/emulated/{}", &self.hex(&n)[..16]);
+            return format!(
+                "https://api.mch.weixin.qq.com/emulated/{}",
+                &self.hex(&n)[..16]
+            );
         }
         if n.ends_with("id") || n.ends_with("_no") || n.ends_with("code") {
             return self.digits(&n, 28);

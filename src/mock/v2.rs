@@ -106,4 +106,3 @@ pub(super) fn check(
     out.verified = true;
     out
 }
-

@@ -177,7 +177,6 @@ fn certificates(state: &State, merchant: &super::Merchant) -> Outcome {
     )
 }
 
-
 /// The bytes an APIv3 signature covers: the body, except for a media upload
 /// (`multipart/form-data` with a `meta` part), where WeChat Pay signs the `meta` JSON alone.
 pub(super) fn signed_body<'a>(headers: &HeaderMap, body: &'a [u8]) -> &'a [u8] {
@@ -238,4 +237,3 @@ pub(super) fn multipart_parts<'a>(body: &'a [u8], boundary: &str) -> Vec<(String
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack.windows(needle.len()).position(|w| w == needle)
 }
-
