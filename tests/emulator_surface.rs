@@ -550,3 +550,88 @@ async fn apiv2_refusals_are_fail_answers() {
     }
     query(bad).await.unwrap();
 }
+
+#[tokio::test]
+async fn answers_are_deterministic_and_in_wechat_formats() {
+    let server = Server::start().await.unwrap();
+    let client = server.client_builder().build().unwrap();
+    let by_out_trade_no = client.chain("v3/pay/transactions/out-trade-no/{out_trade_no}");
+    let query = || {
+        by_out_trade_no.get(
+            json!({"out_trade_no": "1217752501201407033233368018", "query": {"mchid": "1900000001"}}),
+        )
+    };
+    let first = query().await.unwrap().json().unwrap();
+    let again = query().await.unwrap().json().unwrap();
+    assert_eq!(first, again, "the same request, the same answer");
+    assert_eq!(first["out_trade_no"], "1217752501201407033233368018");
+    assert_eq!(first["mchid"], "1900000001");
+    let id = first["transaction_id"].as_str().unwrap();
+    assert!(id.len() == 28 && id.starts_with("4200") && id.bytes().all(|b| b.is_ascii_digit()));
+    assert_eq!(first["trade_state"], "SUCCESS");
+    let other = client
+        .chain("v3/pay/transactions/out-trade-no/{out_trade_no}")
+        .get(json!({"out_trade_no": "T2", "query": {"mchid": "1900000001"}}))
+        .await
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_ne!(other["transaction_id"], first["transaction_id"]);
+    if let Some(t) = first["success_time"].as_str() {
+        assert!(t.ends_with("+08:00") && t.len() == 25, "{t}");
+    }
+    assert!(first["amount"]["total"].is_i64());
+
+    // A sensitive answer field is ciphertext the merchant's key opens.
+    let res = client
+        .chain("v3/fund-app/mch-transfer/transfer-to-qq-wallet-bills/{out_bill_no}/cancel")
+        .post(json!({"out_bill_no": "plfk2020042013"}))
+        .await
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(res["out_bill_no"], "plfk2020042013");
+    if let Some(name) = res["user_name"].as_str() {
+        assert_eq!(client.decrypt(name).unwrap(), "emulated");
+    }
+}
+
+/// The embedded catalogue matches the documentation tables it was generated from, where they are
+/// at hand (CI has `../shared`; `WECHATPAY_ENDPOINTS` names another copy).
+#[test]
+fn the_catalogue_matches_its_source_when_present() {
+    let path = std::env::var("WECHATPAY_ENDPOINTS").unwrap_or_else(|_| {
+        concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../shared/emulator/endpoints.jsonl"
+        )
+        .to_string()
+    });
+    let Ok(source) = std::fs::read_to_string(&path) else {
+        eprintln!("{path} not found: skipped");
+        return;
+    };
+    let catalogue: Vec<Value> = serde_json::from_str(CATALOGUE).unwrap();
+    let mut ours: Vec<(String, String, String)> = catalogue
+        .iter()
+        .map(|e| (e[0].to_string(), e[1].to_string(), e[2].to_string()))
+        .collect();
+    let mut theirs: Vec<(String, String, String)> = source
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| {
+            let e: Value = serde_json::from_str(l).unwrap();
+            (
+                e["method"].to_string(),
+                e["template"].to_string(),
+                e["protocol"].to_string(),
+            )
+        })
+        .collect();
+    ours.sort();
+    theirs.sort();
+    assert_eq!(
+        ours, theirs,
+        "regenerate with tests/fixtures/catalogue/generate.py"
+    );
+}

@@ -4,7 +4,7 @@
 use super::answers::AnswerBody;
 use super::service::{error, obj, ok, v2_fail, Outcome};
 use super::v2::signed_xml;
-use super::{checks, synth, MerchantEntry, State};
+use super::{checks, request, synth, MerchantEntry, State};
 use crate::catalogue::{Protocol, ResponseSpec};
 use bytes::Bytes;
 use http::{HeaderMap, Method, StatusCode};
@@ -61,7 +61,7 @@ pub(super) fn answer(state: &State, call: &Call) -> Outcome {
         };
     };
     let endpoint = route.endpoint;
-    let request = checks::Request::read(endpoint, vars, call);
+    let request = request::Request::read(vars, call);
     if let Err(refusal) = checks::check(endpoint, &request, &state.platform_key) {
         return match endpoint.protocol {
             Protocol::V3 => error(400, "PARAM_ERROR", &refusal.message()),
@@ -93,7 +93,7 @@ pub(super) fn answer(state: &State, call: &Call) -> Outcome {
             StatusCode::from_u16(*status).unwrap_or(StatusCode::NO_CONTENT),
         ),
         ResponseSpec::Json(fields) => ok(
-            Bytes::from(Value::Object(synth.object(fields)).to_string()),
+            Bytes::from(Value::Object(synth.answer(fields)).to_string()),
             "application/json",
             StatusCode::OK,
         ),

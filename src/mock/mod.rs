@@ -31,7 +31,7 @@
 //!
 //! Good requests get the scripted answer for their route ([`Server::on`], which skips the field
 //! checks), else the documented default in the documented shape: every required response field
-//! with a value of its type, request values echoed where the names match, ids derived from the
+//! (and the optional top-level scalars) with a value of its type, request values echoed where the names match, ids derived from the
 //! request, `204`/`202` where documented, signed `SUCCESS` XML for APIv2, bytes for downloads.
 //! APIv3 answers, errors included,
 //! carry `Wechatpay-Serial/-Timestamp/-Nonce/-Signature` from the emulator's platform key
@@ -69,6 +69,7 @@ mod builder;
 mod checks;
 mod dispatch;
 mod notify;
+mod request;
 mod routes;
 mod server;
 mod service;

@@ -1,12 +1,13 @@
 //! Default answers in the documented shape: every required response field (and every optional
-//! one the request gave a value for), with a value of the documented type. Values echo the
+//! one the request gave a value for, and the optional top-level scalars), with a value of the
+//! documented type. Values echo the
 //! request where a field has a request field's name; enums take their first value; ids are
 //! digits derived from a hash of the request, so the same request gets the same answer; times
 //! are RFC 3339 at +08:00 (APIv2: `yyyyMMddHHmmss`); amounts are integers; sensitive fields are
 //! base64 RSA-OAEP under the merchant's public key; arrays hold one element.
 
-use super::checks::Request;
 use super::dispatch::Call;
+use super::request::Request;
 use super::Merchant;
 use crate::catalogue::{Endpoint, Field};
 use crate::crypto::PublicKey;
@@ -52,7 +53,24 @@ impl<'a> Synth<'a> {
         }
     }
 
-    /// A JSON object of these fields.
+    /// The answer's top level: its required fields, the optional ones the request gave a value
+    /// for, and the optional scalars (`transaction_id`, `trade_state`…: what a caller reads).
+    pub(super) fn answer(&self, fields: &[Field]) -> Map<String, Value> {
+        let mut out = self.object(fields);
+        for field in fields {
+            let scalar = matches!(
+                field.kind.as_str(),
+                "string" | "integer" | "number" | "boolean"
+            ) && !field.has_fields();
+            let name = field.name.replace("$n", "0").replace("$m", "0");
+            if scalar && !out.contains_key(&name) {
+                out.insert(name, self.value(field));
+            }
+        }
+        out
+    }
+
+    /// A JSON object of these fields: the required ones and those the request gave.
     pub(super) fn object(&self, fields: &[Field]) -> Map<String, Value> {
         let mut out = Map::new();
         for field in fields {
@@ -77,7 +95,7 @@ impl<'a> Synth<'a> {
         let mut out = Map::new();
         out.insert("return_code".into(), "SUCCESS".into());
         out.insert("return_msg".into(), "OK".into());
-        let body = self.object(fields);
+        let body = self.answer(fields);
         for (k, v) in body {
             match k.as_str() {
                 "return_code" | "return_msg" | "sign" | "nonce_str" => {}
@@ -212,8 +230,13 @@ impl<'a> Synth<'a> {
                 "2026-06-01".into()
             };
         }
+        if n.ends_with("state") || n.ends_with("status") {
+            return "SUCCESS".into();
+        }
         match n.as_str() {
             "mchid" | "mch_id" | "sp_mchid" => return self.mchid.to_string(),
+            "trade_type" => return "JSAPI".into(),
+            "bank_type" => return "OTHERS".into(),
             "transaction_id" => return format!("4200{}", self.digits(&n, 24)),
             "refund_id" => return format!("50{}", self.digits(&n, 27)),
             "prepay_id" => return format!("wx{}", &self.hex(&n)[..32]),
