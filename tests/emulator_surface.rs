@@ -239,11 +239,13 @@ fn plan(client: &Client, e: &Value) -> Plan {
     if !headers.is_empty() {
         args.insert("headers".into(), Value::Object(headers));
     }
-    if req["options"]
-        .as_array()
-        .is_some_and(|o| o.iter().any(|r| r[0] == "security"))
-    {
-        args.insert("security".into(), json!(true));
+    for option in ["security", "nonceless"] {
+        if req["options"]
+            .as_array()
+            .is_some_and(|o| o.iter().any(|r| r[0] == option))
+        {
+            args.insert(option.into(), json!(true));
+        }
     }
     Plan {
         method,
