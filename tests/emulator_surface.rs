@@ -517,8 +517,15 @@ async fn apiv2_refusals_are_fail_answers() {
     let orderquery = client.chain("v2/pay/orderquery");
     let query = |xml: Value| orderquery.post(json!({ "xml": xml }));
     let good = json!({"appid": "wxd678efh567hg6787", "mch_id": "1900000001", "out_trade_no": "T1"});
-    let fields = query(good.clone()).await.unwrap().xml().unwrap();
+    let answer = query(good.clone()).await.unwrap();
+    let fields = answer.xml().unwrap();
     assert_eq!(fields["out_trade_no"], "T1");
+    let again = query(good.clone()).await.unwrap();
+    assert_eq!(
+        answer.body(),
+        again.body(),
+        "the same request, the same signed message"
+    );
     assert_eq!(fields["result_code"], "SUCCESS");
 
     // A required field missing: a communication failure naming it.

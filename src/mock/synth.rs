@@ -93,6 +93,8 @@ impl<'a> Synth<'a> {
     /// when it is signed).
     pub(super) fn v2_message(&self, fields: &[Field], merchant: &Merchant) -> Map<String, Value> {
         let mut out = Map::new();
+        // Derived from the request too, so the signed message is the same for the same request.
+        out.insert("nonce_str".into(), self.hex("nonce_str")[..32].into());
         out.insert("return_code".into(), "SUCCESS".into());
         out.insert("return_msg".into(), "OK".into());
         let body = self.answer(fields);
@@ -243,6 +245,9 @@ impl<'a> Synth<'a> {
             "code_url" => return format!("weixin://wxpay/bizpayurl?pr={}", &self.hex(&n)[..9]),
             "currency" | "payer_currency" | "refund_currency" => return "CNY".into(),
             _ => {}
+        }
+        if n.ends_with("mchid") || n.ends_with("mch_id") {
+            return format!("19{}", self.digits(&n, 8));
         }
         if n.ends_with("appid") {
             return "wxd678efh567hg6787".into();
