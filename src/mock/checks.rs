@@ -332,3 +332,7 @@ fn scalar(ctx: &Ctx, field: &Field, text: &str, name: &str) -> Checked {
     }
     Ok(())
 }
+
+#[cfg(test)]
+#[path = "checks_tests.rs"]
+mod tests;
