@@ -505,6 +505,22 @@ async fn refusals_name_the_field() {
     let res = pay.post(jsapi(json!({}), payer)).await.unwrap();
     assert_eq!(res.json().unwrap(), json!({"prepay_id": "wx1"}));
 
+    // A required header missing.
+    let build = client.chain("v3/marketing/partnerships/build");
+    let partnership = |headers: Value| {
+        json!({"headers": headers, "json": {
+            "partner": {"type": "APPID", "appid": "wxd678efh567hg6787"},
+            "authorized_data": {"business_type": "FAVOR_STOCK"},
+        }})
+    };
+    build
+        .post(partnership(json!({"Idempotency-Key": "12345"})))
+        .await
+        .unwrap();
+    let (status, code, message) = refusal(build.post(partnership(json!({}))).await);
+    assert_eq!((status, code.as_str()), (400, "PARAM_ERROR"));
+    assert!(message.contains("Idempotency-Key"), "{message}");
+
     // An undocumented path is 404 NOT_FOUND.
     let (status, code, _) = refusal(client.chain("v3/no/such/call").get(json!({})).await);
     assert_eq!((status, code.as_str()), (404, "NOT_FOUND"));

@@ -92,6 +92,22 @@ pub(super) fn check(endpoint: &Endpoint, req: &Request, key: &PrivateKey) -> Che
             rows(&ctx, &text, fields, "", Form::Text, true)?;
         }
     }
+    // Required headers (`Idempotency-Key`) are present; `Wechatpay-Serial` is below.
+    if let Some(table) = &endpoint.headers {
+        let lowercase = |f: &Field| f.name.to_ascii_lowercase();
+        if let Some(missing) = table
+            .children
+            .iter()
+            .filter(|f| f.required && !req.header_names.contains(&lowercase(f)))
+            .find(|f| !f.name.eq_ignore_ascii_case("Wechatpay-Serial"))
+        {
+            return Err(Refusal {
+                field: missing.name.clone(),
+                missing: true,
+                why: "missing".into(),
+            });
+        }
+    }
     // The key a sensitive field is encrypted with is named by `Wechatpay-Serial` (its value is
     // checked with the signature); the tables list the header where it applies.
     let serial_documented = endpoint.headers.as_ref().is_some_and(|h| {

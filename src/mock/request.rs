@@ -17,6 +17,8 @@ pub(super) struct Request {
     pub v2: Option<Map<String, Value>>,
     /// The request named a key in `Wechatpay-Serial`.
     pub serial_sent: bool,
+    /// The names of the headers sent (lowercase).
+    pub header_names: Vec<String>,
 }
 
 impl Request {
@@ -33,6 +35,11 @@ impl Request {
         });
         Request {
             serial_sent: call.headers.contains_key("Wechatpay-Serial"),
+            header_names: call
+                .headers
+                .keys()
+                .map(|k| k.as_str().to_string())
+                .collect(),
             vars,
             query,
             json,
