@@ -38,6 +38,8 @@ mod attempts;
 #[cfg(feature = "blocking")]
 pub mod blocking;
 mod builder;
+#[cfg(feature = "mock")]
+mod catalogue;
 mod certificates;
 mod client;
 pub mod crypto;

@@ -159,7 +159,7 @@ fn requests_against_the_emulator() {
     let (code, out, err) = run(&[
         "request",
         "--args",
-        r#"{"out_order_no":"X1","json":{"reason":"r"}}"#,
+        r#"{"out_order_no":"X1","json":{"appid":"wx1","service_id":"1","reason":"r"}}"#,
         "POST",
         "v3.payscore.serviceorder._out_order_no_.cancel",
     ]);
@@ -175,7 +175,7 @@ fn requests_against_the_emulator() {
         "-v",
         "request",
         "--args",
-        r#"{"out_order_no":"SECRET-ORDER-9","json":{"reason":"r"}}"#,
+        r#"{"out_order_no":"SECRET-ORDER-9","json":{"appid":"wx1","service_id":"1","reason":"r"}}"#,
         "POST",
         "v3/payscore/serviceorder/{out_order_no}/cancel",
     ]);
@@ -188,7 +188,9 @@ fn requests_against_the_emulator() {
     assert!(!err.contains("SECRET-ORDER-9"), "{err}");
 
     let mchid = &server.merchant().mchid;
-    let args = format!(r#"{{"security":true,"xml":{{"mch_id":"{mchid}","out_order_no":"1"}}}}"#);
+    let args = format!(
+        r#"{{"security":true,"xml":{{"version":"1.0","appid":"wx1","mch_id":"{mchid}","sign_type":"HMAC-SHA256","out_order_no":"1","reason":"r","service_id":"1"}}}}"#
+    );
     let (code, out, err) = run(&["request", "--args", &args, "POST", "v2/wxv/cancelbill"]);
     assert_eq!(code, 0, "{err}");
     let v: Value = serde_json::from_str(&out).expect("APIv2 answers print as JSON");

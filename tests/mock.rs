@@ -95,14 +95,16 @@ async fn a_good_v3_call_verifies_end_to_end() {
     let (server, client) = start().await;
     assert!(server.url().starts_with("https://127.0.0.1:") && server.url().ends_with('/'));
 
-    // The documented default: 200 JSON echoing the path placeholder and the request's fields.
+    // The documented default: 200 JSON in the documented shape, echoing the path placeholder.
     let res = client
         .chain("v3/refund/domestic/refunds/{out_refund_no}")
         .get(json!({"out_refund_no": "R-1 2"}))
         .await
         .unwrap();
     assert_eq!(res.status(), 200);
-    assert_eq!(res.json().unwrap(), json!({"out_refund_no": "R-1 2"}));
+    let refund = res.json().unwrap();
+    assert_eq!(refund["out_refund_no"], "R-1 2");
+    assert!(refund["amount"]["total"].is_i64() && refund["refund_id"].is_string());
     // Signed with the platform key under its PUB_KEY_ID, over "TS\nNONCE\nBODY\n".
     let h = res.headers();
     assert_eq!(h["wechatpay-serial"], server.public_key_id());
@@ -126,7 +128,7 @@ async fn a_good_v3_call_verifies_end_to_end() {
     assert!(res.body().is_empty());
     let res = client
         .chain("v3/brand/partner/store/brandstores/{store_id}")
-        .delete(json!({"store_id": "1"}))
+        .delete(json!({"store_id": "1", "json": {"brand_id": "1"}}))
         .await
         .unwrap();
     assert_eq!(res.status(), 204);
@@ -374,7 +376,7 @@ async fn apiv2_sign_certificate_and_business_failures() {
     assert!(!server.journal().pop().unwrap().verified);
 
     // A security call over mutual TLS with the merchant's certificate succeeds.
-    let cancel = json!({"security": true, "xml": {"mch_id": "1900000001", "appid": "wx1", "out_order_no": "1"}});
+    let cancel = json!({"security": true, "xml": {"version": "1.0", "mch_id": "1900000001", "appid": "wx1", "sign_type": "HMAC-SHA256", "out_order_no": "1", "reason": "r", "service_id": "1"}});
     let res = client
         .chain("v2/wxv/cancelbill")
         .post(cancel.clone())
@@ -427,12 +429,12 @@ async fn apiv2_sign_certificate_and_business_failures() {
         .unwrap();
     client2
         .chain("v2/pay/orderquery")
-        .post(json!({"xml": {"mch_id": "1900000002", "out_trade_no": "T2"}}))
+        .post(json!({"xml": {"appid": "wx1", "mch_id": "1900000002", "out_trade_no": "T2"}}))
         .await
         .unwrap();
     client2
         .chain(CLOSE)
-        .post(json!({"out_trade_no": "T", "json": {}}))
+        .post(json!({"out_trade_no": "T", "json": {"mchid": "1900000002"}}))
         .await
         .unwrap();
     assert!(server.client_builder_for("1900009999").is_none());
@@ -717,7 +719,7 @@ async fn given_keys_port_and_shutdown() {
     server.shutdown().await;
     let refused = client
         .chain(CLOSE)
-        .post(json!({"out_trade_no": "T", "json": {}}))
+        .post(json!({"out_trade_no": "T", "json": {"mchid": "1900000002"}}))
         .await;
     assert!(matches!(refused, Err(Error::Transport(_))), "{refused:?}");
 

@@ -223,7 +223,8 @@ async fn outbound_refusals_send_nothing() {
     let server = Server::start().await.unwrap();
     let client = server.client_builder().build().unwrap();
     let xml = |key: &str, value: Value| {
-        let mut fields = json!({"mch_id": MCHID, "out_trade_no": "T1"});
+        let mut fields =
+            json!({"appid": "wxd678efh567hg6787", "mch_id": MCHID, "out_trade_no": "T1"});
         fields[key] = value;
         fields
     };

@@ -1,15 +1,7 @@
-//! Path templates the emulator knows: the documented calls (`routes.tsv`) and scripted ones.
+//! Path templates the emulator knows: the documented calls (the catalogue) and scripted ones.
 
+use crate::catalogue::Endpoint;
 use serde_json::{Map, Value};
-
-/// What a documented call answers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Kind {
-    Json,
-    Empty,
-    Xml,
-    Other,
-}
 
 /// A method and a path template, matched segment by segment.
 #[derive(Debug, Clone)]
@@ -28,7 +20,11 @@ impl Pattern {
         };
         Pattern {
             method: method.to_ascii_uppercase(),
-            segments: template.split('/').map(str::to_string).collect(),
+            // `{empty}` is the documentation's device for a trailing slash.
+            segments: template
+                .split('/')
+                .map(|s| if s == "{empty}" { "" } else { s }.to_string())
+                .collect(),
         }
     }
 
@@ -64,59 +60,50 @@ impl Pattern {
     }
 }
 
-/// A documented call.
+/// A documented call and the pattern that matches its paths.
 pub(crate) struct Route {
     pub pattern: Pattern,
-    pub kind: Kind,
-    pub security: bool,
-    /// Fields a JSON answer carries besides the echoed ones (e.g. a `prepay_id`).
-    pub fields: Map<String, Value>,
+    pub endpoint: &'static Endpoint,
 }
 
-/// The core payment calls, which the documented examples (`routes.tsv`, generated from
-/// `endpoints.jsonl`) do not all cover, with the field their answer is read for.
-const CORE: &str = "\
-POST\tv3/pay/transactions/jsapi\tjson\t0\t{\"prepay_id\":\"wx201410272009395522657a690389285100\"}
-POST\tv3/pay/transactions/app\tjson\t0\t{\"prepay_id\":\"wx201410272009395522657a690389285100\"}
-POST\tv3/pay/transactions/h5\tjson\t0\t{\"h5_url\":\"https://wx.tenpay.com/cgi-bin/mmpayweb-bin/checkmweb?prepay_id=wx2016121516420242444321ca0631331346\"}
-POST\tv3/pay/transactions/native\tjson\t0\t{\"code_url\":\"weixin://wxpay/bizpayurl?pr=p4lpSuKzz\"}
-POST\tv3/pay/partner/transactions/h5\tjson\t0\t{\"h5_url\":\"https://wx.tenpay.com/cgi-bin/mmpayweb-bin/checkmweb?prepay_id=wx2016121516420242444321ca0631331346\"}
-POST\tv3/pay/partner/transactions/native\tjson\t0\t{\"code_url\":\"weixin://wxpay/bizpayurl?pr=p4lpSuKzz\"}
-GET\tv3/pay/transactions/id/{transaction_id}\tjson\t0\t{\"trade_state\":\"SUCCESS\"}
-GET\tv3/pay/transactions/out-trade-no/{out_trade_no}\tjson\t0\t{\"trade_state\":\"SUCCESS\"}
-GET\tv3/pay/partner/transactions/id/{transaction_id}\tjson\t0\t{\"trade_state\":\"SUCCESS\"}
-GET\tv3/pay/partner/transactions/out-trade-no/{out_trade_no}\tjson\t0\t{\"trade_state\":\"SUCCESS\"}
-POST\tv3/pay/partner/transactions/out-trade-no/{out_trade_no}/close\tempty(204)\t0\t{}
-POST\tv3/refund/domestic/refunds\tjson\t0\t{\"status\":\"PROCESSING\"}
-";
-
-/// The calls the emulator answers by default: the documented examples, then the core calls.
+/// Every documented call, most specific first: where two templates match a path, the one with a
+/// literal segment earlier wins (`v3/a/literal` before `v3/a/{id}`).
 pub(crate) fn documented() -> Vec<Route> {
-    include_str!("routes.tsv")
-        .lines()
-        .chain(CORE.lines())
-        .filter_map(|line| {
-            let mut cols = line.split('\t');
-            let (method, template, kind, security) =
-                (cols.next()?, cols.next()?, cols.next()?, cols.next()?);
-            let fields = match cols.next().map(serde_json::from_str::<Value>) {
-                Some(Ok(Value::Object(map))) => map,
-                _ => Map::new(),
-            };
-            let kind = match kind {
-                "json" => Kind::Json,
-                "empty(204)" => Kind::Empty,
-                "xml" => Kind::Xml,
-                _ => Kind::Other,
-            };
-            Some(Route {
-                pattern: Pattern::new(method, template),
-                kind,
-                security: security == "1",
-                fields,
-            })
+    let mut routes: Vec<Route> = crate::catalogue::all()
+        .iter()
+        .map(|e| Route {
+            pattern: Pattern::new(&e.method, &e.template),
+            endpoint: e,
         })
-        .collect()
+        .collect();
+    routes.sort_by_cached_key(|r| {
+        r.pattern
+            .segments
+            .iter()
+            .map(|s| s.starts_with('{') || s.starts_with('<'))
+            .collect::<Vec<bool>>()
+    });
+    routes
+}
+
+/// The documented call a request goes to, with its placeholder values.
+pub(crate) fn find<'a>(
+    routes: &'a [Route],
+    method: &str,
+    path: &str,
+) -> Option<(&'a Route, Map<String, Value>)> {
+    let mut found = routes
+        .iter()
+        .filter_map(|r| r.pattern.matches(method, path).map(|vars| (r, vars)));
+    let first = found.next()?;
+    // Two APIv2 templates of one shape (`secapi/mch/{modifyinstitutionsub}` and
+    // `secapi/mch/{queryinstitutionsub}`) stand for literal paths: the one whose placeholder
+    // value is its own name wins.
+    let named = |(_, vars): &(&Route, Map<String, Value>)| vars.iter().any(|(k, v)| v == k);
+    if named(&first) {
+        return Some(first);
+    }
+    Some(found.find(named).unwrap_or(first))
 }
 
 #[cfg(test)]
@@ -140,19 +127,17 @@ mod tests {
             .matches("POST", "/wxv/cancelbill")
             .is_some());
         let routes = documented();
-        assert_eq!(routes.len(), 402 + CORE.lines().count());
-        let native = routes
-            .iter()
-            .find(|r| {
-                r.pattern
-                    .matches("POST", "/v3/pay/transactions/native")
-                    .is_some()
-            })
-            .unwrap();
+        assert_eq!(routes.len(), 1143);
+        let (r, vars) = find(&routes, "GET", "/v3/pay/transactions/id/4200000001").unwrap();
         assert_eq!(
-            native.fields["code_url"],
-            "weixin://wxpay/bizpayurl?pr=p4lpSuKzz"
+            r.endpoint.template,
+            "v3/pay/transactions/id/{transaction_id}"
         );
-        assert_eq!(routes.iter().filter(|r| r.security).count(), 21);
+        assert_eq!(vars["transaction_id"], "4200000001");
+        let (r, _) = find(&routes, "POST", "/v3/applyment4sub/applyment/").unwrap();
+        assert_eq!(r.endpoint.template, "v3/applyment4sub/applyment/{empty}");
+        assert!(find(&routes, "POST", "/v3/applyment4sub/applyment").is_none());
+        assert!(find(&routes, "GET", "/v3/no/such/call").is_none());
+        assert_eq!(routes.iter().filter(|r| r.endpoint.security()).count(), 57);
     }
 }

@@ -99,24 +99,34 @@ pub(crate) fn scalar_text<'a>(key: &str, value: &'a Value) -> Result<Cow<'a, str
 
 /// The string APIv2 signs: keys sorted byte-wise, `key=value` joined by `&`, no URL-encoding.
 ///
-/// Skipped: the key `sign`, `null` values and `""`. Kept: `false` (as `f=`, like PHP, which skips
-/// only `''` and `null`), `0` and `"0"`. `true` is `1`, numbers are decimal. Byte-wise order puts
-/// uppercase before `_` before lowercase, so `re_openid` precedes `remark` (PHP issue #41).
+/// Skipped: the key `sign`, and every value whose text is empty: `null`, `""` and `false`. Kept:
+/// `0` and `"0"`. `true` is `1`, numbers are decimal. Byte-wise order puts uppercase before `_`
+/// before lowercase, so `re_openid` precedes `remark` (PHP issue #41).
+///
+/// This departs from the PHP SDK on purpose: PHP signs `false` as `f=` but sends it as an empty
+/// value, which WeChat Pay leaves out when it checks, so such a request could never verify.
 ///
 /// # Errors
 /// [`Error::Argument`] naming `xml.KEY` for an array or object value.
 ///
 /// ```
 /// let data = serde_json::json!({"b": "2", "a": "1", "sign": "x", "e": "", "t": true, "f": false});
-/// assert_eq!(wechatpay::v2::sign::canonical_string(data.as_object().unwrap()).unwrap(), "a=1&b=2&f=&t=1");
+/// assert_eq!(wechatpay::v2::sign::canonical_string(data.as_object().unwrap()).unwrap(), "a=1&b=2&t=1");
 /// ```
 pub fn canonical_string(data: &Map<String, Value>) -> Result<String> {
     let mut pairs: Vec<(&str, Cow<'_, str>)> = Vec::with_capacity(data.len());
     for (key, value) in data {
-        if key == "sign" || value.is_null() || value.as_str() == Some("") {
+        if key == "sign" {
             continue;
         }
-        pairs.push((key, scalar_text(key, value)?));
+        // Skipped by its text, not its JSON form: `false` is written as an empty element (or
+        // `f=` in a query), which WeChat Pay skips when it checks, so it must not be signed as
+        // `f=` either (found by fuzzing).
+        let text = scalar_text(key, value)?;
+        if text.is_empty() {
+            continue;
+        }
+        pairs.push((key, text));
     }
     // Keys are unique in a map, so an unstable sort is deterministic.
     pairs.sort_unstable_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));

@@ -52,7 +52,8 @@ fn get_query_of_section_5_2() {
         p.query.unwrap(),
         "mch_id=10000100&appid=wx1&contract_display_account=%E5%BE%AE%E4%BF%A1%20%E4%BB%A3%E6%89%A3&request_serial=1000&sign_type=HMAC-SHA256&sign=99C9B5D0C7CF185B1717702B217C9F18CF1D4D3AE297BB3776F3346EB7E744EC"
     );
-    // Booleans go out as signed; nulls are neither signed nor sent.
+    // `true` goes out as `1` and is signed; `false` goes out empty and, like every empty value,
+    // is not signed (WeChat Pay skips it when it checks); nulls are neither signed nor sent.
     let p = prepare(
         true,
         obj(json!({"t": true, "f": false, "n": null})),
@@ -61,7 +62,7 @@ fn get_query_of_section_5_2() {
         true,
     )
     .unwrap();
-    let canonical = "f=&t=1";
+    let canonical = "t=1";
     let want = format!(
         "t=1&f=&sign={}",
         sign::sign_str(SignType::Md5, canonical, "key")
@@ -269,7 +270,9 @@ fn exempt_paths_are_exact() {
     ] {
         assert!(is_exempt(p), "{p}");
     }
-    assert_eq!(EXEMPT.len(), 24);
+    // the reference's 24, and the JSON-answering access token call
+    assert_eq!(EXEMPT.len(), 25);
+    assert!(is_exempt("/appauth/getaccesstoken"));
     for p in [
         "/pay/orderquery",
         "pay/downloadbill",

@@ -51,9 +51,13 @@ pub(crate) fn is_exempt(path: &str) -> bool {
     }
     IMAGES.iter().any(|prefix| {
         strip_prefix_ignore_case(rel, prefix).is_some_and(|media_id| {
+            let dots = media_id.to_ascii_lowercase().replace("%2e", ".");
             !media_id.is_empty()
                 && !media_id.contains('/')
                 && !media_id.eq_ignore_ascii_case("upload")
+                // `images/..` is no image: it names the folder above (found by fuzzing).
+                && dots != "."
+                && dots != ".."
         })
     })
 }
@@ -66,13 +70,23 @@ pub(crate) fn is_statement(path: &str) -> bool {
     };
     rel.eq_ignore_ascii_case("/v3/global/statements")
         || (rel.eq_ignore_ascii_case("/v3/statements")
-            && base.len() >= 3
-            && base[base.len() - 3..].eq_ignore_ascii_case("/hk"))
+            // Bytes, not a `str` slice: a non-ASCII base path would put the cut inside a
+            // character and panic (found by fuzzing).
+            && base.as_bytes().len() >= 3
+            && base.as_bytes()[base.len() - 3..].eq_ignore_ascii_case(b"/hk"))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_non_ascii_base_path_never_panics() {
+        assert!(!is_statement("/é/v3/statements"));
+        assert!(!is_statement("/中/v3/statements"));
+        assert!(is_statement("/hk/v3/statements"));
+        assert!(!is_exempt("/中文/v3/pay"));
+    }
 
     #[test]
     fn every_documented_download_is_exempt_after_any_base_path() {
@@ -108,6 +122,9 @@ mod tests {
             "/v3/new-tax-control-fapiao/fapiao-applications/1/fapiao-files",
             "/v3/merchant-service/images/upload",
             "/v3/merchant-service/images/UPLOAD",
+            "/v3/merchant-service/images/..",
+            "/v3/merchant-service/images/.",
+            "/v3/global/merchant-service/images/%2E%2e",
             "/v3/global/merchant-service/images/upload",
             "/v3/merchant-service/images/",
             "/v3/merchant-service/images/a/b",

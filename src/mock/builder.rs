@@ -1,0 +1,149 @@
+//! [`ServerBuilder`]: port, merchants, platform key, mode; starting the emulator.
+
+use super::{
+    generate_rsa_pem, service, tls, BlockingServer, Merchant, MerchantEntry, Mode, Server, State,
+};
+use crate::crypto::PrivateKey;
+use crate::error::{Error, Result};
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+use zeroize::Zeroizing;
+
+/// Configures a [`Server`]: port, merchants, platform key, mode.
+///
+/// ```no_run
+/// # async fn run() -> wechatpay::Result<()> {
+/// use wechatpay::mock::{Merchant, Server};
+/// let platform_pem = std::fs::read_to_string("platform_key.pem").unwrap();
+/// let server = Server::builder()
+///     .port(8443)
+///     .platform_key(&platform_pem, "PUB_KEY_ID_0119000000012024000000000000")
+///     .merchant(Merchant::generate("1900000001")?)
+///     .merchant(Merchant::generate("1900000002")?)
+///     .start()
+///     .await?;
+/// let second = server.client_builder_for("1900000002").unwrap().build()?;
+/// # Ok(()) }
+/// ```
+#[derive(Default)]
+pub struct ServerBuilder {
+    port: u16,
+    http2: bool,
+    merchants: Vec<Merchant>,
+    platform_key: Option<(Zeroizing<String>, String)>,
+    mode: Mode,
+}
+
+impl ServerBuilder {
+    /// Offers HTTP/2 as well as HTTP/1.1 (by ALPN); off by default. The client then speaks
+    /// HTTP/2, and [`Recorded::version`](super::Recorded::version) shows it.
+    pub fn http2(mut self, on: bool) -> Self {
+        self.http2 = on;
+        self
+    }
+
+    /// Listen on this port of 127.0.0.1 (default: a free one).
+    pub fn port(mut self, port: u16) -> Self {
+        self.port = port;
+        self
+    }
+
+    /// A merchant the emulator knows (default: one generated, mchid `1900000001`).
+    pub fn merchant(mut self, merchant: Merchant) -> Self {
+        self.merchants.push(merchant);
+        self
+    }
+
+    /// Sign with this key (PKCS#8 PEM) under this `PUB_KEY_ID_…` instead of a fresh one.
+    pub fn platform_key(mut self, pem: &str, public_key_id: &str) -> Self {
+        self.platform_key = Some((Zeroizing::new(pem.to_string()), public_key_id.to_string()));
+        self
+    }
+
+    /// Public-key mode (default) or certificate mode.
+    pub fn mode(mut self, mode: Mode) -> Self {
+        self.mode = mode;
+        self
+    }
+
+    /// Starts listening on the current tokio runtime.
+    pub async fn start(self) -> Result<Server> {
+        let authority = tls::Authority::new()?;
+        let (platform_key_pem, public_key_id) = match self.platform_key {
+            Some(k) => k,
+            None => (
+                generate_rsa_pem()?,
+                format!(
+                    "PUB_KEY_ID_0119000000012026{}",
+                    &crate::util::nonce(16).to_uppercase()
+                ),
+            ),
+        };
+        let platform_key = PrivateKey::from_pem(platform_key_pem.as_bytes())?;
+        let platform_serial = tls::random_serial();
+        let platform_cert_pem =
+            authority.platform_certificate(&platform_serial, &platform_key_pem)?;
+        let mut merchants = self.merchants;
+        if merchants.is_empty() {
+            merchants.push(Merchant::generate("1900000001")?);
+        }
+        // The first merchant given is the one `client_builder()` and `merchant()` use.
+        let first = merchants[0].mchid.clone();
+        let mut entries = HashMap::new();
+        for m in merchants {
+            let key = PrivateKey::from_pem(m.private_key_pem.as_bytes())?;
+            let (cert_pem, cert_der) =
+                authority.merchant_certificate(&m.mchid, &m.serial, &m.private_key_pem)?;
+            entries.insert(
+                m.mchid.clone(),
+                MerchantEntry {
+                    public_key: key.public_key(),
+                    merchant: m,
+                    cert_pem,
+                    cert_der,
+                },
+            );
+        }
+        let state = Arc::new(State {
+            merchants: entries,
+            platform_key,
+            public_key_id,
+            platform_serial,
+            platform_cert_pem,
+            mode: self.mode,
+            routes: super::routes::documented(),
+            scripts: Mutex::new(Vec::new()),
+            faults: Mutex::new(HashSet::new()),
+            journal: Mutex::new(Vec::new()),
+            nonces: Mutex::new(HashMap::new()),
+        });
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", self.port))
+            .await
+            .map_err(|e| {
+                Error::NotConfigured(format!(
+                    "the emulator cannot listen on 127.0.0.1:{}: {e}",
+                    self.port
+                ))
+            })?;
+        let addr = listener
+            .local_addr()
+            .map_err(|e| Error::NotConfigured(format!("the emulator's address: {e}")))?;
+        let config = authority.server_config(self.http2)?;
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        let task = tokio::spawn(service::serve(listener, config, state.clone(), stopped));
+        Ok(Server {
+            state,
+            url: format!("https://127.0.0.1:{}/", addr.port()),
+            ca_pem: authority.ca_pem,
+            first_mchid: first,
+            task: Some(task),
+            stop,
+        })
+    }
+
+    /// Starts the emulator on a runtime of its own, on a background thread, for blocking code
+    /// (no tokio runtime needed by the caller).
+    pub fn start_blocking(self) -> Result<BlockingServer> {
+        BlockingServer::start(self)
+    }
+}

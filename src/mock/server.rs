@@ -1,0 +1,286 @@
+//! [`Server`]: the running emulator's handle.
+
+use super::answers::Script;
+use super::routes::Pattern;
+use super::{
+    notify, Answer, BlockingServer, Fault, Merchant, MerchantEntry, Mode, Recorded, ServerBuilder,
+    State,
+};
+use crate::builder::ClientBuilder;
+use crate::error::{Error, Result};
+use http::{HeaderMap, StatusCode};
+use serde_json::Value;
+use std::sync::Arc;
+use tokio::task::JoinHandle;
+
+/// A running emulator; it stops when dropped (see also [`Server::shutdown`]).
+pub struct Server {
+    pub(super) state: Arc<State>,
+    pub(super) url: String,
+    pub(super) ca_pem: String,
+    pub(super) first_mchid: String,
+    pub(super) task: Option<JoinHandle<()>>,
+    pub(super) stop: tokio::sync::watch::Sender<bool>,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        // Aborting the accept task drops its set of connection tasks, which aborts them too.
+        if let Some(task) = &self.task {
+            task.abort();
+        }
+    }
+}
+
+impl std::fmt::Debug for Server {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Server")
+            .field("url", &self.url)
+            .field("public_key_id", &self.state.public_key_id)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Server {
+    /// Starts an emulator with a fresh platform key and one generated merchant (`1900000001`),
+    /// on the current tokio runtime.
+    pub async fn start() -> Result<Server> {
+        Server::builder().start().await
+    }
+
+    /// [`Server::start`] for blocking code: the emulator runs on its own runtime on a
+    /// background thread.
+    ///
+    /// ```no_run
+    /// # #[cfg(feature = "blocking")]
+    /// # fn run() -> wechatpay::Result<()> {
+    /// let server = wechatpay::mock::Server::start_blocking()?;
+    /// let client = wechatpay::blocking::Client::from(server.client_builder().build()?);
+    /// let res = client.chain("v3/certificates").get(serde_json::json!({}))?;
+    /// assert_eq!(res.status(), 200);
+    /// # Ok(()) }
+    /// ```
+    pub fn start_blocking() -> Result<BlockingServer> {
+        Server::builder().start_blocking()
+    }
+
+    /// Configures an emulator.
+    pub fn builder() -> ServerBuilder {
+        ServerBuilder::default()
+    }
+
+    /// Base URI (`https://127.0.0.1:PORT/`).
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// The CA that signed the server and merchant certificates (PEM): trust it in the client.
+    pub fn ca_pem(&self) -> &str {
+        &self.ca_pem
+    }
+
+    /// The `PUB_KEY_ID_…` of the WeChat Pay public key.
+    pub fn public_key_id(&self) -> &str {
+        &self.state.public_key_id
+    }
+
+    /// The WeChat Pay public key (SPKI PEM).
+    pub fn public_key_pem(&self) -> String {
+        self.state.platform_key.public_key().to_pem()
+    }
+
+    /// The platform certificate (PEM) over the same key, for certificate mode.
+    pub fn platform_certificate_pem(&self) -> &str {
+        &self.state.platform_cert_pem
+    }
+
+    /// The platform certificate's serial.
+    pub fn platform_serial(&self) -> &str {
+        &self.state.platform_serial
+    }
+
+    /// The first merchant (the generated one unless others were given).
+    pub fn merchant(&self) -> &Merchant {
+        self.merchant_by_id(&self.first_mchid)
+            .expect("the emulator knows at least one merchant")
+    }
+
+    /// A merchant by mchid.
+    pub fn merchant_by_id(&self, mchid: &str) -> Option<&Merchant> {
+        self.state.merchants.get(mchid).map(|e| &e.merchant)
+    }
+
+    /// The merchant's API certificate (PEM), its client certificate for mutual TLS.
+    pub fn merchant_certificate_pem(&self) -> &str {
+        &self.state.merchants[&self.first_mchid].cert_pem
+    }
+
+    /// A client builder with everything set for the first merchant: ids, keys, secrets, the
+    /// emulator's base URI and CA, the mTLS identity, and the WeChat Pay key of the server's mode
+    /// (in certificate mode: none; call `download_certificates`).
+    pub fn client_builder(&self) -> ClientBuilder {
+        self.entry_builder(&self.state.merchants[&self.first_mchid])
+    }
+
+    /// [`Server::client_builder`] for another merchant the emulator knows.
+    pub fn client_builder_for(&self, mchid: &str) -> Option<ClientBuilder> {
+        self.state
+            .merchants
+            .get(mchid)
+            .map(|e| self.entry_builder(e))
+    }
+
+    fn entry_builder(&self, entry: &MerchantEntry) -> ClientBuilder {
+        let m = &entry.merchant;
+        let mut b = ClientBuilder::new()
+            .mchid(&m.mchid)
+            .serial(&m.serial)
+            .private_key(m.private_key_pem.as_bytes())
+            .apiv2_secret(m.apiv2_secret.as_str())
+            .apiv3_key(m.apiv3_key.as_bytes())
+            .merchant_identity(&entry.cert_pem, m.private_key_pem.as_bytes())
+            .base_uri(&self.url)
+            .add_root_certificate(&self.ca_pem);
+        if self.state.mode == Mode::PublicKey {
+            b = b.public_key(&self.state.public_key_id, self.public_key_pem());
+        }
+        b
+    }
+
+    /// Scripts the answer to `method` on `template`, written as the client writes it
+    /// (`v3/pay/transactions/id/{transaction_id}`, `v2/pay/orderquery`; `{name}` matches one
+    /// non-empty segment). The latest script for a route wins; it is answered after the request
+    /// passed the protocol checks, so a scripted route still refuses badly signed calls. The
+    /// documented field checks are the default answer's, and a script replaces them: any
+    /// well-signed request gets it.
+    pub fn on(&self, method: &str, template: &str, answer: Answer) {
+        self.on_sequence(method, template, vec![answer]);
+    }
+
+    /// Scripts a sequence of answers to `method` on `template`: the first request gets the
+    /// first answer, and so on; the last one repeats. For retry tests: `[500, 500, 200]`.
+    ///
+    /// # Panics
+    ///
+    /// If `answers` is empty.
+    pub fn on_sequence(&self, method: &str, template: &str, answers: Vec<Answer>) {
+        assert!(!answers.is_empty(), "a sequence needs at least one answer");
+        let mut scripts = self.state.scripts.lock().unwrap_or_else(|e| e.into_inner());
+        scripts.insert(
+            0,
+            Script {
+                pattern: Pattern::new(method, template),
+                answers,
+                served: 0,
+            },
+        );
+    }
+
+    /// Switches a fault on.
+    pub fn fault(&self, fault: Fault) {
+        self.state
+            .faults
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(fault);
+    }
+
+    /// Switches every fault off.
+    pub fn clear_faults(&self) {
+        self.state
+            .faults
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
+    }
+
+    /// Every request received so far, oldest first (the latest 10,000).
+    pub fn journal(&self) -> Vec<Recorded> {
+        self.state
+            .journal
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Empties the journal.
+    pub fn clear_journal(&self) {
+        self.state
+            .journal
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
+    }
+
+    /// Decrypts a sensitive field the client encrypted for WeChat Pay (RSA-OAEP under the
+    /// emulator's platform key); read the ciphertext from [`Recorded::body`].
+    pub fn decrypt(&self, ciphertext_b64: &str) -> Result<String> {
+        crate::crypto::decrypt_sensitive(&self.state.platform_key, ciphertext_b64)
+    }
+
+    /// A notification (callback) as WeChat Pay would send it to the first merchant, without
+    /// sending it: the signed `Wechatpay-*` headers and the JSON envelope whose `resource` is
+    /// `resource` encrypted with AES-256-GCM under the merchant's APIv3 key. The signature
+    /// faults ([`Fault::BadSignature`], [`Fault::WrongSerial`], [`Fault::SkewedClock`]) apply.
+    pub fn notification(&self, event_type: &str, resource: &Value) -> Result<(HeaderMap, Vec<u8>)> {
+        notify::build(&self.state, &self.first_mchid, event_type, resource)
+    }
+
+    /// POSTs a notification (see [`Server::notification`]) to `url`, which must be an
+    /// `http(s)://127.0.0.1…` or `[::1]` address (the emulator never calls out), and returns the
+    /// handler's HTTP status.
+    pub async fn notify(
+        &self,
+        url: &str,
+        event_type: &str,
+        resource: &Value,
+    ) -> Result<StatusCode> {
+        notify::send(
+            self.state.clone(),
+            self.first_mchid.clone(),
+            url.to_string(),
+            event_type.to_string(),
+            resource.clone(),
+        )
+        .await
+    }
+
+    /// Stops accepting connections, lets the requests in flight finish (for up to 5 s), then
+    /// closes every connection. Dropping the server stops it at once instead.
+    pub async fn shutdown(mut self) {
+        let _ = self.stop.send(true);
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+
+    /// Shell `export` lines that point the `wechatpay` CLI at this emulator; key files are
+    /// written to `dir`.
+    pub fn env_script(&self, dir: &std::path::Path) -> Result<String> {
+        let m = self.merchant();
+        let write = |name: &str, content: &str| -> Result<String> {
+            let path = dir.join(name);
+            std::fs::write(&path, content).map_err(|e| {
+                Error::NotConfigured(format!("cannot write {}: {e}", path.display()))
+            })?;
+            Ok(path.display().to_string())
+        };
+        let key = write("apiclient_key.pem", &m.private_key_pem)?;
+        let cert = write("apiclient_cert.pem", self.merchant_certificate_pem())?;
+        let public = write("pub_key.pem", &self.public_key_pem())?;
+        let ca = write("emulator_ca.pem", &self.ca_pem)?;
+        Ok(format!(
+            "export WECHATPAY_MCHID={}\nexport WECHATPAY_SERIAL={}\nexport WECHATPAY_PRIVATE_KEY={key}\n\
+             export WECHATPAY_PUBLIC_KEY_ID={}\nexport WECHATPAY_PUBLIC_KEY={public}\n\
+             export WECHATPAY_APIV2_SECRET={}\nexport WECHATPAY_APIV3_KEY={}\n\
+             export WECHATPAY_MERCHANT_CERT={cert}\nexport WECHATPAY_MERCHANT_KEY={key}\n\
+             export WECHATPAY_BASE_URI={}\nexport WECHATPAY_CA={ca}\n",
+            m.mchid,
+            m.serial,
+            self.state.public_key_id,
+            m.apiv2_secret.as_str(),
+            m.apiv3_key.as_str(),
+            self.url
+        ))
+    }
+}
