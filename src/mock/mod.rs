@@ -63,16 +63,22 @@
 //! # Ok(()) }
 //! ```
 
+mod admin;
 mod answers;
+mod bills;
 mod blocking;
 mod builder;
 mod checks;
+mod deliver;
 mod dispatch;
+mod flows;
+mod flows_v2;
 mod notify;
 mod request;
 mod routes;
 mod server;
 mod service;
+mod state;
 mod synth;
 mod tls;
 mod v2;
@@ -81,6 +87,7 @@ mod v3;
 pub use answers::{Answer, Fault, Recorded};
 pub use blocking::BlockingServer;
 pub use builder::ServerBuilder;
+pub use deliver::Delivery;
 pub use server::Server;
 
 use crate::crypto::{PrivateKey, PublicKey};
@@ -170,6 +177,7 @@ pub(crate) struct State {
     faults: Mutex<HashSet<Fault>>,
     journal: Mutex<Vec<Recorded>>,
     nonces: Mutex<HashMap<(String, String), i64>>,
+    flows: state::Flows,
 }
 
 struct MerchantEntry {

@@ -65,15 +65,10 @@ pub(crate) async fn send(
     resource: Value,
 ) -> Result<StatusCode> {
     let target = url::Url::parse(&url).map_err(|e| Error::argument("url", e.to_string()))?;
-    let loopback = match target.host() {
-        Some(url::Host::Ipv4(ip)) => ip == std::net::Ipv4Addr::LOCALHOST,
-        Some(url::Host::Ipv6(ip)) => ip == std::net::Ipv6Addr::LOCALHOST,
-        _ => false,
-    };
-    if !loopback || !matches!(target.scheme(), "http" | "https") {
+    if !super::deliver::loopback(&url) {
         return Err(Error::argument(
             "url",
-            format!("the emulator only notifies http(s)://127.0.0.1 or [::1], not {url}"),
+            format!("the emulator only notifies http(s) URLs on 127.0.0.0/8, [::1] or localhost, not {url}"),
         ));
     }
     let (headers, body) = build(&state, &mchid, &event_type, &resource)?;
@@ -82,7 +77,7 @@ pub(crate) async fn send(
     let http = reqwest::Client::builder()
         .no_proxy()
         .redirect(reqwest::redirect::Policy::none())
-        .timeout(std::time::Duration::from_secs(30))
+        .timeout(std::time::Duration::from_secs(10))
         .build()
         .map_err(Error::Transport)?;
     let res = http

@@ -1,0 +1,226 @@
+//! The core flows over the same state, APIv2: `pay/unifiedorder`, `pay/orderquery`,
+//! `pay/closeorder`, `secapi/pay/refund` (mutual TLS), `pay/downloadbill`.
+
+use super::dispatch::Call;
+use super::request::Request;
+use super::service::{ok, Outcome};
+use super::state::{compact_time, Order, TradeState};
+use super::v2::signed_xml;
+use super::State;
+use bytes::Bytes;
+use http::StatusCode;
+use serde_json::{json, Map, Value};
+
+pub(super) fn answer(state: &State, call: &Call, template: &str, req: &Request) -> Option<Outcome> {
+    let fields = req.v2.as_ref()?;
+    let mchid = call.entry.merchant.mchid.as_str();
+    match template {
+        "v2/pay/unifiedorder" => unifiedorder(state, mchid, fields),
+        "v2/pay/orderquery" => orderquery(state, mchid, fields),
+        "v2/pay/closeorder" => closeorder(state, mchid, fields),
+        "v2/secapi/pay/refund" => refund(state, mchid, fields),
+        "v2/pay/downloadbill" => downloadbill(state, mchid, fields),
+        _ => None,
+    }
+}
+
+fn get<'a>(f: &'a Map<String, Value>, k: &str) -> Option<&'a str> {
+    f.get(k).and_then(Value::as_str).filter(|s| !s.is_empty())
+}
+
+fn xml(state: &State, mchid: &str, mut fields: Map<String, Value>) -> Outcome {
+    let mut head = Map::new();
+    head.insert("return_code".into(), json!("SUCCESS"));
+    head.insert("return_msg".into(), json!("OK"));
+    head.insert("mch_id".into(), json!(mchid));
+    head.append(&mut fields);
+    let merchant = &state.merchants[mchid].merchant;
+    ok(
+        Bytes::from(signed_xml(head, merchant)),
+        "text/xml",
+        StatusCode::OK,
+    )
+}
+
+/// A signed `result_code` FAIL answer.
+pub(super) fn fail(state: &State, mchid: &str, code: &str, des: &str) -> Outcome {
+    let mut out = xml(
+        state,
+        mchid,
+        json!({ "result_code": "FAIL", "err_code": code, "err_code_des": des })
+            .as_object()
+            .cloned()
+            .unwrap_or_default(),
+    );
+    out.code = code.to_string();
+    out
+}
+
+fn success(state: &State, mchid: &str, v: Value) -> Outcome {
+    let mut m = v.as_object().cloned().unwrap_or_default();
+    m.insert("result_code".into(), json!("SUCCESS"));
+    xml(state, mchid, m)
+}
+
+fn unifiedorder(state: &State, mchid: &str, f: &Map<String, Value>) -> Option<Outcome> {
+    let mut request = f.clone();
+    request.remove("nonce_str");
+    request.remove("sign");
+    let trade_type = get(f, "trade_type").unwrap_or("JSAPI").to_string();
+    let order = Order {
+        mchid: mchid.to_string(),
+        sub_mchid: get(f, "sub_mch_id").map(str::to_string),
+        appid: get(f, "appid").unwrap_or("").to_string(),
+        sub_appid: get(f, "sub_appid").map(str::to_string),
+        out_trade_no: get(f, "out_trade_no")?.to_string(),
+        trade_type,
+        description: get(f, "body").unwrap_or("").to_string(),
+        attach: get(f, "attach").map(str::to_string),
+        total: get(f, "total_fee")?.parse().ok()?,
+        currency: get(f, "fee_type").unwrap_or("CNY").to_string(),
+        openid: get(f, "openid").map(str::to_string),
+        notify_url: get(f, "notify_url").map(str::to_string),
+        prepay_id: super::state::new_id("prepay"),
+        request: Value::Object(request),
+        partner: false,
+        v2: true,
+        state: TradeState::NotPay,
+        transaction_id: None,
+        success_time: None,
+        created: crate::util::unix_now(),
+        refunded: 0,
+    };
+    let o = match super::flows::remember(state, order) {
+        Ok(o) => o,
+        Err(refusal) => return Some(refusal),
+    };
+    let mut v = json!({ "appid": o.appid, "trade_type": o.trade_type, "prepay_id": o.prepay_id });
+    match o.trade_type.as_str() {
+        "NATIVE" => {
+            v["code_url"] = json!(format!(
+                "weixin://wxpay/bizpayurl?pr={}",
+                &o.prepay_id[2..9]
+            ))
+        }
+        "MWEB" => {
+            v["mweb_url"] = json!(format!(
+                "https://wx.tenpay.com/cgi-bin/mmpayweb-bin/checkmweb?prepay_id={}&package=1",
+                o.prepay_id
+            ))
+        }
+        _ => {}
+    }
+    Some(success(state, mchid, v))
+}
+
+fn find(state: &State, mchid: &str, f: &Map<String, Value>) -> Option<Order> {
+    let (tid, otn) = (get(f, "transaction_id"), get(f, "out_trade_no"));
+    state
+        .flows
+        .orders()
+        .iter()
+        .rev()
+        .find(|o| {
+            o.mchid == mchid
+                && match (tid, otn) {
+                    (Some(t), _) => o.transaction_id.as_deref() == Some(t),
+                    (None, Some(n)) => o.out_trade_no == n,
+                    _ => false,
+                }
+        })
+        .cloned()
+}
+
+fn not_found(state: &State, mchid: &str) -> Option<Outcome> {
+    state
+        .flows
+        .strict()
+        .then(|| fail(state, mchid, "ORDERNOTEXIST", "此交易订单号不存在"))
+}
+
+fn orderquery(state: &State, mchid: &str, f: &Map<String, Value>) -> Option<Outcome> {
+    let Some(o) = find(state, mchid, f) else {
+        return not_found(state, mchid);
+    };
+    let mut v = json!({
+        "appid": o.appid, "openid": o.openid.clone().unwrap_or_default(),
+        "trade_type": o.trade_type, "trade_state": o.state.as_str(),
+        "trade_state_desc": o.state.desc(), "out_trade_no": o.out_trade_no,
+        "total_fee": o.total.to_string(), "fee_type": o.currency,
+    });
+    if let (Some(id), Some(t)) = (&o.transaction_id, o.success_time) {
+        v["transaction_id"] = json!(id);
+        v["time_end"] = json!(compact_time(t));
+        v["cash_fee"] = json!(o.total.to_string());
+        v["bank_type"] = json!("OTHERS");
+        v["is_subscribe"] = json!("N");
+    }
+    if let Some(a) = &o.attach {
+        v["attach"] = json!(a);
+    }
+    Some(success(state, mchid, v))
+}
+
+fn closeorder(state: &State, mchid: &str, f: &Map<String, Value>) -> Option<Outcome> {
+    let Some(o) = find(state, mchid, f) else {
+        return not_found(state, mchid);
+    };
+    Some(match super::flows::close_order(state, &o) {
+        Ok(()) => success(state, mchid, json!({ "appid": o.appid })),
+        Err(()) => fail(state, mchid, "ORDERPAID", "订单已支付"),
+    })
+}
+
+fn refund(state: &State, mchid: &str, f: &Map<String, Value>) -> Option<Outcome> {
+    let Some(o) = find(state, mchid, f) else {
+        return not_found(state, mchid);
+    };
+    let amount: i64 = get(f, "refund_fee")?.parse().ok()?;
+    let total: i64 = get(f, "total_fee")?.parse().ok()?;
+    let out_refund_no = get(f, "out_refund_no")?;
+    let mut request = f.clone();
+    request.remove("nonce_str");
+    request.remove("sign");
+    let made = super::flows::make_refund(
+        state,
+        &o,
+        out_refund_no,
+        amount,
+        total,
+        Value::Object(request),
+        None,
+    );
+    Some(match made {
+        Ok(r) => success(
+            state,
+            mchid,
+            json!({
+                "appid": o.appid, "transaction_id": r.transaction_id, "out_trade_no": r.out_trade_no,
+                "out_refund_no": r.out_refund_no, "refund_id": r.refund_id,
+                "refund_fee": r.refund.to_string(), "total_fee": r.total.to_string(),
+                "cash_fee": r.total.to_string(), "refund_channel": "ORIGINAL",
+            }),
+        ),
+        Err(("NOT_ENOUGH", des)) => fail(state, mchid, "NOTENOUGH", des),
+        Err((code, des)) => fail(state, mchid, code, des),
+    })
+}
+
+fn downloadbill(state: &State, mchid: &str, f: &Map<String, Value>) -> Option<Outcome> {
+    let d = get(f, "bill_date")?;
+    if d.len() != 8 {
+        return None;
+    }
+    let date = format!("{}-{}-{}", &d[..4], &d[4..6], &d[6..]);
+    let data = super::bills::bill(state, mchid, &date, get(f, "bill_type").unwrap_or("ALL"));
+    let gzip = get(f, "tar_type").is_some_and(|t| t.eq_ignore_ascii_case("GZIP"));
+    Some(if gzip {
+        ok(
+            Bytes::from(super::state::gzip_stored(&data)),
+            "application/octet-stream",
+            StatusCode::OK,
+        )
+    } else {
+        ok(Bytes::from(data), "text/plain", StatusCode::OK)
+    })
+}
