@@ -6,7 +6,7 @@ use super::deliver::Job;
 use super::dispatch::Call;
 use super::request::Request;
 use super::service::{error, ok, Outcome};
-use super::state::{new_id, Order, Refund, TradeState};
+use super::state::{new_id, Order, TradeState};
 use super::State;
 use crate::util::unix_now;
 use bytes::Bytes;
@@ -27,8 +27,10 @@ pub(super) fn answer(state: &State, call: &Call, template: &str, req: &Request) 
         ("GET", "pay/transactions/id/{transaction_id}")
         | ("GET", "pay/transactions/out-trade-no/{out_trade_no}") => query(state, call, req),
         ("POST", "pay/transactions/out-trade-no/{out_trade_no}/close") => close(state, call, req),
-        ("POST", "refund/domestic/refunds") => refund(state, call, req),
-        ("GET", "refund/domestic/refunds/{out_refund_no}") => refund_query(state, call, req),
+        ("POST", "refund/domestic/refunds") => super::refunds::refund(state, call, req),
+        ("GET", "refund/domestic/refunds/{out_refund_no}") => {
+            super::refunds::refund_query(state, call, req)
+        }
         ("GET", "bill/tradebill") => super::bills::tradebill(state, call, req),
         ("GET", "billdownload/file") => super::bills::download(state, req),
         _ => super::flows_v2::answer(state, call, template, req),
@@ -43,7 +45,7 @@ pub(super) fn json_ok(v: Value) -> Outcome {
     )
 }
 
-fn text<'a>(v: &'a Value, path: &[&str]) -> Option<&'a str> {
+pub(super) fn text<'a>(v: &'a Value, path: &[&str]) -> Option<&'a str> {
     path.iter().try_fold(v, |v, k| v.get(k))?.as_str()
 }
 
@@ -200,7 +202,7 @@ pub(crate) fn order_json(o: &Order) -> Value {
 }
 
 /// The latest order of this merchant with this `out_trade_no` or `transaction_id`.
-fn find(state: &State, mchid: &str, req: &Request) -> Option<Order> {
+pub(super) fn find(state: &State, mchid: &str, req: &Request) -> Option<Order> {
     let all = req.scalars();
     let by = |k: &str| all.get(k).and_then(Value::as_str).map(str::to_string);
     let (tid, otn) = (by("transaction_id"), by("out_trade_no"));
@@ -220,7 +222,7 @@ fn find(state: &State, mchid: &str, req: &Request) -> Option<Order> {
         .cloned()
 }
 
-fn not_found(state: &State) -> Option<Outcome> {
+pub(super) fn not_found(state: &State) -> Option<Outcome> {
     state.flows.strict().then(|| {
         error(
             404,
@@ -237,7 +239,7 @@ fn query(state: &State, call: &Call, req: &Request) -> Option<Outcome> {
     }
 }
 
-fn update(state: &State, o: &Order, change: impl FnOnce(&mut Order)) -> Order {
+pub(super) fn update(state: &State, o: &Order, change: impl FnOnce(&mut Order)) -> Order {
     let mut orders = state.flows.orders();
     match orders
         .iter_mut()
@@ -307,141 +309,4 @@ pub(crate) fn pay(state: &State, mchid: Option<&str>, out_trade_no: &str) -> Res
         });
     }
     Ok(o)
-}
-
-/// Why a refund cannot be made: (code, message).
-pub(super) type Refusal = (&'static str, &'static str);
-
-/// Makes a refund of `amount` fen of `o` (or finds the same one made before).
-pub(super) fn make_refund(
-    state: &State,
-    o: &Order,
-    out_refund_no: &str,
-    amount: i64,
-    total: i64,
-    request: Value,
-    notify_url: Option<String>,
-) -> Result<Refund, Refusal> {
-    let mut refunds = state.flows.refunds();
-    if let Some(r) = refunds
-        .iter()
-        .find(|r| r.mchid == o.mchid && r.out_refund_no == out_refund_no)
-    {
-        return if r.request == request {
-            Ok(r.clone())
-        } else {
-            Err((
-                "INVALID_REQUEST",
-                "商户退款单号重复 (the same out_refund_no with other parameters)",
-            ))
-        };
-    }
-    if !o.state.paid() {
-        return Err(("INVALID_REQUEST", "订单未支付 (the order is not paid)"));
-    }
-    if total != o.total {
-        return Err((
-            "INVALID_REQUEST",
-            "订单金额不一致 (amount.total is not the order's total)",
-        ));
-    }
-    if amount <= 0 {
-        return Err((
-            "PARAM_ERROR",
-            "退款金额必须大于0 (the refund must be positive)",
-        ));
-    }
-    if amount > o.total - o.refunded {
-        return Err((
-            "NOT_ENOUGH",
-            "可退金额不足 (more than what is left to refund)",
-        ));
-    }
-    let r = Refund {
-        mchid: o.mchid.clone(),
-        out_refund_no: out_refund_no.to_string(),
-        refund_id: new_id("refund"),
-        out_trade_no: o.out_trade_no.clone(),
-        transaction_id: o.transaction_id.clone().unwrap_or_default(),
-        refund: amount,
-        total: o.total,
-        currency: o.currency.clone(),
-        request,
-        created: unix_now(),
-        notify_url,
-    };
-    refunds.push(r.clone());
-    drop(refunds);
-    update(state, o, |x| {
-        x.refunded += amount;
-        x.state = TradeState::Refund;
-    });
-    if let Some(url) = &r.notify_url {
-        state.flows.job(Job::Notify {
-            mchid: r.mchid.clone(),
-            url: url.clone(),
-            event_type: "REFUND.SUCCESS".into(),
-            subject: r.out_refund_no.clone(),
-            resource: json!({
-                "mchid": r.mchid, "out_trade_no": r.out_trade_no, "transaction_id": r.transaction_id,
-                "out_refund_no": r.out_refund_no, "refund_id": r.refund_id, "refund_status": "SUCCESS",
-                "success_time": super::notify::beijing_time(r.created),
-                "user_received_account": "支付用户零钱",
-                "amount": { "total": r.total, "refund": r.refund, "payer_total": r.total, "payer_refund": r.refund },
-            }),
-        });
-    }
-    Ok(r)
-}
-
-pub(super) fn refund_json(r: &Refund) -> Value {
-    let time = super::notify::beijing_time(r.created);
-    json!({
-        "refund_id": r.refund_id, "out_refund_no": r.out_refund_no,
-        "transaction_id": r.transaction_id, "out_trade_no": r.out_trade_no,
-        "channel": "ORIGINAL", "user_received_account": "支付用户零钱",
-        "success_time": time, "create_time": time, "status": "SUCCESS", "funds_account": "AVAILABLE",
-        "amount": {
-            "total": r.total, "refund": r.refund, "from": [], "payer_total": r.total,
-            "payer_refund": r.refund, "settlement_refund": r.refund, "settlement_total": r.total,
-            "discount_refund": 0, "currency": r.currency, "refund_fee": 0,
-        },
-    })
-}
-
-fn refund(state: &State, call: &Call, req: &Request) -> Option<Outcome> {
-    let body = req.json.clone()?;
-    let Some(o) = find(state, &call.entry.merchant.mchid, req) else {
-        return not_found(state);
-    };
-    let amount = body.pointer("/amount/refund").and_then(Value::as_i64)?;
-    let total = body.pointer("/amount/total").and_then(Value::as_i64)?;
-    let out_refund_no = text(&body, &["out_refund_no"])?.to_string();
-    let notify_url = text(&body, &["notify_url"]).map(str::to_string);
-    Some(
-        match make_refund(state, &o, &out_refund_no, amount, total, body, notify_url) {
-            Ok(r) => json_ok(refund_json(&r)),
-            Err((code, message)) => error(400, code, message),
-        },
-    )
-}
-
-fn refund_query(state: &State, call: &Call, req: &Request) -> Option<Outcome> {
-    let no = req.vars.get("out_refund_no").and_then(Value::as_str)?;
-    let found = state
-        .flows
-        .refunds()
-        .iter()
-        .find(|r| r.mchid == call.entry.merchant.mchid && r.out_refund_no == no)
-        .cloned();
-    match found {
-        Some(r) => Some(json_ok(refund_json(&r))),
-        None => state.flows.strict().then(|| {
-            error(
-                404,
-                "RESOURCE_NOT_EXISTS",
-                "退款单不存在 (the emulator has no such refund)",
-            )
-        }),
-    }
 }

@@ -181,7 +181,7 @@ fn refund(state: &State, mchid: &str, f: &Map<String, Value>) -> Option<Outcome>
     let mut request = f.clone();
     request.remove("nonce_str");
     request.remove("sign");
-    let made = super::flows::make_refund(
+    let made = super::refunds::make_refund(
         state,
         &o,
         out_refund_no,

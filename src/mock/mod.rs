@@ -74,6 +74,7 @@ mod dispatch;
 mod flows;
 mod flows_v2;
 mod notify;
+mod refunds;
 mod request;
 mod routes;
 mod server;
