@@ -39,6 +39,15 @@
 //! [`Fault`]s break the answers on purpose; [`Server::notification`] and [`Server::notify`] make
 //! callbacks; [`Server::decrypt`] opens the sensitive fields the client encrypted.
 //!
+//! On top of the default answers, the core flows have state: orders (APIv3 JSAPI/Native/APP/H5,
+//! direct and partner, and APIv2 `unifiedorder`) are created `NOTPAY`, paid by [`Server::pay`]
+//! or [`ServerBuilder::auto_pay`], queried, closed and refunded; the day's trade bill downloads
+//! from the emulator with its SHA1. Paid orders and refunds send `TRANSACTION.SUCCESS` and
+//! `REFUND.SUCCESS` to loopback `notify_url`s, retried on failure ([`Server::deliveries`]).
+//! [`ServerBuilder::strict`] makes unknown orders `404 ORDER_NOT_EXIST`. An admin API under
+//! `/__emulator/` (plain JSON, no signature) scripts, pays, notifies, switches faults and
+//! hands out the config, for tests in any language. See `docs/emulator.md`.
+//!
 //! ```no_run
 //! # async fn run() -> wechatpay::Result<()> {
 //! use serde_json::json;
