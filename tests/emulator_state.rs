@@ -402,6 +402,10 @@ async fn auto_paid_orders_notify_and_failed_deliveries_are_retried() {
         ),
         (Some("A1"), Some("SUCCESS"))
     );
+    while !server.deliveries().iter().any(|d| d.outcome == "delivered") && waited < 200 {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        waited += 1;
+    }
     let outcomes: Vec<(u32, String, Option<u16>)> = server
         .deliveries()
         .into_iter()
@@ -447,12 +451,47 @@ fn v2_code(r: wechatpay::Result<wechatpay::Response>) -> String {
     }
 }
 
+/// An APIv2 notification handler on loopback: checks the `sign`, keeps the fields.
+async fn handler_v2(client: Client) -> (String, Arc<Mutex<Vec<Value>>>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/notify", listener.local_addr().unwrap());
+    let got = Arc::new(Mutex::new(Vec::new()));
+    let got2 = got.clone();
+    tokio::spawn(async move {
+        loop {
+            let Ok((stream, _)) = listener.accept().await else {
+                continue;
+            };
+            let (client, got) = (client.clone(), got2.clone());
+            tokio::spawn(async move {
+                let service = hyper::service::service_fn(move |req: Request<Incoming>| {
+                    let (client, got) = (client.clone(), got.clone());
+                    async move {
+                        let body = req.into_body().collect().await.unwrap().to_bytes();
+                        let fields = client.parse_v2_notification(&body).unwrap();
+                        got.lock().unwrap().push(Value::Object(fields));
+                        let reply = "<xml><return_code><![CDATA[SUCCESS]]></return_code><return_msg><![CDATA[OK]]></return_msg></xml>";
+                        Ok::<_, std::convert::Infallible>(Response::new(Full::new(Bytes::from(
+                            reply,
+                        ))))
+                    }
+                });
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(TokioIo::new(stream), service)
+                    .await;
+            });
+        }
+    });
+    (url, got)
+}
+
 #[tokio::test]
 async fn apiv2_orders_share_the_state() {
     let (server, client) = strict().await;
+    let (notify_url, notified) = handler_v2(client.clone()).await;
     let order = json!({ "xml": { "appid": "wxd678efh567hg6787", "mch_id": "1900000001", "body": "x",
         "out_trade_no": "V1", "total_fee": "100", "spbill_create_ip": "127.0.0.1",
-        "notify_url": "http://127.0.0.1:9/n", "trade_type": "NATIVE" } });
+        "notify_url": notify_url, "trade_type": "NATIVE" } });
     let made = client
         .chain("v2/pay/unifiedorder")
         .post(order.clone())
@@ -492,6 +531,28 @@ async fn apiv2_orders_share_the_state() {
         (Some("SUCCESS"), Some("100"))
     );
     assert_eq!(after["time_end"].as_str().unwrap().len(), 14);
+    // Its APIv2 (signed XML) notification.
+    let mut waited = 0;
+    while notified.lock().unwrap().is_empty() && waited < 100 {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        waited += 1;
+    }
+    let n = notified
+        .lock()
+        .unwrap()
+        .first()
+        .cloned()
+        .unwrap_or_else(|| panic!("{:?}", server.deliveries()));
+    assert_eq!(
+        (n["out_trade_no"].as_str(), n["result_code"].as_str()),
+        (Some("V1"), Some("SUCCESS"))
+    );
+    assert_eq!(n["transaction_id"], after["transaction_id"]);
+    while server.deliveries().is_empty() && waited < 200 {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        waited += 1;
+    }
+    assert_eq!(server.deliveries()[0].outcome, "delivered");
     // The APIv3 query sees the same order.
     assert_eq!(
         query(&client, "V1").await["transaction_id"],
@@ -669,4 +730,34 @@ async fn the_admin_api_scripts_pays_faults_and_configures() {
         .await
         .unwrap();
     assert_eq!(refused.status(), 502);
+}
+
+/// `wechatpay mock --json` prints one JSON object: the environment values and the config.
+#[test]
+fn the_cli_prints_its_config_as_json() {
+    let Some(bin) = option_env!("CARGO_BIN_EXE_wechatpay") else {
+        return; // built without the `cli` feature
+    };
+    use std::io::BufRead;
+    let mut child = std::process::Command::new(bin)
+        .args(["mock", "--json", "--strict"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let _ = child.kill();
+    let _ = child.wait();
+    let v: Value = line.parse().unwrap();
+    assert!(v["base_url"]
+        .as_str()
+        .unwrap()
+        .starts_with("https://127.0.0.1:"));
+    assert_eq!(v["WECHATPAY_BASE_URI"], v["base_url"]);
+    assert_eq!(v["WECHATPAY_MCHID"], "1900000001");
+    assert_eq!(v["strict"], true);
+    assert!(v["ca_pem"].as_str().unwrap().contains("BEGIN CERTIFICATE"));
 }

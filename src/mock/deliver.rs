@@ -26,7 +26,10 @@ pub(crate) enum Job {
         event_type: String,
         /// `out_trade_no` or `out_refund_no`.
         subject: String,
+        /// APIv3: the resource sealed in the JSON envelope; APIv2: the XML fields.
         resource: Value,
+        /// An APIv2 (XML) notification.
+        v2: bool,
     },
 }
 
@@ -95,7 +98,8 @@ async fn run(state: Arc<State>, job: Job) {
             event_type,
             subject,
             resource,
-        } => deliver(state, mchid, url, event_type, subject, resource).await,
+            v2,
+        } => deliver(state, mchid, url, (event_type, subject), resource, v2).await,
     }
 }
 
@@ -112,9 +116,9 @@ async fn deliver(
     state: Arc<State>,
     mchid: String,
     url: String,
-    event_type: String,
-    subject: String,
+    (event_type, subject): (String, String),
     resource: Value,
+    v2: bool,
 ) {
     let base = state
         .flows
@@ -140,14 +144,26 @@ async fn deliver(
             tokio::time::sleep(base * SCHEDULE[attempt - 1]).await;
         }
         d.attempt = attempt as u32 + 1;
-        let sent = super::notify::send(
-            state.clone(),
-            mchid.clone(),
-            url.clone(),
-            event_type.clone(),
-            resource.clone(),
-        )
-        .await;
+        let sent = if v2 {
+            let fields = resource.as_object().cloned().unwrap_or_default();
+            match super::notify::send_v2(state.clone(), mchid.clone(), url.clone(), fields).await {
+                // A 2xx whose reply is not `SUCCESS` is a failure too.
+                Ok((status, false)) if status.is_success() => {
+                    Ok(http::StatusCode::UNPROCESSABLE_ENTITY)
+                }
+                Ok((status, _)) => Ok(status),
+                Err(e) => Err(e),
+            }
+        } else {
+            super::notify::send(
+                state.clone(),
+                mchid.clone(),
+                url.clone(),
+                event_type.clone(),
+                resource.clone(),
+            )
+            .await
+        };
         let last = attempt == SCHEDULE.len();
         match sent {
             Ok(status) if status.is_success() => {

@@ -298,14 +298,18 @@ pub(crate) fn pay(state: &State, mchid: Option<&str>, out_trade_no: &str) -> Res
     o.success_time = Some(unix_now());
     let o = o.clone();
     drop(orders);
-    // APIv2 orders are notified in APIv2's XML form, which the emulator does not send.
-    if let Some(url) = o.notify_url.as_ref().filter(|_| !o.v2) {
+    if let Some(url) = &o.notify_url {
         state.flows.job(Job::Notify {
             mchid: o.mchid.clone(),
             url: url.clone(),
             event_type: "TRANSACTION.SUCCESS".into(),
             subject: o.out_trade_no.clone(),
-            resource: order_json(&o),
+            resource: if o.v2 {
+                super::flows_v2::notification(&o)
+            } else {
+                order_json(&o)
+            },
+            v2: o.v2,
         });
     }
     Ok(o)

@@ -161,6 +161,23 @@ fn orderquery(state: &State, mchid: &str, f: &Map<String, Value>) -> Option<Outc
     Some(success(state, mchid, v))
 }
 
+/// The fields of an APIv2 payment notification (`nonce_str` and `sign` are added when sent).
+pub(super) fn notification(o: &Order) -> Value {
+    let mut v = json!({
+        "return_code": "SUCCESS", "return_msg": "OK", "appid": o.appid, "mch_id": o.mchid,
+        "result_code": "SUCCESS", "openid": o.openid.clone().unwrap_or_default(),
+        "is_subscribe": "N", "trade_type": o.trade_type, "bank_type": "OTHERS",
+        "total_fee": o.total.to_string(), "fee_type": o.currency, "cash_fee": o.total.to_string(),
+        "transaction_id": o.transaction_id.clone().unwrap_or_default(),
+        "out_trade_no": o.out_trade_no,
+        "time_end": compact_time(o.success_time.unwrap_or(o.created)),
+    });
+    if let Some(a) = &o.attach {
+        v["attach"] = json!(a);
+    }
+    v
+}
+
 fn closeorder(state: &State, mchid: &str, f: &Map<String, Value>) -> Option<Outcome> {
     let Some(o) = find(state, mchid, f) else {
         return not_found(state, mchid);

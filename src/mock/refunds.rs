@@ -83,6 +83,7 @@ pub(super) fn make_refund(
             mchid: r.mchid.clone(),
             url: url.clone(),
             event_type: "REFUND.SUCCESS".into(),
+            v2: false,
             subject: r.out_refund_no.clone(),
             resource: json!({
                 "mchid": r.mchid, "out_trade_no": r.out_trade_no, "transaction_id": r.transaction_id,
