@@ -20,7 +20,7 @@ impl Server {
     /// `transaction_id`, `success_time` and `amount.payer_total`) and sends its
     /// `TRANSACTION.SUCCESS` notification to its loopback `notify_url` (see
     /// [`Server::deliveries`]). Returns the order as a query answers it; an order paid before is
-    /// returned as it is. A closed or unknown order is an [`Error::InvalidArgument`].
+    /// returned as it is. A closed or unknown order is an [`Error::Argument`].
     pub fn pay(&self, out_trade_no: &str) -> Result<Value> {
         super::flows::pay(&self.state, None, out_trade_no)
             .map(|o| super::flows::order_json(&o))
