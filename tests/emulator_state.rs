@@ -204,7 +204,13 @@ async fn orders_are_created_paid_queried_closed_and_refunded() {
     );
 
     // A notify_url that is not loopback is never contacted: recorded as skipped.
-    tokio::time::sleep(Duration::from_millis(100)).await;
+    // Two paid orders (T1, P1) and one refund with no notify_url: two deliveries.
+    for _ in 0..500 {
+        if server.deliveries().len() >= 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
     let d = server.deliveries();
     assert!(
         !d.is_empty() && d.iter().all(|d| d.outcome == "skipped"),
