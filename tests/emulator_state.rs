@@ -596,6 +596,18 @@ async fn apiv2_orders_share_the_state() {
         ),
         "NOTENOUGH"
     );
+    let rq = client
+        .chain("v2/pay/refundquery")
+        .post(json!({ "xml": { "appid": "wxd678efh567hg6787", "mch_id": "1900000001", "out_trade_no": "V1" } }))
+        .await
+        .unwrap()
+        .xml()
+        .unwrap();
+    assert_eq!(
+        (rq["refund_count"].as_str(), rq["out_refund_no_0"].as_str()),
+        (Some("1"), Some("VR1"))
+    );
+    assert_eq!(rq["refund_status_0"], "SUCCESS");
     let date = today().replace('-', "");
     let bill = client
         .chain("v2/pay/downloadbill")

@@ -19,6 +19,7 @@ pub(super) fn answer(state: &State, call: &Call, template: &str, req: &Request) 
         "v2/pay/orderquery" => orderquery(state, mchid, fields),
         "v2/pay/closeorder" => closeorder(state, mchid, fields),
         "v2/secapi/pay/refund" => refund(state, mchid, fields),
+        "v2/pay/refundquery" => refundquery(state, mchid, fields),
         "v2/pay/downloadbill" => downloadbill(state, mchid, fields),
         _ => None,
     }
@@ -221,6 +222,47 @@ fn refund(state: &State, mchid: &str, f: &Map<String, Value>) -> Option<Outcome>
         Err(("NOT_ENOUGH", des)) => fail(state, mchid, "NOTENOUGH", des),
         Err((code, des)) => fail(state, mchid, code, des),
     })
+}
+
+fn refundquery(state: &State, mchid: &str, f: &Map<String, Value>) -> Option<Outcome> {
+    let (rno, rid) = (get(f, "out_refund_no"), get(f, "refund_id"));
+    let (tid, otn) = (get(f, "transaction_id"), get(f, "out_trade_no"));
+    let refunds: Vec<_> = state
+        .flows
+        .refunds()
+        .iter()
+        .filter(|r| r.mchid == mchid)
+        .filter(|r| match (rno, rid, tid, otn) {
+            (Some(n), ..) => r.out_refund_no == n,
+            (None, Some(i), ..) => r.refund_id == i,
+            (None, None, Some(t), _) => r.transaction_id == t,
+            (None, None, None, Some(o)) => r.out_trade_no == o,
+            _ => false,
+        })
+        .cloned()
+        .collect();
+    let Some(first) = refunds.first() else {
+        return state
+            .flows
+            .strict()
+            .then(|| fail(state, mchid, "REFUNDNOTEXIST", "退款订单查询失败"));
+    };
+    let mut v = json!({
+        "transaction_id": first.transaction_id, "out_trade_no": first.out_trade_no,
+        "total_fee": first.total.to_string(), "cash_fee": first.total.to_string(),
+        "refund_count": refunds.len().to_string(),
+    });
+    for (n, r) in refunds.iter().enumerate() {
+        v[format!("out_refund_no_{n}")] = json!(r.out_refund_no);
+        v[format!("refund_id_{n}")] = json!(r.refund_id);
+        v[format!("refund_fee_{n}")] = json!(r.refund.to_string());
+        v[format!("refund_status_{n}")] = json!("SUCCESS");
+        v[format!("refund_channel_{n}")] = json!("ORIGINAL");
+        v[format!("refund_recv_accout_{n}")] = json!("支付用户零钱");
+        v[format!("refund_success_time_{n}")] =
+            json!(super::notify::beijing_time(r.created)[..19].replace('T', " "));
+    }
+    Some(success(state, mchid, v))
 }
 
 fn downloadbill(state: &State, mchid: &str, f: &Map<String, Value>) -> Option<Outcome> {
