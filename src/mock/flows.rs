@@ -170,6 +170,9 @@ pub(crate) fn order_json(o: &Order) -> Value {
         put("mchid", json!(o.mchid));
     }
     put("out_trade_no", json!(o.out_trade_no));
+    // Not in WeChat Pay's answer, but the documentation's table lists them as required.
+    put("description", json!(o.description));
+    put("notify_url", json!(o.notify_url.as_deref().unwrap_or("")));
     if let Some(id) = &o.transaction_id {
         put("transaction_id", json!(id));
     }
@@ -201,8 +204,14 @@ pub(crate) fn order_json(o: &Order) -> Value {
     Value::Object(m)
 }
 
-/// The latest order of this merchant with this `out_trade_no` or `transaction_id`.
-pub(super) fn find(state: &State, mchid: &str, req: &Request) -> Option<Order> {
+/// The latest order of this merchant with this `out_trade_no` or `transaction_id`; through a
+/// `partner` path, a partner order only (and the other way round); `None`: either.
+pub(super) fn find(
+    state: &State,
+    mchid: &str,
+    req: &Request,
+    partner: Option<bool>,
+) -> Option<Order> {
     let all = req.scalars();
     let by = |k: &str| all.get(k).and_then(Value::as_str).map(str::to_string);
     let (tid, otn) = (by("transaction_id"), by("out_trade_no"));
@@ -213,6 +222,7 @@ pub(super) fn find(state: &State, mchid: &str, req: &Request) -> Option<Order> {
         .rev()
         .find(|o| {
             o.mchid == mchid
+                && partner.is_none_or(|p| p == o.partner)
                 && match (&tid, &otn) {
                     (Some(t), _) => o.transaction_id.as_deref() == Some(t.as_str()),
                     (None, Some(n)) => &o.out_trade_no == n,
@@ -233,7 +243,8 @@ pub(super) fn not_found(state: &State) -> Option<Outcome> {
 }
 
 fn query(state: &State, call: &Call, req: &Request) -> Option<Outcome> {
-    match find(state, &call.entry.merchant.mchid, req) {
+    let partner = Some(call.path.contains("/partner/"));
+    match find(state, &call.entry.merchant.mchid, req, partner) {
         Some(o) => Some(json_ok(order_json(&o))),
         None => not_found(state),
     }
@@ -264,7 +275,8 @@ pub(super) fn close_order(state: &State, o: &Order) -> Result<(), ()> {
 }
 
 fn close(state: &State, call: &Call, req: &Request) -> Option<Outcome> {
-    let Some(o) = find(state, &call.entry.merchant.mchid, req) else {
+    let partner = Some(call.path.contains("/partner/"));
+    let Some(o) = find(state, &call.entry.merchant.mchid, req, partner) else {
         return not_found(state);
     };
     Some(match close_order(state, &o) {

@@ -114,7 +114,7 @@ pub(super) fn refund_json(r: &Refund) -> Value {
 
 pub(super) fn refund(state: &State, call: &Call, req: &Request) -> Option<Outcome> {
     let body = req.json.clone()?;
-    let Some(o) = find(state, &call.entry.merchant.mchid, req) else {
+    let Some(o) = find(state, &call.entry.merchant.mchid, req, None) else {
         return not_found(state);
     };
     let amount = body.pointer("/amount/refund").and_then(Value::as_i64)?;
