@@ -87,6 +87,7 @@ fn the_node_sdk_runs_a_whole_flow_against_the_emulator() {
         .env("WECHATPAY_PUBLIC_KEY_ID", text("public_key_id"))
         .env("WECHATPAY_PUBLIC_KEY", text("public_key_pem"))
         .env("WECHATPAY_APIV3_KEY", text("apiv3_key"))
+        .env("WECHATPAY_APIV2_SECRET", text("apiv2_secret"))
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
@@ -96,6 +97,7 @@ fn the_node_sdk_runs_a_whole_flow_against_the_emulator() {
     assert!(out.status.success(), "flow.js failed: {stdout}{stderr}");
     assert!(stdout.contains("notification TRANSACTION.SUCCESS verified and decrypted"));
     assert!(stdout.contains("refunded 40 of 100: SUCCESS"));
+    assert!(stdout.contains("then orderquery: SUCCESS"));
     assert!(stdout.lines().last() == Some("interop: OK"), "{stdout}");
     // The emulator verified every signed request the plugin sent.
     let journal = server.journal();

@@ -25,6 +25,7 @@ const wxpay = new Wechatpay({
   serial: env('WECHATPAY_SERIAL'),
   privateKey: env('WECHATPAY_PRIVATE_KEY'),
   certs: { [env('WECHATPAY_PUBLIC_KEY_ID')]: publicKey },
+  secret: env('WECHATPAY_APIV2_SECRET'),
   baseURL: base,
 });
 
@@ -106,6 +107,18 @@ async function main() {
   try { await query(); } catch (e) { refused = true; console.log(`forged answer refused by the plugin's verifier: ${e.code || e.message}`); }
   await axios.delete(`${admin}faults/BadSignature`);
   check(refused, 'the verifier refuses a bad signature');
+
+  // APIv2 over the same state: the plugin signs with the APIv2 secret and checks the answers' sign.
+  const v2No = `V${outTradeNo}`;
+  const { data: v2 } = await wxpay.v2.pay.unifiedorder.post({
+    appid: 'wxd678efh567hg6787', mch_id: mchid, body: 'interop', out_trade_no: v2No, total_fee: 1,
+    spbill_create_ip: '127.0.0.1', notify_url: 'https://example.com/v2', trade_type: 'NATIVE',
+  });
+  check(v2.return_code === 'SUCCESS' && /^weixin:/.test(v2.code_url), `an APIv2 order, got ${JSON.stringify(v2)}`);
+  await axios.post(`${admin}orders/${v2No}/pay`);
+  const { data: v2q } = await wxpay.v2.pay.orderquery.post({ appid: 'wxd678efh567hg6787', mch_id: mchid, out_trade_no: v2No });
+  check(v2q.trade_state === 'SUCCESS' && v2q.total_fee === '1', `the APIv2 query, got ${JSON.stringify(v2q)}`);
+  console.log(`APIv2 unifiedorder ${v2No} then orderquery: ${v2q.trade_state} ${v2q.transaction_id} (sign checked)`);
 
   server.close();
   console.log('interop: OK');
