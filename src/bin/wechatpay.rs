@@ -300,7 +300,8 @@ fn mock(port: Option<u16>, json: bool, strict: bool) -> Result<(), Error> {
         use std::io::Write as _;
         let _ = std::io::stdout().flush();
         eprintln!(
-            "WeChat Pay emulator listening on {} (Ctrl-C to stop)",
+            "WeChat Pay emulator listening on {} (Ctrl-C to stop); admin API at {}__emulator/",
+            server.url(),
             server.url()
         );
         let _ = tokio::signal::ctrl_c().await;
