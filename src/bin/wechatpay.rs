@@ -52,6 +52,13 @@ enum Command {
         /// Port to listen on (default: a free one).
         #[arg(long)]
         port: Option<u16>,
+        /// Print one JSON object (the environment lines' values and the admin API's config)
+        /// instead of `export` lines.
+        #[arg(long)]
+        json: bool,
+        /// Strict orders: unknown orders are `404 ORDER_NOT_EXIST`.
+        #[arg(long)]
+        strict: bool,
     },
 }
 
@@ -77,7 +84,7 @@ fn main() -> ExitCode {
             method,
             path,
         } => request(dry_run, &args, &method, &path),
-        Command::Mock { port } => mock(port),
+        Command::Mock { port, json, strict } => mock(port, json, strict),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -265,11 +272,11 @@ fn request(dry_run: bool, args: &str, method: &str, path: &str) -> Result<(), Er
     Ok(())
 }
 
-fn mock(port: Option<u16>) -> Result<(), Error> {
+fn mock(port: Option<u16>, json: bool, strict: bool) -> Result<(), Error> {
     let rt = tokio::runtime::Runtime::new()
         .map_err(|e| Error::NotConfigured(format!("cannot start a runtime: {e}")))?;
     rt.block_on(async move {
-        let mut builder = wechatpay::mock::Server::builder();
+        let mut builder = wechatpay::mock::Server::builder().strict(strict);
         if let Some(p) = port {
             builder = builder.port(p);
         }
@@ -277,9 +284,24 @@ fn mock(port: Option<u16>) -> Result<(), Error> {
         let dir = std::env::temp_dir().join(format!("wechatpay-emulator-{}", std::process::id()));
         std::fs::create_dir_all(&dir)
             .map_err(|e| Error::NotConfigured(format!("cannot create {}: {e}", dir.display())))?;
-        print!("{}", server.env_script(&dir)?);
+        let script = server.env_script(&dir)?;
+        if json {
+            let mut all = server.config_json();
+            for (k, v) in script
+                .lines()
+                .filter_map(|l| l.strip_prefix("export ")?.split_once('='))
+            {
+                all[k] = serde_json::Value::String(v.to_string());
+            }
+            println!("{all}");
+        } else {
+            print!("{script}");
+        }
+        use std::io::Write as _;
+        let _ = std::io::stdout().flush();
         eprintln!(
-            "WeChat Pay emulator listening on {} (Ctrl-C to stop)",
+            "WeChat Pay emulator listening on {} (Ctrl-C to stop); admin API at {}__emulator/",
+            server.url(),
             server.url()
         );
         let _ = tokio::signal::ctrl_c().await;

@@ -32,6 +32,7 @@ pub struct ServerBuilder {
     merchants: Vec<Merchant>,
     platform_key: Option<(Zeroizing<String>, String)>,
     mode: Mode,
+    flows: super::state::FlowConfig,
 }
 
 impl ServerBuilder {
@@ -63,6 +64,31 @@ impl ServerBuilder {
     /// Public-key mode (default) or certificate mode.
     pub fn mode(mut self, mode: Mode) -> Self {
         self.mode = mode;
+        self
+    }
+
+    /// Pays every order this long after it is created (as if its payer scanned and paid), which
+    /// sends its `TRANSACTION.SUCCESS` notification. Default: orders wait for
+    /// [`Server::pay`](super::Server::pay).
+    pub fn auto_pay(mut self, after: std::time::Duration) -> Self {
+        self.flows.auto_pay = Some(after);
+        self
+    }
+
+    /// The unit of the notification retry schedule: WeChat Pay retries after 15s/15s/30s/3m/10m/…;
+    /// the emulator after `base` × 1/1/2/12/40/… (default 1 s; tests use milliseconds).
+    pub fn notify_retry_base(mut self, base: std::time::Duration) -> Self {
+        self.flows.retry_base = Some(base);
+        self
+    }
+
+    /// Strict orders (off by default): an order or refund the emulator did not create is
+    /// `404 ORDER_NOT_EXIST` (APIv2 `ORDERNOTEXIST`) instead of a documented default answer,
+    /// and an `out_trade_no` reused with other parameters is `400 INVALID_REQUEST` (instead of
+    /// replacing the earlier order of the same kind). See also
+    /// [`Server::set_strict`](super::Server::set_strict).
+    pub fn strict(mut self, on: bool) -> Self {
+        self.flows.strict = on;
         self
     }
 
@@ -116,6 +142,7 @@ impl ServerBuilder {
             faults: Mutex::new(HashSet::new()),
             journal: Mutex::new(Vec::new()),
             nonces: Mutex::new(HashMap::new()),
+            flows: super::state::Flows::new(self.flows),
         });
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", self.port))
             .await
@@ -130,10 +157,20 @@ impl ServerBuilder {
             .map_err(|e| Error::NotConfigured(format!("the emulator's address: {e}")))?;
         let config = authority.server_config(self.http2)?;
         let (stop, stopped) = tokio::sync::watch::channel(false);
+        let url = format!("https://127.0.0.1:{}/", addr.port());
+        let _ = state.flows.info.set(super::state::Info {
+            url: url.clone(),
+            ca_pem: authority.ca_pem.clone(),
+            mchid: first.clone(),
+        });
+        let (jobs, queue) = tokio::sync::mpsc::unbounded_channel();
+        let _ = state.flows.jobs.set(jobs);
+        let worker = tokio::spawn(super::deliver::worker(state.clone(), queue));
         let task = tokio::spawn(service::serve(listener, config, state.clone(), stopped));
         Ok(Server {
             state,
-            url: format!("https://127.0.0.1:{}/", addr.port()),
+            url,
+            worker: Some(worker),
             ca_pem: authority.ca_pem,
             first_mchid: first,
             task: Some(task),

@@ -85,6 +85,9 @@ pub(super) fn answer(state: &State, call: &Call) -> Outcome {
             }
         };
     }
+    if let Some(out) = super::flows::answer(state, call, &endpoint.template, &request) {
+        return out;
+    }
     let synth = synth::Synth::new(call, &request, &call.entry.public_key);
     match &endpoint.response {
         ResponseSpec::Empty(status) => ok(

@@ -39,6 +39,15 @@
 //! [`Fault`]s break the answers on purpose; [`Server::notification`] and [`Server::notify`] make
 //! callbacks; [`Server::decrypt`] opens the sensitive fields the client encrypted.
 //!
+//! On top of the default answers, the core flows have state: orders (APIv3 JSAPI/Native/APP/H5,
+//! direct and partner, and APIv2 `unifiedorder`) are created `NOTPAY`, paid by [`Server::pay`]
+//! or [`ServerBuilder::auto_pay`], queried, closed and refunded; the day's trade bill downloads
+//! from the emulator with its SHA1. Paid orders and refunds send `TRANSACTION.SUCCESS` and
+//! `REFUND.SUCCESS` to loopback `notify_url`s, retried on failure ([`Server::deliveries`]).
+//! [`ServerBuilder::strict`] makes unknown orders `404 ORDER_NOT_EXIST`. An admin API under
+//! `/__emulator/` (plain JSON, no signature) scripts, pays, notifies, switches faults and
+//! hands out the config, for tests in any language. See `docs/emulator.md`.
+//!
 //! ```no_run
 //! # async fn run() -> wechatpay::Result<()> {
 //! use serde_json::json;
@@ -63,16 +72,23 @@
 //! # Ok(()) }
 //! ```
 
+mod admin;
 mod answers;
+mod bills;
 mod blocking;
 mod builder;
 mod checks;
+mod deliver;
 mod dispatch;
+mod flows;
+mod flows_v2;
 mod notify;
+mod refunds;
 mod request;
 mod routes;
 mod server;
 mod service;
+mod state;
 mod synth;
 mod tls;
 mod v2;
@@ -81,6 +97,7 @@ mod v3;
 pub use answers::{Answer, Fault, Recorded};
 pub use blocking::BlockingServer;
 pub use builder::ServerBuilder;
+pub use deliver::Delivery;
 pub use server::Server;
 
 use crate::crypto::{PrivateKey, PublicKey};
@@ -170,6 +187,7 @@ pub(crate) struct State {
     faults: Mutex<HashSet<Fault>>,
     journal: Mutex<Vec<Recorded>>,
     nonces: Mutex<HashMap<(String, String), i64>>,
+    flows: state::Flows,
 }
 
 struct MerchantEntry {

@@ -65,27 +65,14 @@ pub(crate) async fn send(
     resource: Value,
 ) -> Result<StatusCode> {
     let target = url::Url::parse(&url).map_err(|e| Error::argument("url", e.to_string()))?;
-    let loopback = match target.host() {
-        Some(url::Host::Ipv4(ip)) => ip == std::net::Ipv4Addr::LOCALHOST,
-        Some(url::Host::Ipv6(ip)) => ip == std::net::Ipv6Addr::LOCALHOST,
-        _ => false,
-    };
-    if !loopback || !matches!(target.scheme(), "http" | "https") {
+    if !super::deliver::loopback(&url) {
         return Err(Error::argument(
             "url",
-            format!("the emulator only notifies http(s)://127.0.0.1 or [::1], not {url}"),
+            format!("the emulator only notifies http(s) URLs on 127.0.0.0/8, [::1] or localhost, not {url}"),
         ));
     }
     let (headers, body) = build(&state, &mchid, &event_type, &resource)?;
-    // No proxy and no redirects: the request must reach the loopback address named, and
-    // nothing else.
-    let http = reqwest::Client::builder()
-        .no_proxy()
-        .redirect(reqwest::redirect::Policy::none())
-        .timeout(std::time::Duration::from_secs(30))
-        .build()
-        .map_err(Error::Transport)?;
-    let res = http
+    let res = http()?
         .post(target)
         .headers(headers)
         .body(body)
@@ -93,6 +80,47 @@ pub(crate) async fn send(
         .await
         .map_err(Error::Transport)?;
     Ok(res.status())
+}
+
+/// No proxy and no redirects: the request must reach the loopback address named, and nothing
+/// else.
+fn http() -> Result<reqwest::Client> {
+    reqwest::Client::builder()
+        .no_proxy()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(std::time::Duration::from_secs(10))
+        .build()
+        .map_err(Error::Transport)
+}
+
+/// Sends an APIv2 payment notification (these `fields` as XML, with `nonce_str` and an
+/// HMAC-SHA256 `sign` under the merchant's APIv2 secret) to a loopback `url`; the handler's
+/// status and whether its reply says `SUCCESS`.
+pub(crate) async fn send_v2(
+    state: Arc<State>,
+    mchid: String,
+    url: String,
+    fields: serde_json::Map<String, Value>,
+) -> Result<(StatusCode, bool)> {
+    if !super::deliver::loopback(&url) {
+        return Err(Error::argument("url", format!("not a loopback URL: {url}")));
+    }
+    let merchant = &state
+        .merchants
+        .get(&mchid)
+        .ok_or_else(|| Error::argument("mchid", format!("the emulator has no merchant {mchid}")))?
+        .merchant;
+    let xml = super::v2::signed_xml(fields, merchant);
+    let res = http()?
+        .post(&url)
+        .header(http::header::CONTENT_TYPE, "text/xml")
+        .body(xml)
+        .send()
+        .await
+        .map_err(Error::Transport)?;
+    let status = res.status();
+    let reply = res.text().await.unwrap_or_default();
+    Ok((status, reply.contains("SUCCESS")))
 }
 
 /// `TRANSACTION.SUCCESS` → `transaction`, `REFUND.SUCCESS` → `refund`, as WeChat Pay names them.

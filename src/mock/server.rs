@@ -20,6 +20,8 @@ pub struct Server {
     pub(super) ca_pem: String,
     pub(super) first_mchid: String,
     pub(super) task: Option<JoinHandle<()>>,
+    /// Auto-payments and notification deliveries.
+    pub(super) worker: Option<JoinHandle<()>>,
     pub(super) stop: tokio::sync::watch::Sender<bool>,
 }
 
@@ -28,6 +30,9 @@ impl Drop for Server {
         // Aborting the accept task drops its set of connection tasks, which aborts them too.
         if let Some(task) = &self.task {
             task.abort();
+        }
+        if let Some(worker) = &self.worker {
+            worker.abort();
         }
     }
 }

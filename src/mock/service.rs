@@ -138,7 +138,7 @@ pub(super) fn obj(v: Value) -> Map<String, Value> {
 }
 
 async fn handle(
-    state: &State,
+    state: &Arc<State>,
     req: Request<Incoming>,
     client_cert: Option<&[u8]>,
 ) -> Response<Body> {
@@ -154,6 +154,17 @@ async fn handle(
         .unwrap_or_else(|e| e.into_inner())
         .clone();
     let path = parts.uri.path().to_string();
+    if path.starts_with(super::admin::PREFIX) {
+        let (status, v) =
+            super::admin::handle(state, &parts.method, &path, parts.uri.query(), &body).await;
+        let mut res = Response::new(full(v.to_string()));
+        *res.status_mut() = status;
+        res.headers_mut().insert(
+            http::header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+        return res;
+    }
     let mut outcome = if path.starts_with("/v3/") {
         super::v3::check(state, &parts.method, &parts.uri, &parts.headers, &body)
     } else {

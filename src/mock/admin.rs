@@ -1,0 +1,306 @@
+//! The emulator's admin API, for tests in any language: plain JSON under `/__emulator/` on the
+//! same port (a prefix WeChat Pay never uses), no signature (the emulator listens on 127.0.0.1
+//! only); and the [`Server`] methods over the flows' state.
+
+use super::answers::Script;
+use super::deliver::Delivery;
+use super::routes::Pattern;
+use super::{Answer, Fault, Server, State};
+use crate::error::{Error, Result};
+use bytes::Bytes;
+use http::{Method, StatusCode};
+use serde_json::{json, Value};
+use std::sync::Arc;
+
+/// The prefix of the admin API.
+pub(crate) const PREFIX: &str = "/__emulator/";
+
+impl Server {
+    /// Marks the latest unpaid order with this `out_trade_no` paid (`SUCCESS`, with a
+    /// `transaction_id`, `success_time` and `amount.payer_total`) and sends its
+    /// `TRANSACTION.SUCCESS` notification to its loopback `notify_url` (see
+    /// [`Server::deliveries`]). Returns the order as a query answers it; an order paid before is
+    /// returned as it is. A closed or unknown order is an [`Error::Argument`].
+    pub fn pay(&self, out_trade_no: &str) -> Result<Value> {
+        super::flows::pay(&self.state, None, out_trade_no)
+            .map(|o| super::flows::order_json(&o))
+            .map_err(|why| Error::argument("out_trade_no", why))
+    }
+
+    /// The latest order with this `out_trade_no`, as a query answers it.
+    pub fn order(&self, out_trade_no: &str) -> Option<Value> {
+        let orders = self.state.flows.orders();
+        let o = orders
+            .iter()
+            .rev()
+            .find(|o| o.out_trade_no == out_trade_no)?;
+        Some(super::flows::order_json(o))
+    }
+
+    /// Every notification delivery attempt so far, oldest first (including the skipped ones:
+    /// a `notify_url` that is not loopback is never contacted).
+    pub fn deliveries(&self) -> Vec<Delivery> {
+        self.state
+            .flows
+            .deliveries
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Switches strict orders on or off (see [`ServerBuilder::strict`](super::ServerBuilder::strict)).
+    pub fn set_strict(&self, on: bool) {
+        self.state
+            .flows
+            .strict
+            .store(on, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// What a client in any language needs (`GET /__emulator/config`): the base URL, the CA,
+    /// the merchant's ids, keys and secrets, the WeChat Pay public key. Keys are generated per
+    /// run: this is a test double.
+    pub fn config_json(&self) -> Value {
+        config(&self.state)
+    }
+}
+
+fn config(state: &State) -> Value {
+    let Some(info) = state.flows.info.get() else {
+        return json!({});
+    };
+    let entry = &state.merchants[&info.mchid];
+    let m = &entry.merchant;
+    json!({
+        "base_url": info.url,
+        "admin_url": format!("{}{}", info.url, &PREFIX[1..]),
+        "ca_pem": info.ca_pem,
+        "mchid": m.mchid,
+        "serial": m.serial,
+        "private_key_pem": m.private_key_pem.as_str(),
+        "merchant_certificate_pem": entry.cert_pem,
+        "public_key_id": state.public_key_id,
+        "public_key_pem": state.platform_key.public_key().to_pem(),
+        "platform_serial": state.platform_serial,
+        "platform_certificate_pem": state.platform_cert_pem,
+        "apiv2_secret": m.apiv2_secret.as_str(),
+        "apiv3_key": m.apiv3_key.as_str(),
+        "strict": state.flows.strict(),
+    })
+}
+
+fn fault(name: &str, body: &Value, query: Option<&str>) -> Option<Fault> {
+    let key: String = name
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .collect::<String>()
+        .to_ascii_lowercase();
+    Some(match key.as_str() {
+        "badsignature" => Fault::BadSignature,
+        "wrongserial" => Fault::WrongSerial,
+        "skewedclock" => Fault::SkewedClock,
+        "servererror" => Fault::ServerError,
+        "dropconnection" => Fault::DropConnection,
+        "slow" => {
+            let from_query = query.and_then(|q| {
+                url::form_urlencoded::parse(q.as_bytes())
+                    .find(|(k, _)| k == "ms")
+                    .and_then(|(_, v)| v.parse().ok())
+            });
+            Fault::Slow(from_query.or(body["ms"].as_u64()).unwrap_or(1000))
+        }
+        _ => return None,
+    })
+}
+
+fn journal(state: &State) -> Value {
+    let journal = state.journal.lock().unwrap_or_else(|e| e.into_inner());
+    Value::Array(
+        journal
+            .iter()
+            .map(|r| {
+                json!({
+                    "method": r.method.as_str(), "path": r.path, "query": r.query,
+                    "body": String::from_utf8_lossy(&r.body), "verified": r.verified,
+                    "outcome": r.outcome, "client_cert": r.client_cert,
+                    "version": format!("{:?}", r.version),
+                })
+            })
+            .collect(),
+    )
+}
+
+fn deliveries(state: &State) -> Value {
+    let list = state
+        .flows
+        .deliveries
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
+    Value::Array(
+        list.iter()
+            .map(|d| {
+                json!({
+                    "url": d.url, "event_type": d.event_type, "subject": d.subject,
+                    "attempt": d.attempt, "status": d.status, "outcome": d.outcome, "error": d.error,
+                })
+            })
+            .collect(),
+    )
+}
+
+fn script(state: &State, body: &Value) -> std::result::Result<Value, String> {
+    let method = body["method"].as_str().ok_or("`method` is required")?;
+    let template = body["template"].as_str().ok_or("`template` is required")?;
+    let status = body["status"].as_u64().unwrap_or(200) as u16;
+    let mut answer = if let Some(xml) = body.get("xml") {
+        Answer::xml(xml.clone())
+    } else if let Some(text) = body["body"].as_str() {
+        Answer::raw(status, text.as_bytes().to_vec())
+    } else if let Some(v) = body.get("json") {
+        Answer::json(status, v.clone())
+    } else {
+        Answer::empty(status)
+    };
+    if let Some(headers) = body["headers"].as_object() {
+        for (k, v) in headers {
+            answer = answer.with_header(k, v.as_str().unwrap_or(""));
+        }
+    }
+    if let Some(ms) = body["delay_ms"].as_u64() {
+        answer = answer.with_delay(std::time::Duration::from_millis(ms));
+    }
+    let mut scripts = state.scripts.lock().unwrap_or_else(|e| e.into_inner());
+    scripts.insert(
+        0,
+        Script {
+            pattern: Pattern::new(method, template),
+            answers: vec![answer],
+            served: 0,
+        },
+    );
+    Ok(json!({ "scripted": format!("{} {template}", method.to_ascii_uppercase()) }))
+}
+
+/// Answers an admin request: (status, JSON).
+pub(crate) async fn handle(
+    state: &Arc<State>,
+    method: &Method,
+    path: &str,
+    query: Option<&str>,
+    body: &Bytes,
+) -> (StatusCode, Value) {
+    let body: Value = if body.is_empty() {
+        json!({})
+    } else {
+        match serde_json::from_slice(body) {
+            Ok(v) => v,
+            Err(e) => return bad(&format!("the body is not JSON: {e}")),
+        }
+    };
+    let rest = path.strip_prefix(PREFIX).unwrap_or("");
+    let parts: Vec<&str> = rest.split('/').filter(|s| !s.is_empty()).collect();
+    let okj = |v: Value| (StatusCode::OK, v);
+    match (method.as_str(), parts.as_slice()) {
+        ("GET", ["config"]) => okj(config(state)),
+        ("GET", ["journal"]) => okj(journal(state)),
+        ("DELETE", ["journal"]) => {
+            state
+                .journal
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .clear();
+            okj(json!({ "cleared": true }))
+        }
+        ("GET", ["deliveries"]) => okj(deliveries(state)),
+        ("GET", ["orders"]) => okj(Value::Array(
+            state
+                .flows
+                .orders()
+                .iter()
+                .map(super::flows::order_json)
+                .collect(),
+        )),
+        ("POST", ["script"]) => match script(state, &body) {
+            Ok(v) => okj(v),
+            Err(why) => bad(&why),
+        },
+        ("DELETE", ["script"]) => {
+            state
+                .scripts
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .clear();
+            okj(json!({ "cleared": true }))
+        }
+        ("POST", ["orders", no, "pay"]) => {
+            let no = percent_encoding::percent_decode_str(no).decode_utf8_lossy();
+            match super::flows::pay(state, None, &no) {
+                Ok(o) => okj(super::flows::order_json(&o)),
+                Err(why) => (
+                    StatusCode::NOT_FOUND,
+                    json!({ "code": "ORDER_NOT_EXIST", "message": why }),
+                ),
+            }
+        }
+        ("POST", ["notify"]) => {
+            let (Some(url), Some(event)) = (body["url"].as_str(), body["event_type"].as_str())
+            else {
+                return bad("`url` and `event_type` are required");
+            };
+            let mchid = state
+                .flows
+                .info
+                .get()
+                .map(|i| i.mchid.clone())
+                .unwrap_or_default();
+            let resource = body.get("resource").cloned().unwrap_or(json!({}));
+            let sent =
+                super::notify::send(state.clone(), mchid, url.into(), event.into(), resource).await;
+            match sent {
+                Ok(status) => okj(json!({ "status": status.as_u16() })),
+                Err(e) => (
+                    StatusCode::BAD_GATEWAY,
+                    json!({ "code": "NOT_DELIVERED", "message": e.to_string() }),
+                ),
+            }
+        }
+        ("POST" | "DELETE", ["faults", name]) => {
+            let Some(f) = fault(name, &body, query) else {
+                return bad(&format!("no fault {name}: BadSignature, WrongSerial, SkewedClock, ServerError, Slow, DropConnection"));
+            };
+            let mut faults = state.faults.lock().unwrap_or_else(|e| e.into_inner());
+            if method == Method::POST {
+                faults.insert(f);
+            } else {
+                faults.retain(|x| std::mem::discriminant(x) != std::mem::discriminant(&f));
+            }
+            okj(json!({ "faults": faults.iter().map(|f| format!("{f:?}")).collect::<Vec<_>>() }))
+        }
+        ("DELETE", ["faults"]) => {
+            state
+                .faults
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .clear();
+            okj(json!({ "faults": [] }))
+        }
+        ("POST" | "DELETE", ["strict"]) => {
+            let on = method == Method::POST;
+            state
+                .flows
+                .strict
+                .store(on, std::sync::atomic::Ordering::Relaxed);
+            okj(json!({ "strict": on }))
+        }
+        _ => (
+            StatusCode::NOT_FOUND,
+            json!({ "code": "NOT_FOUND", "message": format!("no admin call {method} {path}") }),
+        ),
+    }
+}
+
+fn bad(why: &str) -> (StatusCode, Value) {
+    (
+        StatusCode::BAD_REQUEST,
+        json!({ "code": "PARAM_ERROR", "message": why }),
+    )
+}
