@@ -28,6 +28,14 @@ struct Cli {
     /// never bodies, keys or placeholder values. Twice for more detail.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     verbose: u8,
+    /// The config file with the profiles (default: $WECHATPAY_CONFIG, else
+    /// $XDG_CONFIG_HOME/wechatpay/config.toml, else ~/.config/wechatpay/config.toml).
+    #[arg(long, global = true, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// The profile to use (`[profiles.NAME]`; default: $WECHATPAY_PROFILE, else the file's
+    /// `default`). WECHATPAY_* variables override its keys.
+    #[arg(long, global = true, value_name = "NAME")]
+    profile: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -36,9 +44,11 @@ struct Cli {
 enum Command {
     /// Sign and send one call, printing the verified answer.
     ///
-    /// Credentials come from the environment: WECHATPAY_MCHID, WECHATPAY_SERIAL,
+    /// Credentials come from the profile (see --config, --profile), overridden by the
+    /// environment: WECHATPAY_MCHID, WECHATPAY_SERIAL,
     /// WECHATPAY_PRIVATE_KEY (file), WECHATPAY_PUBLIC_KEY_ID with WECHATPAY_PUBLIC_KEY (file),
-    /// WECHATPAY_PLATFORM_CERT (file), WECHATPAY_APIV2_SECRET, WECHATPAY_APIV3_KEY,
+    /// WECHATPAY_PLATFORM_CERT (file), WECHATPAY_APIV2_SECRET (or _FILE), WECHATPAY_APIV3_KEY
+    /// (or _FILE),
     /// WECHATPAY_MERCHANT_CERT and WECHATPAY_MERCHANT_KEY (files), WECHATPAY_BASE_URI,
     /// WECHATPAY_CA (file: an extra trusted root, e.g. the emulator's).
     ///
@@ -128,6 +138,10 @@ fn main() -> ExitCode {
             .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
             .init();
     }
+    let sel = config::Selection {
+        config: cli.config,
+        profile: cli.profile,
+    };
     let result = match cli.command {
         Command::Request {
             dry_run,
@@ -143,6 +157,7 @@ fn main() -> ExitCode {
             method,
             path,
             pairs,
+            sel,
         }),
         Command::List { v2, v3, query } => return list::list(&query, v2, v3),
         Command::Show { call } => list::show(&call),

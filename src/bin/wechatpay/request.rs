@@ -78,6 +78,7 @@ pub(crate) struct Options {
     pub method: String,
     pub path: String,
     pub pairs: Vec<String>,
+    pub sel: crate::config::Selection,
 }
 
 fn argument(name: &str, reason: String) -> Error {
@@ -170,7 +171,7 @@ pub(crate) fn args_map(args: &str, pairs: &[String]) -> Result<Value, Error> {
 pub(crate) fn request(o: &Options) -> Result<(), Error> {
     let method = method(&o.method)?;
     let args = args_map(&o.args, &o.pairs)?;
-    let client = wechatpay::blocking::Client::from(crate::config::client_from_env()?);
+    let client = wechatpay::blocking::Client::from(crate::config::client(&o.sel)?);
     let chain = chain_for(&client, &o.path);
     if o.dry_run {
         let prepared = chain.prepare(method, args)?;
