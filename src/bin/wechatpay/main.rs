@@ -1,10 +1,13 @@
 //! `wechatpay`: call any WeChat Pay endpoint from a shell, browse the documented calls offline,
 //! or run the local emulator.
 
+mod certs;
 mod config;
+mod doctor;
 mod list;
 mod mock;
 mod request;
+mod tools;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -115,6 +118,109 @@ enum Command {
         #[arg(num_args = 1..=2, required = true)]
         call: Vec<String>,
     },
+    /// Encrypt a sensitive field (name, id number, account) with the WeChat Pay key.
+    ///
+    /// The ciphertext goes to stdout; the key id to send as `Wechatpay-Serial` to stderr.
+    #[command(after_help = concat!(
+        "Example:\n  wechatpay encrypt 张三\n  echo -n 张三 | wechatpay encrypt -\n\n",
+        "Exit codes:\n  0  encrypted\n  2  no key configured or bad input"
+    ))]
+    Encrypt {
+        /// The plain text, or `-` for stdin.
+        text: String,
+    },
+    /// Decrypt a sensitive field of an answer with the merchant private key.
+    #[command(after_help = "Example:\n  wechatpay decrypt 'UvAE3qY…'\n\n\
+                            Exit codes:\n  0  decrypted\n  1  the ciphertext did not decrypt\n  2  no key configured")]
+    Decrypt {
+        /// The base64 ciphertext, or `-` for stdin.
+        ciphertext: String,
+    },
+    /// The parameters a JSAPI / mini-program (`wx.requestPayment`) or APP payment needs,
+    /// signed with the merchant key.
+    #[command(
+        after_help = "Example:\n  wechatpay sign jsapi --appid wxd678efh567hg6787 --prepay-id wx201410272009395522657a690389285100\n\n\
+                            Exit codes:\n  0  signed\n  2  bad input or configuration"
+    )]
+    Sign {
+        /// `jsapi` (also mini-programs) or `app`.
+        kind: String,
+        /// The AppID the order was made for.
+        #[arg(long)]
+        appid: String,
+        /// The `prepay_id` the order call answered.
+        #[arg(long)]
+        prepay_id: String,
+    },
+    /// Verify and decrypt a saved APIv3 callback (needs the APIv3 key).
+    #[command(
+        after_help = "Examples:\n  wechatpay notify --body body.json --headers headers.txt\n  \
+                            wechatpay notify --body body.json -H 'Wechatpay-Timestamp: 1554208460' -H 'Wechatpay-Nonce: …' \\\n      \
+                            -H 'Wechatpay-Signature: …' -H 'Wechatpay-Serial: PUB_KEY_ID_…'\n\n\
+                            --headers takes `Name: value` lines (a request line is skipped) or a JSON object.\n\n\
+                            Exit codes:\n  0  verified and decrypted (the JSON on stdout)\n  \
+                            1  refused: signature, timestamp or decryption\n  2  bad input or configuration"
+    )]
+    Notify {
+        /// The raw body, byte for byte.
+        #[arg(long, value_name = "FILE")]
+        body: String,
+        /// The request headers.
+        #[arg(long, value_name = "FILE")]
+        headers: Option<String>,
+        /// A header, `Name: value` (repeatable; over --headers).
+        #[arg(short = 'H', long = "header", value_name = "HEADER")]
+        header: Vec<String>,
+        /// Verify at the callback's own Wechatpay-Timestamp (a saved, older callback).
+        #[arg(long)]
+        replay: bool,
+    },
+    /// Download, verify and decrypt the platform certificates (needs the APIv3 key).
+    #[command(after_help = "Example:\n  wechatpay certificates --save ./certs\n\n\
+                            Exit codes:\n  0  downloaded\n  1  failed after sending\n  2  nothing sent")]
+    Certificates {
+        /// Write each as DIR/wechatpay_SERIAL.pem.
+        #[arg(long, value_name = "DIR")]
+        save: Option<PathBuf>,
+    },
+    /// Ask for a trade or fund-flow bill, then download it, checked against its digest.
+    #[command(
+        after_help = "Examples:\n  wechatpay bill trade --date 2019-06-11 --out trade.csv\n  \
+                            wechatpay bill fundflow --date 2019-06-11 --type OPERATION --out fund.csv.gz\n\n\
+                            Exit codes:\n  0  saved and checked\n  1  failed after sending (digest mismatch: the file is removed)\n  2  nothing sent"
+    )]
+    Bill {
+        /// `trade` (v3/bill/tradebill) or `fundflow` (v3/bill/fundflowbill).
+        kind: String,
+        /// The bill date, YYYY-MM-DD.
+        #[arg(long)]
+        date: String,
+        /// bill_type (trade: ALL, SUCCESS, REFUND) or account_type (fundflow: BASIC, OPERATION, FEES).
+        #[arg(long = "type")]
+        bill_type: Option<String>,
+        /// Where to save the file.
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+    /// Check a configuration: keys match the certificate and serial, sizes, ids, expiry dates,
+    /// secrets' lengths; with --online the clock offset from a signed answer.
+    #[command(
+        after_help = "Example:\n  wechatpay --profile prod doctor --online\n\n\
+                            Exit codes:\n  0  no failure (warnings may remain)\n  1  at least one FAIL line"
+    )]
+    Doctor {
+        /// Also make one call (GET v3/certificates) and compare the clocks.
+        #[arg(long)]
+        online: bool,
+    },
+    /// Print a shell completion script: bash, zsh, fish, elvish or powershell.
+    #[command(
+        after_help = "Example:\n  wechatpay completions bash > ~/.local/share/bash-completion/completions/wechatpay"
+    )]
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
     /// Run the local WeChat Pay emulator on 127.0.0.1 until interrupted.
     Mock {
         /// Port to listen on (default: a free one).
@@ -161,6 +267,37 @@ fn main() -> ExitCode {
         }),
         Command::List { v2, v3, query } => return list::list(&query, v2, v3),
         Command::Show { call } => list::show(&call),
+        Command::Encrypt { text } => tools::encrypt(&sel, &text),
+        Command::Decrypt { ciphertext } => tools::decrypt(&sel, &ciphertext),
+        Command::Sign {
+            kind,
+            appid,
+            prepay_id,
+        } => tools::sign(&sel, &kind, &appid, &prepay_id),
+        Command::Notify {
+            body,
+            headers,
+            header,
+            replay,
+        } => tools::notify(&sel, &body, headers.as_deref(), &header, replay),
+        Command::Certificates { save } => certs::certificates(&sel, save.as_deref()),
+        Command::Bill {
+            kind,
+            date,
+            bill_type,
+            out,
+        } => certs::bill(&sel, &kind, &date, bill_type.as_deref(), &out),
+        Command::Doctor { online } => return doctor::doctor(&sel, online),
+        Command::Completions { shell } => {
+            use clap::CommandFactory;
+            clap_complete::generate(
+                shell,
+                &mut Cli::command(),
+                "wechatpay",
+                &mut std::io::stdout(),
+            );
+            Ok(())
+        }
         Command::Mock { port } => mock::mock(port),
     };
     finish(result)
