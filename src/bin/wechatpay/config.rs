@@ -230,6 +230,14 @@ impl Settings {
 
     /// The client these settings describe.
     pub(crate) fn client(&self) -> Result<Client, Error> {
+        self.client_with(None)
+    }
+
+    /// The client, signing with `signer` instead of the private key when given.
+    pub(crate) fn client_with(
+        &self,
+        signer: Option<std::sync::Arc<dyn wechatpay::crypto::Signer>>,
+    ) -> Result<Client, Error> {
         let mut b = Client::builder();
         if let Some(mchid) = self.get("mchid") {
             b = b.mchid(mchid);
@@ -237,8 +245,13 @@ impl Settings {
         if let Some(serial) = self.get("serial") {
             b = b.serial(serial);
         }
-        if let Some(key) = self.file("private_key")? {
-            b = b.private_key(key);
+        match signer {
+            Some(signer) => b = b.signer(signer),
+            None => {
+                if let Some(key) = self.file("private_key")? {
+                    b = b.private_key(key);
+                }
+            }
         }
         match (self.get("public_key_id"), self.file("public_key")?) {
             (Some(id), Some(pem)) => b = b.public_key(id, pem),

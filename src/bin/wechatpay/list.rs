@@ -36,7 +36,7 @@ fn matches(e: &Endpoint, word: &str) -> bool {
 pub(crate) fn list(query: &[String], v2: bool, v3: bool) -> ExitCode {
     let found: Vec<&Endpoint> = catalogue::all()
         .iter()
-        .filter(|e| !(v2 && e.protocol != Protocol::V2) && !(v3 && e.protocol != Protocol::V3))
+        .filter(|e| (!v2 || e.protocol == Protocol::V2) && (!v3 || e.protocol == Protocol::V3))
         .filter(|e| query.iter().all(|w| matches(e, w)))
         .collect();
     let width = found

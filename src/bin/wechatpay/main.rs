@@ -7,6 +7,7 @@ mod doctor;
 mod list;
 mod mock;
 mod request;
+mod split;
 mod tools;
 
 use clap::{Parser, Subcommand};
@@ -62,6 +63,10 @@ enum Command {
         "Examples:\n  wechatpay request GET 'v3/pay/transactions/out-trade-no/{out_trade_no}' \\\n      out_trade_no=1217752501201407033233368018 query.mchid=1900000001\n  \
          wechatpay request POST v3/refund/domestic/refunds --args @refund.json json.amount.refund:=1\n  \
          wechatpay request --dry-run POST v2/pay/orderquery xml.appid=wxd930ea5d5a258f4f xml.mch_id=1900000001 xml.out_trade_no=1\n\n",
+        "Split signing (the key stays elsewhere):\n  \
+         wechatpay request --string-to-sign GET v3/certificates > s.txt    # stderr: --timestamp T --nonce N\n  \
+         SIG=$(openssl dgst -sha256 -sign apiclient_key.pem s.txt | base64 -w0)\n  \
+         wechatpay request --signature \"$SIG\" --timestamp T --nonce N GET v3/certificates\n\n",
         "Status and Request-ID go to stderr (with every header under --include); the answer, \
          pretty JSON (APIv2 XML as JSON), to stdout.\n\n",
         "Exit codes:\n  0  success\n  1  the call failed after it was sent, or its answer was refused \
@@ -79,6 +84,20 @@ enum Command {
         /// Print the answer's status line and every header on stderr.
         #[arg(short, long)]
         include: bool,
+        /// Print the exact APIv3 string to sign and send nothing (no private key needed); the
+        /// timestamp and nonce to send it with go to stderr.
+        #[arg(long, conflicts_with_all = ["dry_run", "signature"])]
+        string_to_sign: bool,
+        /// Send with this base64 SHA256-RSA signature, made elsewhere over --string-to-sign's
+        /// output (with --timestamp and --nonce).
+        #[arg(long, requires_all = ["timestamp", "nonce"], conflicts_with = "dry_run")]
+        signature: Option<String>,
+        /// The Unix time signed (with --signature; fixes --string-to-sign's).
+        #[arg(long)]
+        timestamp: Option<String>,
+        /// The nonce signed (with --signature; fixes --string-to-sign's).
+        #[arg(long)]
+        nonce: Option<String>,
         /// HTTP method: GET, POST, PUT, PATCH or DELETE.
         method: String,
         /// A template (`v3/pay/transactions/id/{transaction_id}`) or a dotted chain
@@ -253,6 +272,10 @@ fn main() -> ExitCode {
             dry_run,
             args,
             include,
+            string_to_sign,
+            signature,
+            timestamp,
+            nonce,
             method,
             path,
             pairs,
@@ -264,6 +287,10 @@ fn main() -> ExitCode {
             path,
             pairs,
             sel,
+            string_to_sign,
+            signature,
+            timestamp,
+            nonce,
         }),
         Command::List { v2, v3, query } => return list::list(&query, v2, v3),
         Command::Show { call } => list::show(&call),

@@ -62,7 +62,10 @@ pub(crate) fn check_numbers(text: &str) -> Result<(), Error> {
 }
 
 /// A template if it has a slash or a placeholder, else a dotted chain of segments.
-fn chain_for(client: &wechatpay::blocking::Client, path: &str) -> wechatpay::blocking::Chain {
+pub(crate) fn chain_for(
+    client: &wechatpay::blocking::Client,
+    path: &str,
+) -> wechatpay::blocking::Chain {
     if path.contains(['/', '{', '<']) {
         client.chain(path)
     } else {
@@ -79,6 +82,10 @@ pub(crate) struct Options {
     pub path: String,
     pub pairs: Vec<String>,
     pub sel: crate::config::Selection,
+    pub string_to_sign: bool,
+    pub signature: Option<String>,
+    pub timestamp: Option<String>,
+    pub nonce: Option<String>,
 }
 
 fn argument(name: &str, reason: String) -> Error {
@@ -139,7 +146,7 @@ pub(crate) fn apply_pairs(args: &mut Value, pairs: &[String]) -> Result<(), Erro
     Ok(())
 }
 
-fn method(name: &str) -> Result<Method, Error> {
+pub(crate) fn method(name: &str) -> Result<Method, Error> {
     Ok(match name.to_ascii_uppercase().as_str() {
         "GET" => Method::GET,
         "POST" => Method::POST,
@@ -169,6 +176,12 @@ pub(crate) fn args_map(args: &str, pairs: &[String]) -> Result<Value, Error> {
 }
 
 pub(crate) fn request(o: &Options) -> Result<(), Error> {
+    if o.string_to_sign {
+        return crate::split::print_string_to_sign(o);
+    }
+    if let Some(signature) = &o.signature {
+        return crate::split::send_signed(o, signature);
+    }
     let method = method(&o.method)?;
     let args = args_map(&o.args, &o.pairs)?;
     let client = wechatpay::blocking::Client::from(crate::config::client(&o.sel)?);
