@@ -122,12 +122,16 @@ pub(crate) fn doctor(sel: &Selection, online: bool) -> ExitCode {
             "not set".into(),
             "set mchid in the profile or WECHATPAY_MCHID",
         ),
-        Some(m) if !m.bytes().all(|b| b.is_ascii_digit()) || !(8..=12).contains(&m.len()) => r
-            .fail(
-                "mchid",
-                format!("`{m}` is not a merchant id (8 to 12 digits)"),
-                "copy it from the merchant platform (商户号)",
-            ),
+        Some(m) if m.is_empty() || !m.bytes().all(|b| b.is_ascii_digit()) => r.fail(
+            "mchid",
+            format!("`{m}` is not a merchant id (digits)"),
+            "copy it from the merchant platform (商户号)",
+        ),
+        Some(m) if !(8..=12).contains(&m.len()) => r.warn(
+            "mchid",
+            format!("`{m}` has {} digits (merchant ids have 8 to 12)", m.len()),
+            "copy it from the merchant platform (商户号)",
+        ),
         Some(m) => r.ok("mchid", m.to_string()),
     }
     let serial = s.get("serial").map(str::to_string);

@@ -125,8 +125,10 @@ enum Command {
         /// Words to match (title, path, field names).
         query: Vec<String>,
     },
-    /// Show one documented call: protocol, placeholders, fields with types, enums, encrypted
-    /// fields, mutual TLS, the answer, and a ready `wechatpay request` line.
+    /// Show one documented call and a ready `wechatpay request` line.
+    ///
+    /// Protocol, placeholders, fields with types and enums, encrypted fields, mutual TLS, the
+    /// answer, and the request line with the required fields filled with example values.
     #[command(
         after_help = "Examples:\n  wechatpay show POST v3/refund/domestic/refunds\n  \
                             wechatpay show v3/refund/domestic/refunds/{out_refund_no}\n\n\
@@ -155,8 +157,10 @@ enum Command {
         /// The base64 ciphertext, or `-` for stdin.
         ciphertext: String,
     },
-    /// The parameters a JSAPI / mini-program (`wx.requestPayment`) or APP payment needs,
-    /// signed with the merchant key.
+    /// Pay-sign parameters for a JSAPI / mini-program or APP payment.
+    ///
+    /// What `wx.requestPayment`, `WeixinJSBridge` or the APP SDK's `PayReq` needs, signed with
+    /// the merchant key.
     #[command(
         after_help = "Example:\n  wechatpay sign jsapi --appid wxd678efh567hg6787 --prepay-id wx201410272009395522657a690389285100\n\n\
                             Exit codes:\n  0  signed\n  2  bad input or configuration"
@@ -221,8 +225,10 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         out: PathBuf,
     },
-    /// Check a configuration: keys match the certificate and serial, sizes, ids, expiry dates,
-    /// secrets' lengths; with --online the clock offset from a signed answer.
+    /// Check a configuration, one line per finding with its fix.
+    ///
+    /// The key matches the certificate and serial, key sizes, ids, expiry dates, secrets'
+    /// lengths (never shown); with --online the clock offset from a signed answer.
     #[command(
         after_help = "Example:\n  wechatpay --profile prod doctor --online\n\n\
                             Exit codes:\n  0  no failure (warnings may remain)\n  1  at least one FAIL line"
