@@ -208,25 +208,52 @@ fn quote(s: &str) -> String {
 }
 
 /// `key=value` pairs for the required fields under `prefix`.
-fn pairs(prefix: &str, fields: &[Field], skip: &[&str], out: &mut Vec<String>) {
+/// Whether a field names the merchant (always text, and always sent on APIv2).
+fn names_merchant(f: &Field) -> bool {
+    matches!(f.name.as_str(), "mch_id" | "mchid")
+}
+
+/// `key=value` pairs for the required fields under `prefix` (and the merchant id when `v2`).
+fn pairs(prefix: &str, fields: &[Field], skip: &[&str], v2: bool, out: &mut Vec<String>) {
     for f in fields
         .iter()
-        .filter(|f| f.required && !skip.contains(&f.name.as_str()))
+        .filter(|f| (f.required || (v2 && names_merchant(f))) && !skip.contains(&f.name.as_str()))
     {
         let key = if prefix.is_empty() {
             f.name.clone()
         } else {
             format!("{prefix}.{}", f.name)
         };
-        match example(f) {
+        let value = if names_merchant(f) {
+            Value::String(example_string(f))
+        } else {
+            example(f)
+        };
+        match value {
+            // Encrypted with the configured WeChat Pay key by the shell, on the way.
+            Value::String(s) if f.encrypted => out.push(format!(
+                "{key}=\"$(wechatpay encrypt '{}' 2>/dev/null)\"",
+                s.replace('\'', r"'\''")
+            )),
             // Always quoted: an id is text, whatever its digits.
             Value::String(s) => out.push(format!("{key}='{}'", s.replace('\'', r"'\''"))),
             Value::Object(_) if f.kind == "object" && f.children.iter().any(|c| c.required) => {
-                pairs(&key, &f.children, &[], out)
+                pairs(&key, &f.children, &[], false, out)
             }
             v => out.push(format!("{key}:={}", quote(&v.to_string()))),
         }
     }
+}
+
+/// The `{name}` placeholders of a template (`{empty}` is the trailing slash).
+fn placeholders(template: &str) -> Vec<&str> {
+    template
+        .split('{')
+        .skip(1)
+        .filter_map(|s| s.split_once('}').map(|(name, _)| name))
+        .map(|name| name.trim_start_matches('+'))
+        .filter(|name| *name != "empty")
+        .collect()
 }
 
 /// The `wechatpay request` line for the call with its required fields filled in.
@@ -237,10 +264,22 @@ pub(crate) fn request_line(e: &Endpoint) -> String {
         quote(&e.client_template()),
     ];
     let mut p = Vec::new();
-    pairs("", &e.path, &[], &mut p);
+    pairs("", &e.path, &[], false, &mut p);
+    // Placeholders the tables do not list as required still need a value.
+    for name in placeholders(&e.template) {
+        if !p.iter().any(|w| w.starts_with(&format!("{name}="))) {
+            let f = Field {
+                name: name.to_string(),
+                kind: "string".into(),
+                ..Field::default()
+            };
+            p.push(format!("{name}='{}'", example_string(&f)));
+        }
+    }
     if e.security() {
         p.push("security:=true".into());
     }
+    let v2 = e.protocol == Protocol::V2;
     for (name, part) in [
         ("query", &e.query),
         ("headers", &e.headers),
@@ -249,12 +288,12 @@ pub(crate) fn request_line(e: &Endpoint) -> String {
     ] {
         if let Some(part) = part {
             // The client adds these: APIv2's signature and nonce, APIv3's key id.
-            let skip: &[&str] = if e.protocol == Protocol::V2 {
+            let skip: &[&str] = if v2 {
                 &["sign", "nonce_str"]
             } else {
                 &["Wechatpay-Serial", "wechatpay-serial"]
             };
-            pairs(name, &part.children, skip, &mut p);
+            pairs(name, &part.children, skip, v2, &mut p);
         }
     }
     words.extend(p);
