@@ -79,6 +79,28 @@ fn a_profile_replaces_the_variables() {
         .as_str()
         .unwrap()
         .contains("mchid=\"1900000002\""));
+
+    // Flags over both.
+    let (code, out, err) = run(
+        &[
+            "--base-uri",
+            "http://127.0.0.1:7/",
+            "--mchid",
+            "1900000003",
+            "request",
+            "--dry-run",
+            "GET",
+            "v3/certificates",
+        ],
+        &env,
+    );
+    assert_eq!(code, 0, "{err}");
+    let v: Value = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!(v["url"], "http://127.0.0.1:7/v3/certificates");
+    assert!(v["headers"]["authorization"]
+        .as_str()
+        .unwrap()
+        .contains("mchid=\"1900000003\""));
 }
 
 #[test]

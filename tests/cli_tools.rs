@@ -113,6 +113,12 @@ fn notify_verifies_a_saved_callback_and_refuses_a_tampered_one() {
     let v: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["event_type"], "TRANSACTION.SUCCESS");
     assert_eq!(v["resource"]["out_trade_no"], "N1");
+    let (code, out, err) = run(
+        &["notify", "--replay", "--body", &b, "--headers", &h],
+        &emu.vars,
+    );
+    assert_eq!(code, 0, "--replay: {err}");
+    assert!(out.contains("\"N1\""));
 
     let mut args = vec!["notify".to_string(), "--body".into(), b.clone()];
     args.extend(flags);
@@ -243,6 +249,20 @@ fn doctor_checks_a_configuration() {
     );
     assert!(out.contains("ok    clock: "), "{out}");
     assert!(out.contains("0 failure(s)"), "{out}");
+
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let key = emu.var("WECHATPAY_PRIVATE_KEY");
+        std::fs::set_permissions(key, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let (_, out, _) = run(&["doctor"], &emu.vars);
+        assert!(
+            out.contains(&format!(
+                "WARN  private_key: `{key}` is readable by others (mode 644); fix: chmod 600 {key}"
+            )),
+            "{out}"
+        );
+    }
 
     let secret = emu.var("WECHATPAY_APIV2_SECRET").to_string();
     let vars = emu.vars_with(&[

@@ -44,6 +44,8 @@ pub(crate) const KEYS: [(&str, &str, bool); 14] = [
 pub(crate) struct Selection {
     pub config: Option<PathBuf>,
     pub profile: Option<String>,
+    /// Flags over the profile and the variables: `(key, value)`.
+    pub overrides: Vec<(&'static str, String)>,
 }
 
 /// The resolved settings, each with where it came from (for messages).
@@ -102,6 +104,10 @@ impl Settings {
             if let Some(v) = env(var) {
                 s.values.insert(key, (v, var.to_string()));
             }
+        }
+        for (key, value) in &sel.overrides {
+            s.values
+                .insert(key, (value.clone(), format!("--{}", key.replace('_', "-"))));
         }
         Ok(s)
     }

@@ -149,6 +149,14 @@ pub(crate) fn doctor(sel: &Selection, online: bool) -> ExitCode {
         Some(v) => r.ok("serial", v.clone()),
     }
     let key = load(&mut r, &s, "private_key", |b| PrivateKey::load(b));
+    for secret_file in [
+        "private_key",
+        "merchant_key",
+        "apiv3_key_file",
+        "apiv2_secret_file",
+    ] {
+        permissions(&mut r, &s, secret_file);
+    }
     match &key {
         None if s.get("private_key").is_none() => r.fail(
             "private_key",
@@ -314,6 +322,26 @@ pub(crate) fn doctor(sel: &Selection, online: bool) -> ExitCode {
     println!("{} failure(s), {} warning(s)", r.failures, r.warnings);
     ExitCode::from(if r.failures > 0 { 1 } else { 0 })
 }
+
+/// A secret file readable by others.
+#[cfg(unix)]
+fn permissions(r: &mut Report, s: &Settings, key: &str) {
+    use std::os::unix::fs::PermissionsExt as _;
+    let Some(path) = s.get(key) else { return };
+    if let Ok(meta) = std::fs::metadata(path) {
+        let mode = meta.permissions().mode() & 0o777;
+        if mode & 0o077 != 0 {
+            r.warn(
+                key,
+                format!("`{path}` is readable by others (mode {mode:o})"),
+                &format!("chmod 600 {path}"),
+            );
+        }
+    }
+}
+
+#[cfg(not(unix))]
+fn permissions(_: &mut Report, _: &Settings, _: &str) {}
 
 /// The clock offset from a signed answer's `Wechatpay-Timestamp`.
 fn clock(r: &mut Report, s: &Settings) {

@@ -40,6 +40,12 @@ struct Cli {
     /// `default`). WECHATPAY_* variables override its keys.
     #[arg(long, global = true, value_name = "NAME")]
     profile: Option<String>,
+    /// The merchant id, over the profile and WECHATPAY_MCHID.
+    #[arg(long, global = true, value_name = "MCHID")]
+    mchid: Option<String>,
+    /// The base URI, over the profile and WECHATPAY_BASE_URI (e.g. the emulator's).
+    #[arg(long, global = true, value_name = "URI")]
+    base_uri: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -269,9 +275,17 @@ fn main() -> ExitCode {
             .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
             .init();
     }
+    let mut overrides = Vec::new();
+    if let Some(m) = cli.mchid {
+        overrides.push(("mchid", m));
+    }
+    if let Some(u) = cli.base_uri {
+        overrides.push(("base_uri", u));
+    }
     let sel = config::Selection {
         config: cli.config,
         profile: cli.profile,
+        overrides,
     };
     let result = match cli.command {
         Command::Request {
