@@ -178,7 +178,14 @@ fn example(f: &Field) -> Value {
     let object = |f: &Field| {
         let mut m = Map::new();
         for c in f.children.iter().filter(|c| c.required) {
-            m.insert(c.name.clone(), example(c));
+            let v = match example(c) {
+                // Marked: the shell line encrypts it (see `pairs`).
+                Value::String(s) if c.encrypted && !f.json_encoded => {
+                    Value::String(format!("{ENCRYPT}{s}{ENCRYPT}"))
+                }
+                v => v,
+            };
+            m.insert(c.name.clone(), v);
         }
         Value::Object(m)
     };
@@ -193,6 +200,36 @@ fn example(f: &Field) -> Value {
         _ if f.json_encoded && f.has_fields() => Value::String(object(f).to_string()),
         _ => Value::String(example_string(f)),
     }
+}
+
+/// Marks an encrypted value inside a JSON example.
+const ENCRYPT: &str = "@@ENCRYPT@@";
+
+/// A JSON example as one shell word: single-quoted, or double-quoted with each encrypted value
+/// made by `$(wechatpay encrypt …)`.
+fn json_word(v: &Value) -> String {
+    let text = v.to_string();
+    if !text.contains(ENCRYPT) {
+        return quote(&text);
+    }
+    let mut out = String::from("\"");
+    for (i, part) in text.split(ENCRYPT).enumerate() {
+        if i % 2 == 1 {
+            out.push_str(&format!(
+                "$(wechatpay encrypt '{}' 2>/dev/null)",
+                part.replace('\'', r"'\''")
+            ));
+        } else {
+            for c in part.chars() {
+                if matches!(c, '"' | '\\' | '$' | '`') {
+                    out.push('\\');
+                }
+                out.push(c);
+            }
+        }
+    }
+    out.push('"');
+    out
 }
 
 /// Shell-quotes a word when it needs it.
@@ -240,7 +277,7 @@ fn pairs(prefix: &str, fields: &[Field], skip: &[&str], v2: bool, out: &mut Vec<
             Value::Object(_) if f.kind == "object" && f.children.iter().any(|c| c.required) => {
                 pairs(&key, &f.children, &[], false, out)
             }
-            v => out.push(format!("{key}:={}", quote(&v.to_string()))),
+            v => out.push(format!("{key}:={}", json_word(&v))),
         }
     }
 }
