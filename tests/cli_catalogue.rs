@@ -244,3 +244,48 @@ fn show_example_lines_run_in_a_shell_over_a_sample_of_all_calls() {
     }
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn list_and_show_as_json() {
+    let (code, out, err) = run(&["list", "--json", "撤销"], &[]);
+    assert_eq!(code, 0, "{err}");
+    let rows: Vec<Value> = serde_json::from_str(&out).unwrap();
+    assert!(rows
+        .iter()
+        .any(|r| r["template"] == "v2/secapi/pay/reverse" && r["protocol"] == "v2"));
+    let (_, out, _) = run(&["list", "--json"], &[]);
+    assert_eq!(
+        serde_json::from_str::<Vec<Value>>(&out).unwrap().len(),
+        1143
+    );
+
+    let (code, out, err) = run(
+        &["show", "--json", "POST", "v3/refund/domestic/refunds"],
+        &[],
+    );
+    assert_eq!(code, 0, "{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["protocol"], "v3");
+    assert_eq!(v["mtls"], false);
+    let amount = v["json"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["name"] == "amount")
+        .unwrap();
+    assert_eq!(amount["type"], "object");
+    assert!(amount["children"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f["name"] == "refund" && f["required"] == true));
+    assert_eq!(v["response"]["kind"], "json");
+    assert!(v["example"]
+        .as_str()
+        .unwrap()
+        .starts_with("wechatpay request POST"));
+    let (_, out, _) = run(&["show", "--json", "v2/secapi/pay/reverse"], &[]);
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["mtls"], true);
+    assert_eq!(v["response"]["kind"], "xml");
+}

@@ -4,6 +4,7 @@
 mod certs;
 mod config;
 mod doctor;
+mod example;
 mod list;
 mod mock;
 mod request;
@@ -128,6 +129,9 @@ enum Command {
         /// Only APIv3 (JSON) calls.
         #[arg(long)]
         v3: bool,
+        /// One JSON array (method, template, protocol, title).
+        #[arg(long)]
+        json: bool,
         /// Words to match (title, path, field names).
         query: Vec<String>,
     },
@@ -144,6 +148,9 @@ enum Command {
         /// The method then the template, or only the template when one method has it.
         #[arg(num_args = 1..=2, required = true)]
         call: Vec<String>,
+        /// The call as JSON (field tables nested, the example line included).
+        #[arg(long)]
+        json: bool,
     },
     /// Encrypt a sensitive field (name, id number, account) with the WeChat Pay key.
     ///
@@ -312,8 +319,13 @@ fn main() -> ExitCode {
             timestamp,
             nonce,
         }),
-        Command::List { v2, v3, query } => return list::list(&query, v2, v3),
-        Command::Show { call } => list::show(&call),
+        Command::List {
+            v2,
+            v3,
+            json,
+            query,
+        } => return list::list(&query, v2, v3, json),
+        Command::Show { call, json } => list::show(&call, json),
         Command::Encrypt { text } => tools::encrypt(&sel, &text),
         Command::Decrypt { ciphertext } => tools::decrypt(&sel, &ciphertext),
         Command::Sign {
