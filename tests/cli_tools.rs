@@ -309,3 +309,46 @@ fn completions_for_each_shell() {
         assert!(out.contains("Exit codes"), "{cmd}: {out}");
     }
 }
+
+#[test]
+fn notify_v2_checks_the_sign_and_decrypts_a_refund() {
+    use wechatpay::v2::{sign, xml, SignType};
+    let emu = Emulator::start("cli-tools-notify-v2");
+    let secret = emu.var("WECHATPAY_APIV2_SECRET").to_string();
+    let mut fields =
+        json!({"return_code": "SUCCESS", "result_code": "SUCCESS", "out_trade_no": "1409811653"})
+            .as_object()
+            .unwrap()
+            .clone();
+    fields.insert("sign_type".into(), "HMAC-SHA256".into());
+    let s = sign::sign(SignType::HmacSha256, &fields, &secret).unwrap();
+    fields.insert("sign".into(), s.into());
+    let file = emu.dir.join("v2.xml");
+    std::fs::write(&file, xml::to_xml(&fields)).unwrap();
+    let f = file.display().to_string();
+    let (code, out, err) = run(&["notify", "--v2", "--body", &f], &emu.vars);
+    assert_eq!(code, 0, "{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["out_trade_no"], "1409811653");
+
+    std::fs::write(&file, xml::to_xml(&fields).replace("1409", "9999")).unwrap();
+    let (code, out, err) = run(&["notify", "--v2", "--body", &f], &emu.vars);
+    assert_eq!(code, 1, "{err}");
+    assert!(out.is_empty());
+
+    // A refund: req_info is AES-256-ECB with the MD5 of the secret.
+    use md5::Digest as _;
+    let key = hex::encode(md5::Md5::digest(secret.as_bytes()));
+    let inner =
+        "<root><out_refund_no>R1</out_refund_no><refund_status>SUCCESS</refund_status></root>";
+    let req_info =
+        wechatpay::v2::ecb::aes_256_ecb_encrypt(key.as_bytes(), inner.as_bytes()).unwrap();
+    let body =
+        format!("<xml><return_code>SUCCESS</return_code><req_info>{req_info}</req_info></xml>");
+    std::fs::write(&file, body).unwrap();
+    let (code, out, err) = run(&["notify", "--v2", "--body", &f], &emu.vars);
+    assert_eq!(code, 0, "{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["req_info"]["out_refund_no"], "R1");
+    assert!(err.contains("not authenticated"), "{err}");
+}

@@ -210,6 +210,10 @@ enum Command {
         /// Verify at the callback's own Wechatpay-Timestamp (a saved, older callback).
         #[arg(long)]
         replay: bool,
+        /// An APIv2 (XML) callback: `sign` checked with the APIv2 secret, a refund's `req_info`
+        /// decrypted; no headers needed.
+        #[arg(long)]
+        v2: bool,
     },
     /// Download, verify and decrypt the platform certificates (needs the APIv3 key).
     #[command(after_help = "Example:\n  wechatpay certificates --save ./certs\n\n\
@@ -338,7 +342,8 @@ fn main() -> ExitCode {
             headers,
             header,
             replay,
-        } => tools::notify(&sel, &body, headers.as_deref(), &header, replay),
+            v2,
+        } => tools::notify(&sel, &body, headers.as_deref(), &header, replay, v2),
         Command::Certificates { save } => certs::certificates(&sel, save.as_deref()),
         Command::Bill {
             kind,

@@ -104,9 +104,13 @@ pub(crate) fn notify(
     headers_file: Option<&str>,
     header: &[String],
     replay: bool,
+    v2: bool,
 ) -> Result<(), Error> {
     let body = std::fs::read(body)
         .map_err(|e| argument("--body", format!("cannot read `{body}`: {e}")))?;
+    if v2 {
+        return notify_v2(sel, &body);
+    }
     let mut headers = HeaderMap::new();
     if let Some(file) = headers_file {
         let text = std::fs::read_to_string(file)
@@ -143,6 +147,30 @@ pub(crate) fn notify(
         "original_type": n.original_type,
         "resource": n.resource,
     });
+    println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
+    Ok(())
+}
+
+/// An APIv2 (XML) callback: a payment's `sign` verified with the APIv2 secret, or a refund's
+/// `req_info` decrypted (which does not authenticate it: query the refund before acting).
+fn notify_v2(sel: &Selection, body: &[u8]) -> Result<(), Error> {
+    let client = crate::config::client(sel)?;
+    let text = std::str::from_utf8(body)
+        .map_err(|_| argument("--body", "an APIv2 callback is UTF-8 XML".into()))?;
+    let fields =
+        wechatpay::v2::xml::from_xml(text).map_err(|e| argument("--body", e.to_string()))?;
+    let out = match fields.get("req_info").and_then(Value::as_str) {
+        Some(req_info) => {
+            let mut out = fields.clone();
+            out.insert(
+                "req_info".into(),
+                Value::Object(client.decrypt_v2_refund(req_info)?),
+            );
+            eprintln!("refund notification decrypted, not authenticated: query the refund before acting on it");
+            out
+        }
+        None => client.parse_v2_notification(body)?,
+    };
     println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
     Ok(())
 }
