@@ -136,7 +136,7 @@ fn include_prints_the_answer_headers_on_stderr() {
             "json.reason=r",
         ])
         .env_clear()
-        .envs(vars)
+        .envs(vars.clone())
         .output()
         .unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
@@ -148,5 +148,35 @@ fn include_prints_the_answer_headers_on_stderr() {
     );
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["out_order_no"], "X1");
+
+    // An error answer: its headers, then the one-line error; exit 1.
+    server.on(
+        "POST",
+        "v3/payscore/serviceorder/{out_order_no}/cancel",
+        wechatpay::mock::Answer::json(
+            400,
+            serde_json::json!({"code": "PARAM_ERROR", "message": "bad"}),
+        ),
+    );
+    let out = Command::new(env!("CARGO_BIN_EXE_wechatpay"))
+        .args([
+            "request",
+            "-i",
+            "POST",
+            "v3/payscore/serviceorder/{out_order_no}/cancel",
+            "out_order_no=X1",
+            "json.appid=wx1",
+            "json.service_id=1",
+            "json.reason=r",
+        ])
+        .env_clear()
+        .envs(vars)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.starts_with("400\n"), "{err}");
+    assert!(err.to_ascii_lowercase().contains("request-id: "), "{err}");
+    assert!(err.lines().last().unwrap().contains("PARAM_ERROR"), "{err}");
     std::fs::remove_dir_all(&dir).ok();
 }

@@ -191,16 +191,30 @@ pub(crate) fn request(o: &Options) -> Result<(), Error> {
         println!("{}", prepared.to_json());
         return Ok(());
     }
-    let res = chain.request(method, args)?;
+    let res = match chain.request(method, args) {
+        Ok(res) => res,
+        Err(e) => {
+            // An error answer's headers too, before its one-line error.
+            if let (
+                true,
+                Error::Api {
+                    status, headers, ..
+                },
+            ) = (o.include, &e)
+            {
+                eprintln!("{}", status.as_u16());
+                print_headers(headers);
+            }
+            return Err(e);
+        }
+    };
     eprintln!(
         "{} {}",
         res.status().as_u16(),
         res.request_id().unwrap_or("")
     );
     if o.include {
-        for (name, value) in res.headers() {
-            eprintln!("{name}: {}", String::from_utf8_lossy(value.as_bytes()));
-        }
+        print_headers(res.headers());
     }
     // JSON (APIv3) and XML (APIv2) answers print as JSON; anything else (a file) as it came.
     let parsed = match res.json() {
@@ -212,4 +226,10 @@ pub(crate) fn request(o: &Options) -> Result<(), Error> {
         None => println!("{}", String::from_utf8_lossy(res.body())),
     }
     Ok(())
+}
+
+fn print_headers(headers: &wechatpay::http::HeaderMap) {
+    for (name, value) in headers {
+        eprintln!("{name}: {}", String::from_utf8_lossy(value.as_bytes()));
+    }
 }
