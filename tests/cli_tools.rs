@@ -303,7 +303,20 @@ fn completions_for_each_shell() {
     }
     let (code, _, _) = run(&["completions", "tcsh"], &[]);
     assert_eq!(code, 2);
-    for cmd in ["request", "list", "show", "notify", "bill", "doctor"] {
+    for cmd in [
+        "request",
+        "list",
+        "show",
+        "encrypt",
+        "decrypt",
+        "sign",
+        "notify",
+        "certificates",
+        "bill",
+        "doctor",
+        "completions",
+        "mock",
+    ] {
         let (_, out, _) = run(&[cmd, "--help"], &[]);
         assert!(out.contains("Example"), "{cmd}: {out}");
         assert!(out.contains("Exit codes"), "{cmd}: {out}");

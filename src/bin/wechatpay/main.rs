@@ -91,6 +91,9 @@ enum Command {
         /// Print the answer's status line and every header on stderr.
         #[arg(short, long)]
         include: bool,
+        /// Print the answer's body as it came (APIv2 XML as XML), not as pretty JSON.
+        #[arg(long)]
+        raw: bool,
         /// Print the exact APIv3 string to sign and send nothing (no private key needed); the
         /// timestamp and nonce to send it with go to stderr.
         #[arg(long, conflicts_with_all = ["dry_run", "signature"])]
@@ -257,13 +260,24 @@ enum Command {
     },
     /// Print a shell completion script: bash, zsh, fish, elvish or powershell.
     #[command(
-        after_help = "Example:\n  wechatpay completions bash > ~/.local/share/bash-completion/completions/wechatpay"
+        after_help = "Example:\n  wechatpay completions bash > ~/.local/share/bash-completion/completions/wechatpay\n  \
+                      wechatpay completions zsh > \"${fpath[1]}/_wechatpay\"\n\n\
+                      Exit codes:\n  0  printed\n  2  unknown shell"
     )]
     Completions {
         /// The shell.
         shell: clap_complete::Shell,
     },
     /// Run the local WeChat Pay emulator on 127.0.0.1 until interrupted.
+    ///
+    /// It prints the `export WECHATPAY_*=…` lines that point this tool at it (key files in a
+    /// temporary directory); every documented call is answered in its documented shape.
+    #[command(
+        after_help = "Example:\n  wechatpay mock > emulator.env &\n  sleep 1; . ./emulator.env\n  \
+                            wechatpay request POST v3/refund/domestic/refunds json.out_refund_no=R1 json.amount.refund:=1 \\\n      \
+                            json.amount.total:=1 json.amount.currency=CNY\n\n\
+                            Exit codes:\n  0  stopped by Ctrl-C\n  2  could not start (port taken, directory not writable)"
+    )]
     Mock {
         /// Port to listen on (default: a free one).
         #[arg(long)]
@@ -303,6 +317,7 @@ fn main() -> ExitCode {
             dry_run,
             args,
             include,
+            raw,
             string_to_sign,
             signature,
             timestamp,
@@ -314,6 +329,7 @@ fn main() -> ExitCode {
             dry_run,
             args,
             include,
+            raw,
             method,
             path,
             pairs,

@@ -78,6 +78,7 @@ pub(crate) struct Options {
     pub dry_run: bool,
     pub args: String,
     pub include: bool,
+    pub raw: bool,
     pub method: String,
     pub path: String,
     pub pairs: Vec<String>,
@@ -215,6 +216,11 @@ pub(crate) fn request(o: &Options) -> Result<(), Error> {
     );
     if o.include {
         print_headers(res.headers());
+    }
+    if o.raw {
+        use std::io::Write as _;
+        let _ = std::io::stdout().write_all(res.body());
+        return Ok(());
     }
     // JSON (APIv3) and XML (APIv2) answers print as JSON; anything else (a file) as it came.
     let parsed = match res.json() {
