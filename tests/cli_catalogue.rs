@@ -113,6 +113,17 @@ fn show_prints_fields_types_enums_and_a_request_line() {
     assert!(out.contains("encrypted (RSA-OAEP"), "{out}");
     assert!(out.contains("encrypted: "), "{out}");
 
+    // A dotted chain names the same call.
+    let (code, out, err) = run(
+        &["show", "get", "v3.refund.domestic.refunds._out_refund_no_"],
+        &[],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.starts_with("GET v3/refund/domestic/refunds/{out_refund_no}\n"),
+        "{out}"
+    );
+
     for (args, words) in [
         (
             &["show", "GET", "v3/no/such/call"][..],

@@ -88,6 +88,18 @@ pub(crate) fn find(call: &[String]) -> Result<&'static Endpoint, Error> {
         _ => return Err(not_found("CALL", "give METHOD TEMPLATE or TEMPLATE".into())),
     };
     let template = template.trim_start_matches('/');
+    // A dotted chain, as `request` takes it: `v3.refund.domestic.refunds._out_refund_no_`.
+    let dotted;
+    let template = if template.contains(['/', '{']) {
+        template
+    } else {
+        dotted = template
+            .split('.')
+            .map(wechatpay::normalize_segment)
+            .collect::<Vec<_>>()
+            .join("/");
+        dotted.as_str()
+    };
     let found: Vec<&Endpoint> = catalogue::all()
         .iter()
         .filter(|e| e.template == template || e.client_template() == template)
