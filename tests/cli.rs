@@ -195,6 +195,19 @@ fn requests_against_the_emulator() {
     assert_eq!(code, 0, "{err}");
     let v: Value = serde_json::from_str(&out).expect("APIv2 answers print as JSON");
     assert_eq!(v["result_code"], "SUCCESS");
+    let (code, out, err) = run(&[
+        "request",
+        "--raw",
+        "--args",
+        &args,
+        "POST",
+        "v2/wxv/cancelbill",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.starts_with("<xml>"),
+        "--raw prints the XML as it came: {out}"
+    );
 
     server.fault(wechatpay::mock::Fault::BadSignature);
     let (code, out, err) = run(&["request", "POST", "v3/payscore/serviceorder/X2/cancel"]);
