@@ -1,22 +1,11 @@
 //! `wechatpay list` and `wechatpay show`: the documented calls offline, and `show`'s example
 //! line sent as is to the emulator.
 
+#[allow(dead_code)]
+mod cli_common;
 use serde_json::Value;
-use std::process::Command;
 
-fn run(args: &[&str], vars: &[(String, String)]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_wechatpay"))
-        .args(args)
-        .env_clear()
-        .envs(vars.iter().cloned())
-        .output()
-        .expect("the binary runs");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
+use cli_common::run;
 
 /// Splits a shell line with single quotes (what `show` prints).
 fn words(line: &str) -> Vec<String> {

@@ -1,40 +1,17 @@
 //! `wechatpay request`: `key=value` / `key:=JSON` pairs, `--args @FILE`, `--include`.
 
+#[allow(dead_code)]
+mod cli_common;
 use serde_json::Value;
 use std::process::Command;
 
-fn fixture(name: &str) -> String {
-    format!(
-        "{}/tests/fixtures/client/{name}",
-        env!("CARGO_MANIFEST_DIR")
-    )
-}
-
 fn dry(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_wechatpay"))
-        .arg("request")
-        .arg("--dry-run")
-        .args(args)
-        .env_clear()
-        .env("WECHATPAY_MCHID", "1900000001")
-        .env(
-            "WECHATPAY_SERIAL",
-            "1DDE55AD98ED71D6EDD4A4A16996DE7B47773A8C",
-        )
-        .env("WECHATPAY_PRIVATE_KEY", fixture("merchant_key.pem"))
-        .env(
-            "WECHATPAY_PUBLIC_KEY_ID",
-            "PUB_KEY_ID_0119000000012024000000000000",
-        )
-        .env("WECHATPAY_PUBLIC_KEY", fixture("wechatpay_pub.pem"))
-        .env("WECHATPAY_BASE_URI", "http://127.0.0.1:9/")
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    let all: Vec<&str> = ["request", "--dry-run"]
+        .iter()
+        .chain(args)
+        .copied()
+        .collect();
+    cli_common::run(&all, &cli_common::offline())
 }
 
 #[test]

@@ -97,3 +97,37 @@ pub fn run(args: &[&str], vars: &[(String, String)]) -> (i32, String, String) {
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
 }
+
+/// A test fixture's path.
+pub fn fixture(name: &str) -> String {
+    format!(
+        "{}/tests/fixtures/client/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    )
+}
+
+/// The variables of an offline client: fixture keys, and a base URI where nothing listens (a
+/// dry run must not try it).
+pub fn offline() -> Vec<(String, String)> {
+    [
+        ("WECHATPAY_MCHID", "1900000001".to_string()),
+        (
+            "WECHATPAY_SERIAL",
+            "1DDE55AD98ED71D6EDD4A4A16996DE7B47773A8C".to_string(),
+        ),
+        ("WECHATPAY_PRIVATE_KEY", fixture("merchant_key.pem")),
+        (
+            "WECHATPAY_PUBLIC_KEY_ID",
+            "PUB_KEY_ID_0119000000012024000000000000".to_string(),
+        ),
+        ("WECHATPAY_PUBLIC_KEY", fixture("wechatpay_pub.pem")),
+        (
+            "WECHATPAY_APIV2_SECRET",
+            "192006250b4c09247ec02edce69f6a2d".to_string(),
+        ),
+        ("WECHATPAY_BASE_URI", "http://127.0.0.1:9/".to_string()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect()
+}
