@@ -1,6 +1,5 @@
 //! The `wechatpay` binary: `request --dry-run` prints the signed request and sends nothing.
 
-#[allow(dead_code)]
 mod cli_common;
 use serde_json::Value;
 use std::process::Command;

@@ -1,7 +1,6 @@
 //! `wechatpay list` and `wechatpay show`: the documented calls offline, and `show`'s example
 //! line sent as is to the emulator.
 
-#[allow(dead_code)]
 mod cli_common;
 use serde_json::Value;
 

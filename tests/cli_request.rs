@@ -1,6 +1,5 @@
 //! `wechatpay request`: `key=value` / `key:=JSON` pairs, `--args @FILE`, `--include`.
 
-#[allow(dead_code)]
 mod cli_common;
 use serde_json::Value;
 use std::process::Command;
