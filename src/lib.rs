@@ -39,7 +39,8 @@ mod attempts;
 pub mod blocking;
 mod builder;
 #[cfg(feature = "mock")]
-mod catalogue;
+#[doc(hidden)]
+pub mod catalogue;
 mod certificates;
 mod client;
 pub mod crypto;

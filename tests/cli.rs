@@ -1,40 +1,11 @@
 //! The `wechatpay` binary: `request --dry-run` prints the signed request and sends nothing.
 
+mod cli_common;
 use serde_json::Value;
 use std::process::Command;
 
-fn fixture(name: &str) -> String {
-    format!(
-        "{}/tests/fixtures/client/{name}",
-        env!("CARGO_MANIFEST_DIR")
-    )
-}
-
 fn wechatpay(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_wechatpay"))
-        .args(args)
-        .env_clear()
-        .env("WECHATPAY_MCHID", "1900000001")
-        .env(
-            "WECHATPAY_SERIAL",
-            "1DDE55AD98ED71D6EDD4A4A16996DE7B47773A8C",
-        )
-        .env("WECHATPAY_PRIVATE_KEY", fixture("merchant_key.pem"))
-        .env(
-            "WECHATPAY_PUBLIC_KEY_ID",
-            "PUB_KEY_ID_0119000000012024000000000000",
-        )
-        .env("WECHATPAY_PUBLIC_KEY", fixture("wechatpay_pub.pem"))
-        .env("WECHATPAY_APIV2_SECRET", "192006250b4c09247ec02edce69f6a2d")
-        // Nothing listens here: a dry run must not try.
-        .env("WECHATPAY_BASE_URI", "http://127.0.0.1:9/")
-        .output()
-        .expect("the binary runs");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    cli_common::run(args, &cli_common::offline())
 }
 
 #[test]
@@ -195,6 +166,19 @@ fn requests_against_the_emulator() {
     assert_eq!(code, 0, "{err}");
     let v: Value = serde_json::from_str(&out).expect("APIv2 answers print as JSON");
     assert_eq!(v["result_code"], "SUCCESS");
+    let (code, out, err) = run(&[
+        "request",
+        "--raw",
+        "--args",
+        &args,
+        "POST",
+        "v2/wxv/cancelbill",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.starts_with("<xml>"),
+        "--raw prints the XML as it came: {out}"
+    );
 
     server.fault(wechatpay::mock::Fault::BadSignature);
     let (code, out, err) = run(&["request", "POST", "v3/payscore/serviceorder/X2/cancel"]);

@@ -12,14 +12,14 @@ use std::sync::OnceLock;
 
 /// APIv3 (JSON) or APIv2 (XML).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Protocol {
+pub enum Protocol {
     V3,
     V2,
 }
 
 /// One row of a field table.
 #[derive(Debug, Clone, Default)]
-pub(crate) struct Field {
+pub struct Field {
     pub name: String,
     /// `string`, `integer`, `number`, `boolean`, `object`, `object[]`, `string[]`,
     /// `number[]`, `integer[]`, `float`, or `true` (the `security` option).
@@ -47,7 +47,7 @@ impl Field {
 
 /// What a call answers.
 #[derive(Debug, Clone)]
-pub(crate) enum ResponseSpec {
+pub enum ResponseSpec {
     /// A JSON object of these fields.
     Json(Vec<Field>),
     /// An APIv2 XML message of these fields.
@@ -60,7 +60,7 @@ pub(crate) enum ResponseSpec {
 
 /// One documented call.
 #[derive(Debug, Clone)]
-pub(crate) struct Endpoint {
+pub struct Endpoint {
     /// Uppercase HTTP verb.
     pub method: String,
     /// As documented, e.g. `v3/pay/transactions/id/{transaction_id}` or `v2/pay/orderquery`
@@ -94,13 +94,13 @@ impl Endpoint {
 }
 
 /// Every documented call, sorted by template then method.
-pub(crate) fn all() -> &'static [Endpoint] {
+pub fn all() -> &'static [Endpoint] {
     static ALL: OnceLock<Vec<Endpoint>> = OnceLock::new();
     ALL.get_or_init(|| parse(include_str!("catalogue.json")))
 }
 
 /// The documented call for this method (any case) and template.
-pub(crate) fn find(method: &str, template: &str) -> Option<&'static Endpoint> {
+pub fn find(method: &str, template: &str) -> Option<&'static Endpoint> {
     all()
         .iter()
         .find(|e| e.method.eq_ignore_ascii_case(method) && e.template == template)

@@ -72,7 +72,7 @@ pub(crate) fn is_statement(path: &str) -> bool {
         || (rel.eq_ignore_ascii_case("/v3/statements")
             // Bytes, not a `str` slice: a non-ASCII base path would put the cut inside a
             // character and panic (found by fuzzing).
-            && base.as_bytes().len() >= 3
+            && base.len() >= 3
             && base.as_bytes()[base.len() - 3..].eq_ignore_ascii_case(b"/hk"))
 }
 

@@ -1,0 +1,146 @@
+//! `wechatpay`: call any WeChat Pay endpoint from a shell, browse the documented calls offline,
+//! or run the local emulator.
+
+mod certs;
+mod cli;
+mod config;
+mod doctor;
+mod example;
+mod list;
+mod mock;
+mod request;
+mod split;
+mod tools;
+
+use clap::Parser as _;
+use cli::{Cli, Command};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    if cli.verbose > 0 {
+        let level = if cli.verbose > 1 {
+            tracing::Level::DEBUG
+        } else {
+            tracing::Level::INFO
+        };
+        tracing_subscriber::fmt()
+            .with_max_level(level)
+            .with_writer(std::io::stderr)
+            .with_ansi(false)
+            .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
+            .init();
+    }
+    let mut overrides = Vec::new();
+    if let Some(m) = cli.mchid {
+        overrides.push(("mchid", m));
+    }
+    if let Some(u) = cli.base_uri {
+        overrides.push(("base_uri", u));
+    }
+    let sel = config::Selection {
+        config: cli.config,
+        profile: cli.profile,
+        overrides,
+    };
+    let result = match cli.command {
+        Command::Request {
+            dry_run,
+            args,
+            include,
+            raw,
+            string_to_sign,
+            signature,
+            timestamp,
+            nonce,
+            method,
+            path,
+            pairs,
+        } => request::request(&request::Options {
+            dry_run,
+            args,
+            include,
+            raw,
+            method,
+            path,
+            pairs,
+            sel,
+            string_to_sign,
+            signature,
+            timestamp,
+            nonce,
+        }),
+        Command::List {
+            v2,
+            v3,
+            json,
+            query,
+        } => return list::list(&query, v2, v3, json),
+        Command::Show { call, json } => list::show(&call, json),
+        Command::Encrypt { text } => tools::encrypt(&sel, &text),
+        Command::Decrypt { ciphertext } => tools::decrypt(&sel, &ciphertext),
+        Command::Sign {
+            kind,
+            appid,
+            prepay_id,
+        } => tools::sign(&sel, &kind, &appid, &prepay_id),
+        Command::Notify {
+            body,
+            headers,
+            header,
+            replay,
+            v2,
+        } => tools::notify(&sel, &body, headers.as_deref(), &header, replay, v2),
+        Command::Certificates { save } => certs::certificates(&sel, save.as_deref()),
+        Command::Bill {
+            kind,
+            date,
+            bill_type,
+            out,
+        } => certs::bill(&sel, &kind, &date, bill_type.as_deref(), &out),
+        Command::Doctor { online } => return doctor::doctor(&sel, online),
+        Command::Completions { shell } => {
+            use clap::CommandFactory;
+            clap_complete::generate(
+                shell,
+                &mut Cli::command(),
+                "wechatpay",
+                &mut std::io::stdout(),
+            );
+            Ok(())
+        }
+        Command::Mock { port, json, strict } => mock::mock(port, json, strict),
+    };
+    finish(result)
+}
+
+/// Prints the error as one line and maps it to the exit code.
+fn finish(result: Result<(), wechatpay::Error>) -> ExitCode {
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            let line = e.to_string().replace('\n', " ");
+            eprintln!("error: {line}");
+            // 2 promises that nothing was sent; anything after sending (a timeout, a bad
+            // answer, a file that could not be written) is 1.
+            ExitCode::from(if e.is_refused_before_sending() { 2 } else { 1 })
+        }
+    }
+}
+
+/// Reads `@FILE` (`@-`: stdin) or returns the text itself.
+fn text_or_file(name: &str, text: &str) -> Result<String, wechatpay::Error> {
+    let Some(path) = text.strip_prefix('@') else {
+        return Ok(text.to_string());
+    };
+    let read = if path == "-" {
+        std::io::read_to_string(std::io::stdin())
+    } else {
+        std::fs::read_to_string(PathBuf::from(path))
+    };
+    read.map_err(|e| wechatpay::Error::Argument {
+        name: name.into(),
+        reason: format!("cannot read `{path}`: {e}"),
+    })
+}

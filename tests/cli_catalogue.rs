@@ -1,0 +1,290 @@
+//! `wechatpay list` and `wechatpay show`: the documented calls offline, and `show`'s example
+//! line sent as is to the emulator.
+
+mod cli_common;
+use serde_json::Value;
+
+use cli_common::run;
+
+/// Splits a shell line with single quotes (what `show` prints).
+fn words(line: &str) -> Vec<String> {
+    let (mut out, mut cur, mut quoted, mut any) = (Vec::new(), String::new(), false, false);
+    for c in line.chars() {
+        match c {
+            '\'' => {
+                quoted = !quoted;
+                any = true;
+            }
+            ' ' if !quoted => {
+                if any {
+                    out.push(std::mem::take(&mut cur));
+                    any = false;
+                }
+            }
+            c => {
+                cur.push(c);
+                any = true;
+            }
+        }
+    }
+    if any {
+        out.push(cur);
+    }
+    out
+}
+
+#[test]
+fn list_filters_by_title_path_word_and_field_name() {
+    let (code, out, err) = run(&["list", "撤销"], &[]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.lines().count() >= 5, "{out}");
+    assert!(out.lines().all(|l| l.contains("撤销")), "{out}");
+    assert!(out.contains("v2/secapi/pay/reverse"), "{out}");
+
+    let (code, out, _) = run(&["list", "refund"], &[]);
+    assert_eq!(code, 0);
+    assert!(out.contains("POST   v3/refund/domestic/refunds"), "{out}");
+
+    let (code, out, _) = run(&["list", "out_refund_no"], &[]);
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("v3/refund/domestic/refunds/{out_refund_no}"),
+        "{out}"
+    );
+    assert!(
+        out.contains("v2/pay/refundquery"),
+        "a field of an APIv2 body: {out}"
+    );
+
+    let (code, out, _) = run(&["list"], &[]);
+    assert_eq!(code, 0);
+    assert_eq!(out.lines().count(), 1143);
+    let (_, out, _) = run(&["list", "--v2"], &[]);
+    assert_eq!(out.lines().count(), 126);
+
+    let (code, out, err) = run(&["list", "refund", "no-such-word"], &[]);
+    assert_eq!(code, 1, "nothing matches both: {out}");
+    assert!(out.is_empty());
+    assert!(err.contains("no documented call"), "{err}");
+}
+
+#[test]
+fn show_prints_fields_types_enums_and_a_request_line() {
+    let (code, out, err) = run(&["show", "post", "v3/refund/domestic/refunds"], &[]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.starts_with("POST v3/refund/domestic/refunds\n"),
+        "{out}"
+    );
+    assert!(out.contains("protocol:  APIv3"), "{out}");
+    assert!(out.contains("mTLS:      not needed"), "{out}");
+    assert!(
+        out.contains("    refund "),
+        "nested fields are indented: {out}"
+    );
+    assert!(
+        out.contains("json.out_refund_no='"),
+        "ids are quoted strings: {out}"
+    );
+    assert!(out.contains("json.amount.total:=1"), "{out}");
+
+    // One method: the template alone is enough; APIv2 with mutual TLS and enums.
+    let (code, out, err) = run(&["show", "v2/secapi/pay/reverse"], &[]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("mTLS:      required"), "{out}");
+    assert!(out.contains("one of: "), "{out}");
+    assert!(out.contains("security:=true"), "{out}");
+    assert!(!out.contains("xml.sign="), "the client signs: {out}");
+
+    // Encrypted fields are named.
+    let (_, out, _) = run(&["show", "POST", "v3/applyment4sub/applyment/"], &[]);
+    assert!(out.contains("encrypted (RSA-OAEP"), "{out}");
+    assert!(out.contains("encrypted: "), "{out}");
+
+    // A dotted chain names the same call.
+    let (code, out, err) = run(
+        &["show", "get", "v3.refund.domestic.refunds._out_refund_no_"],
+        &[],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.starts_with("GET v3/refund/domestic/refunds/{out_refund_no}\n"),
+        "{out}"
+    );
+
+    for (args, words) in [
+        (
+            &["show", "GET", "v3/no/such/call"][..],
+            "no documented call",
+        ),
+        (&["show", "nope"][..], "no documented call"),
+    ] {
+        let (code, out, err) = run(args, &[]);
+        assert_eq!(code, 2, "{args:?}");
+        assert!(out.is_empty());
+        assert!(err.contains(words), "{err}");
+    }
+}
+
+/// The line `show` prints is a working command: sent to the emulator, it is answered 2xx.
+#[test]
+fn show_example_lines_are_accepted_by_the_emulator() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let server = rt.block_on(wechatpay::mock::Server::start()).unwrap();
+    let dir = std::env::temp_dir().join(format!("wechatpay-cli-cat-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let vars: Vec<(String, String)> = server
+        .env_script(&dir)
+        .unwrap()
+        .lines()
+        .filter_map(|l| l.strip_prefix("export "))
+        .filter_map(|l| l.split_once('='))
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    let mchid = server.merchant().mchid.clone();
+    for call in [
+        ["POST", "v3/refund/domestic/refunds"],
+        ["GET", "v3/pay/transactions/id/{transaction_id}"],
+        ["POST", "v3/pay/transactions/native"],
+        ["POST", "v2/pay/orderquery"],
+    ] {
+        let (code, out, err) = run(&["show", call[0], call[1]], &[]);
+        assert_eq!(code, 0, "{err}");
+        let line = out.lines().last().unwrap().trim();
+        let mut args = words(line);
+        assert_eq!(args.remove(0), "wechatpay");
+        // The emulator knows its own merchant only.
+        for a in &mut args {
+            *a = a.replace("1900000001", &mchid);
+        }
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let (code, out, err) = run(&args, &vars);
+        assert_eq!(code, 0, "{line}: {err}");
+        let _: Value = serde_json::from_str(&out).expect("a JSON answer");
+        assert!(err.starts_with("200 "), "{err}");
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// `show`'s lines run by a shell (encrypted fields through `$(wechatpay encrypt …)`), over a
+/// sample of every documented call, plus the tricky kinds: encrypted fields, a placeholder the
+/// table does not list, an APIv2 mch_id typed integer or optional.
+#[test]
+fn show_example_lines_run_in_a_shell_over_a_sample_of_all_calls() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let server = rt.block_on(wechatpay::mock::Server::start()).unwrap();
+    let dir = std::env::temp_dir().join(format!("wechatpay-cli-cat-sh-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut vars: Vec<(String, String)> = server
+        .env_script(&dir)
+        .unwrap()
+        .lines()
+        .filter_map(|l| l.strip_prefix("export "))
+        .filter_map(|l| l.split_once('='))
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    let bin = std::path::Path::new(env!("CARGO_BIN_EXE_wechatpay"));
+    let path = format!(
+        "{}:{}",
+        bin.parent().unwrap().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    vars.push(("PATH".into(), path));
+    let mchid = server.merchant().mchid.clone();
+    // Known gaps of the generated line: multipart bodies, names the tables do not give.
+    let gaps = [
+        "v2/applyment/micro/signcontract",
+        "v2/secapi/mch/uploadmedia",
+        "v2/secapi/mch/{modifyinstitutionsub}",
+        "v2/secapi/mch/{queryinstitutionsub}",
+    ];
+    let (_, all, _) = run(&["list"], &[]);
+    let mut calls: Vec<(String, String)> = all
+        .lines()
+        .step_by(29)
+        .map(|l| {
+            let mut w = l.split_whitespace();
+            (w.next().unwrap().to_string(), w.next().unwrap().to_string())
+        })
+        .filter(|(_, t)| !gaps.contains(&t.as_str()))
+        .collect();
+    for (m, t) in [
+        ("POST", "v3/smartguide/guides"),
+        ("POST", "v3/transfer/batches"),
+        ("POST", "v3/partner-transfer/batches"),
+        (
+            "GET",
+            "v3/bank-transfer/batches/out-batch-no/{out_batch_no}",
+        ),
+        ("POST", "v2/papay/querycontract"),
+        ("POST", "v2/risk/getviolation"),
+    ] {
+        calls.push((m.into(), t.into()));
+    }
+    assert!(calls.len() > 40);
+    for (m, t) in calls {
+        let (code, out, err) = run(&["show", &m, &t], &[]);
+        assert_eq!(code, 0, "{err}");
+        let line = out
+            .lines()
+            .last()
+            .unwrap()
+            .trim()
+            .replace("1900000001", &mchid);
+        let out = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(&line)
+            .env_clear()
+            .envs(vars.iter().cloned())
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{line}: {err}");
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn list_and_show_as_json() {
+    let (code, out, err) = run(&["list", "--json", "撤销"], &[]);
+    assert_eq!(code, 0, "{err}");
+    let rows: Vec<Value> = serde_json::from_str(&out).unwrap();
+    assert!(rows
+        .iter()
+        .any(|r| r["template"] == "v2/secapi/pay/reverse" && r["protocol"] == "v2"));
+    let (_, out, _) = run(&["list", "--json"], &[]);
+    assert_eq!(
+        serde_json::from_str::<Vec<Value>>(&out).unwrap().len(),
+        1143
+    );
+
+    let (code, out, err) = run(
+        &["show", "--json", "POST", "v3/refund/domestic/refunds"],
+        &[],
+    );
+    assert_eq!(code, 0, "{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["protocol"], "v3");
+    assert_eq!(v["mtls"], false);
+    let amount = v["json"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["name"] == "amount")
+        .unwrap();
+    assert_eq!(amount["type"], "object");
+    assert!(amount["children"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f["name"] == "refund" && f["required"] == true));
+    assert_eq!(v["response"]["kind"], "json");
+    assert!(v["example"]
+        .as_str()
+        .unwrap()
+        .starts_with("wechatpay request POST"));
+    let (_, out, _) = run(&["show", "--json", "v2/secapi/pay/reverse"], &[]);
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["mtls"], true);
+    assert_eq!(v["response"]["kind"], "xml");
+}
