@@ -41,6 +41,9 @@ pub(crate) struct Inner {
     pub limits: crate::limits::Limits,
     /// When a failed call is sent again.
     pub retry: crate::Retry,
+    /// Encrypt the documented sensitive fields given as plain text (feature `catalogue`).
+    #[cfg_attr(not(feature = "catalogue"), allow(dead_code))]
+    pub auto_encrypt: bool,
     /// One certificate download at a time for answers naming an unknown serial.
     pub refresh_gate: Arc<crate::rotation::RefreshGate>,
     pub user_agent: HeaderValue,

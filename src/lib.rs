@@ -35,10 +35,12 @@
 
 mod args;
 mod attempts;
+#[cfg(feature = "catalogue")]
+mod autoencrypt;
 #[cfg(feature = "blocking")]
 pub mod blocking;
 mod builder;
-#[cfg(feature = "mock")]
+#[cfg(feature = "catalogue")]
 #[doc(hidden)]
 pub mod catalogue;
 mod certificates;

@@ -66,7 +66,7 @@ pub(crate) fn prepare_with_media(
         protocol == Protocol::V2,
     )?;
     match protocol {
-        Protocol::V3 => prepare_v3(inner, method, url, opts, media),
+        Protocol::V3 => prepare_v3(inner, method, template.as_str(), url, opts, media),
         Protocol::V2 if media.is_some() => Err(Error::argument(
             "media",
             "media uploads go to APIv3 paths; an APIv2 upload is a raw `body`",
@@ -103,10 +103,13 @@ fn base_headers(inner: &Inner, accept: &'static str) -> HeaderMap {
 fn prepare_v3(
     inner: &Inner,
     method: Method,
+    template: &str,
     mut url: Url,
     opts: Options,
     media: Option<&Media>,
 ) -> Result<PreparedRequest> {
+    #[cfg(feature = "catalogue")]
+    let mut opts = opts;
     let identity = inner.v3.as_ref().ok_or_else(|| {
         Error::NotConfigured(
             "APIv3 calls need the merchant serial and private key: set ClientBuilder::serial and ::private_key".into(),
@@ -133,6 +136,30 @@ fn prepare_v3(
         }
         signed = Some(Bytes::copy_from_slice(media.meta().as_bytes()));
     }
+    #[cfg(feature = "catalogue")]
+    if inner.auto_encrypt && media.is_none() {
+        if let Some(json) = opts.json.as_mut() {
+            let caller = opts
+                .headers
+                .iter()
+                .find(|(n, _)| *n == WECHATPAY_SERIAL)
+                .and_then(|(_, v)| v.to_str().ok().map(str::to_string));
+            let used = crate::autoencrypt::encrypt_documented(
+                inner,
+                &method,
+                template,
+                json,
+                caller.as_deref(),
+            )?;
+            if let (Some(id), None) = (used, caller) {
+                if let Ok(v) = HeaderValue::from_str(&id) {
+                    headers.insert(WECHATPAY_SERIAL, v);
+                }
+            }
+        }
+    }
+    #[cfg(not(feature = "catalogue"))]
+    let _ = template;
     let body = match (&opts.json, opts.body, media) {
         (_, _, Some(media)) => {
             let mut raw = [0u8; 20];

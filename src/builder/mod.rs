@@ -65,6 +65,7 @@ pub struct ClientBuilder {
     allowed_hosts: Vec<String>,
     limits: Limits,
     retry: crate::Retry,
+    auto_encrypt: bool,
     transport: TransportConfig,
     backend: Backend,
 }
@@ -101,6 +102,7 @@ impl ClientBuilder {
             allowed_hosts: Vec::new(),
             limits: Limits::default(),
             retry: crate::Retry::default(),
+            auto_encrypt: false,
             transport: TransportConfig::default(),
             backend: Backend::default(),
         }
@@ -310,6 +312,7 @@ impl ClientBuilder {
             allowed_hosts,
             limits: self.limits,
             retry: self.retry,
+            auto_encrypt: self.auto_encrypt,
             refresh_gate: Arc::default(),
             user_agent,
             transport_config,

@@ -137,4 +137,22 @@ impl ClientBuilder {
         self.transport.roots.push(pem.as_ref().to_vec());
         self
     }
+
+    /// Encrypts the fields WeChat Pay's documentation marks as sensitive (`encrypted`) when a
+    /// call gives them as plain text, and names the key in `Wechatpay-Serial` (feature
+    /// `catalogue`; off by default). A value that already is a ciphertext is sent as given.
+    ///
+    /// ```
+    /// let client = wechatpay::Client::builder()
+    ///     .mchid("1900000001")
+    ///     .encrypt_documented_fields(true)
+    ///     .build()
+    ///     .unwrap();
+    /// # let _ = client;
+    /// ```
+    #[cfg(feature = "catalogue")]
+    pub fn encrypt_documented_fields(mut self, on: bool) -> Self {
+        self.auto_encrypt = on;
+        self
+    }
 }
