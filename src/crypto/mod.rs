@@ -1,8 +1,8 @@
 //! RSA keys and certificates, AES-256-GCM, and the hashes the protocols need.
 //!
 //! Private-key operations (request signing, sensitive-field decryption) and answer verification run
-//! on aws-lc-rs by default, the fastest of the measured options (see DESIGN.md, "Crypto: measured,
-//! then chosen"). With the feature `rustcrypto`, the pure-Rust `rsa` crate is available as a second
+//! on aws-lc-rs by default, the fastest of the measured options (see `docs/architecture.md`, "RSA on
+//! aws-lc-rs"). With the feature `rustcrypto`, the pure-Rust `rsa` crate is available as a second
 //! [`Backend`]; both run the same test vectors.
 //!
 //! Parsing (PEM, PKCS#1, PKCS#8, SPKI, X.509) is done here once, with the RustCrypto `der` family,
