@@ -334,37 +334,28 @@ async fn the_days_bill_lists_the_transactions_and_downloads_with_its_digest() {
     assert_eq!(gunzip_stored(packed.body()), text.as_bytes());
 }
 
-/// A notification handler on loopback that fails the first `failures` deliveries.
-async fn handler(client: Client, failures: usize) -> (String, Arc<Mutex<Vec<Value>>>) {
+/// What a loopback notification handler does with one delivery: (status, reply body).
+type Handle = Arc<dyn Fn(&http::HeaderMap, &Bytes) -> (u16, &'static str) + Send + Sync>;
+
+/// A notification endpoint on loopback (`http://127.0.0.1:PORT/notify`) that hands each
+/// delivery to `handle`.
+async fn notify_endpoint(handle: Handle) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}/notify", listener.local_addr().unwrap());
-    let got = Arc::new(Mutex::new(Vec::new()));
-    let seen = Arc::new(AtomicUsize::new(0));
-    let got2 = got.clone();
     tokio::spawn(async move {
         loop {
             let Ok((stream, _)) = listener.accept().await else {
                 continue;
             };
-            let (client, got, seen) = (client.clone(), got2.clone(), seen.clone());
+            let handle = handle.clone();
             tokio::spawn(async move {
                 let service = hyper::service::service_fn(move |req: Request<Incoming>| {
-                    let (client, got, seen) = (client.clone(), got.clone(), seen.clone());
+                    let handle = handle.clone();
                     async move {
                         let (parts, body) = req.into_parts();
                         let body = body.collect().await.unwrap().to_bytes();
-                        let n = client.parse_notification(&parts.headers, &body).unwrap();
-                        let status = if seen.fetch_add(1, Ordering::SeqCst) < failures {
-                            500
-                        } else {
-                            200
-                        };
-                        if status == 200 {
-                            got.lock().unwrap().push(
-                                json!({ "event_type": n.event_type, "resource": n.resource }),
-                            );
-                        }
-                        let mut res = Response::new(Full::new(Bytes::new()));
+                        let (status, reply) = handle(&parts.headers, &body);
+                        let mut res = Response::new(Full::new(Bytes::from(reply)));
                         *res.status_mut() = hyper::StatusCode::from_u16(status).unwrap();
                         Ok::<_, std::convert::Infallible>(res)
                     }
@@ -375,6 +366,25 @@ async fn handler(client: Client, failures: usize) -> (String, Arc<Mutex<Vec<Valu
             });
         }
     });
+    url
+}
+
+/// A notification handler on loopback that fails the first `failures` deliveries.
+async fn handler(client: Client, failures: usize) -> (String, Arc<Mutex<Vec<Value>>>) {
+    let got = Arc::new(Mutex::new(Vec::new()));
+    let seen = AtomicUsize::new(0);
+    let kept = got.clone();
+    let url = notify_endpoint(Arc::new(move |headers, body| {
+        let n = client.parse_notification(headers, body).unwrap();
+        if seen.fetch_add(1, Ordering::SeqCst) < failures {
+            return (500, "");
+        }
+        kept.lock()
+            .unwrap()
+            .push(json!({ "event_type": n.event_type, "resource": n.resource }));
+        (200, "")
+    }))
+    .await;
     (url, got)
 }
 
@@ -459,35 +469,17 @@ fn v2_code(r: wechatpay::Result<wechatpay::Response>) -> String {
 
 /// An APIv2 notification handler on loopback: checks the `sign`, keeps the fields.
 async fn handler_v2(client: Client) -> (String, Arc<Mutex<Vec<Value>>>) {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}/notify", listener.local_addr().unwrap());
     let got = Arc::new(Mutex::new(Vec::new()));
-    let got2 = got.clone();
-    tokio::spawn(async move {
-        loop {
-            let Ok((stream, _)) = listener.accept().await else {
-                continue;
-            };
-            let (client, got) = (client.clone(), got2.clone());
-            tokio::spawn(async move {
-                let service = hyper::service::service_fn(move |req: Request<Incoming>| {
-                    let (client, got) = (client.clone(), got.clone());
-                    async move {
-                        let body = req.into_body().collect().await.unwrap().to_bytes();
-                        let fields = client.parse_v2_notification(&body).unwrap();
-                        got.lock().unwrap().push(Value::Object(fields));
-                        let reply = "<xml><return_code><![CDATA[SUCCESS]]></return_code><return_msg><![CDATA[OK]]></return_msg></xml>";
-                        Ok::<_, std::convert::Infallible>(Response::new(Full::new(Bytes::from(
-                            reply,
-                        ))))
-                    }
-                });
-                let _ = hyper::server::conn::http1::Builder::new()
-                    .serve_connection(TokioIo::new(stream), service)
-                    .await;
-            });
-        }
-    });
+    let kept = got.clone();
+    let url = notify_endpoint(Arc::new(move |_, body| {
+        let fields = client.parse_v2_notification(body).unwrap();
+        kept.lock().unwrap().push(Value::Object(fields));
+        (
+            200,
+            "<xml><return_code><![CDATA[SUCCESS]]></return_code><return_msg><![CDATA[OK]]></return_msg></xml>",
+        )
+    }))
+    .await;
     (url, got)
 }
 
