@@ -19,9 +19,14 @@ struct Runtime(Option<tokio::runtime::Runtime>);
 
 impl Drop for Runtime {
     fn drop(&mut self) {
-        // A plain drop panics when it happens inside another runtime; this never does.
-        if let Some(rt) = self.0.take() {
+        let Some(rt) = self.0.take() else { return };
+        if tokio::runtime::Handle::try_current().is_ok() {
+            // A waiting drop panics inside another runtime; this never does.
             rt.shutdown_background();
+        } else {
+            // Let the worker close its connections before the process may exit, rather than
+            // be cut off in the middle of TLS work.
+            rt.shutdown_timeout(std::time::Duration::from_secs(1));
         }
     }
 }

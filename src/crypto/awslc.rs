@@ -12,20 +12,17 @@ use aws_lc_rs::rsa::{
 };
 use aws_lc_rs::signature::{ParsedPublicKey, RSA_PKCS1_2048_8192_SHA256, RSA_PKCS1_SHA256};
 
-/// Seeds aws-lc's random generator once per process, on a thread of its own.
+/// Seeds aws-lc's random generator once per process, now.
 ///
 /// The first use of the generator (RSA blinding in the first signature) costs 30–55 ms of
 /// entropy gathering; its state is process-wide, so seeding it while the client is built takes
-/// that cost off the first call. A call that comes sooner waits for the same seeding, no longer.
+/// that cost off the first call. It is done on the building thread, not a thread of its own: a
+/// short-lived process (the CLI) could otherwise exit while that thread is inside aws-lc.
 pub(crate) fn warm_up() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
-        let _ = std::thread::Builder::new()
-            .name("wechatpay-rng-seed".into())
-            .spawn(|| {
-                let mut byte = [0u8; 1];
-                let _ = aws_lc_rs::rand::fill(&mut byte);
-            });
+        let mut byte = [0u8; 1];
+        let _ = aws_lc_rs::rand::fill(&mut byte);
     });
 }
 
