@@ -148,7 +148,8 @@ fn main() -> ExitCode {
                 "sign_type": "HMAC-SHA256",
                 "out_order_no": "1234323JKHDFE1243252",
                 "reason": "用户投诉",
-                "service_id": "",
+                // required by the documentation's table, which the emulator checks
+                "service_id": "500001",
             },
         })),
     ));
