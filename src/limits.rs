@@ -159,12 +159,25 @@ pub(crate) async fn read_capped(mut answer: reqwest::Response, max: u64) -> Resu
             return Err(too_large(format!("{len} bytes (Content-Length)")));
         }
     }
-    let mut body = BytesMut::new();
-    while let Some(chunk) = answer.chunk().await.map_err(Error::Transport)? {
+    // Most answers arrive in one chunk: hand it over without a copy.
+    let Some(first) = answer.chunk().await.map_err(Error::Transport)? else {
+        return Ok(Bytes::new());
+    };
+    if first.len() as u64 > max {
+        return Err(too_large("longer".into()));
+    }
+    let Some(second) = answer.chunk().await.map_err(Error::Transport)? else {
+        return Ok(first);
+    };
+    let mut body = BytesMut::with_capacity(first.len() + second.len());
+    body.extend_from_slice(&first);
+    let mut next = Some(second);
+    while let Some(chunk) = next {
         if (body.len() + chunk.len()) as u64 > max {
             return Err(too_large("longer".into()));
         }
         body.extend_from_slice(&chunk);
+        next = answer.chunk().await.map_err(Error::Transport)?;
     }
     Ok(body.freeze())
 }

@@ -109,9 +109,9 @@ fn accept(
     Ok(res)
 }
 
-/// [`accept`], and when an APIv3 answer names a serial the client does not hold (WeChat Pay
-/// rotated its certificate), one certificate download shared with every concurrent caller and
-/// a second look: see `rotation`.
+/// [`accept`], after one certificate download shared with every concurrent caller when an
+/// APIv3 answer names a serial the client does not hold (WeChat Pay rotated its certificate):
+/// see `rotation`. The look-up is a map read; the answer is neither copied nor verified twice.
 async fn accept_rotating(
     inner: &Inner,
     protocol: Protocol,
@@ -119,22 +119,18 @@ async fn accept_rotating(
     unsigned_download: bool,
     res: Response,
 ) -> Result<Response> {
-    let first = accept(inner, protocol, path, unsigned_download, res.clone());
-    let Err(Error::Signature(_)) = &first else {
-        return first;
-    };
-    let serial = res
-        .headers()
-        .get("Wechatpay-Serial")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    if protocol == Protocol::V3
-        && !inner.keyring.contains(serial)
-        && crate::rotation::refresh_for(inner, serial).await
-    {
-        return accept(inner, protocol, path, unsigned_download, res);
+    if protocol == Protocol::V3 {
+        if let Some(serial) = res
+            .headers()
+            .get("Wechatpay-Serial")
+            .and_then(|v| v.to_str().ok())
+        {
+            if !inner.keyring.contains(serial) {
+                crate::rotation::refresh_for(inner, serial).await;
+            }
+        }
     }
-    first
+    accept(inner, protocol, path, unsigned_download, res)
 }
 
 /// True when an answer carries any of WeChat Pay's signature headers.

@@ -468,3 +468,22 @@ async fn an_apiv2_no_bill_answer_never_replaces_the_bill() {
     untouched(&dir, &file);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[tokio::test]
+async fn a_debug_print_of_an_answer_shows_no_body() {
+    let body = r#"{"payer":{"openid":"PERSONAL-OPENID"}}"#;
+    let base = serve(behaviour(move |mut s| async move {
+        let _ = s
+            .write_all(&signed_answer("200 OK", body, WECHATPAY_KEY))
+            .await;
+    }))
+    .await;
+    let res = client(&base)
+        .chain(QUERY)
+        .get(query_args(json!({})))
+        .await
+        .unwrap();
+    let shown = format!("{res:?}");
+    assert!(!shown.contains("PERSONAL"), "{shown}");
+    assert!(shown.contains("body_bytes"), "{shown}");
+}

@@ -583,3 +583,29 @@ fn allowed_hosts_and_per_call_bases_are_reachable() {
         matches!(to("https://evil.example/v3/x"), Err(Error::Argument { name, .. }) if name == "path")
     );
 }
+
+#[test]
+fn debug_prints_of_a_request_show_no_path_value_body_or_signature() {
+    let client = Client::builder()
+        .mchid("1900000001")
+        .serial("1DDE55AD98ED71D6EDD4A4A16996DE7B47773A8C")
+        .private_key(include_str!("fixtures/client/merchant_key.pem"))
+        .public_key(
+            "PUB_KEY_ID_0119000000012024000000000000",
+            include_str!("fixtures/client/wechatpay_pub.pem"),
+        )
+        .build()
+        .unwrap();
+    let req = client
+        .chain("v3/users/{openid}/x")
+        .prepare(
+            wechatpay::http::Method::POST,
+            json!({"openid": "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o", "json": {"name": "PERSONAL-NAME"}}),
+        )
+        .unwrap();
+    let shown = format!("{req:?}");
+    for secret in ["oUpF8uMu", "PERSONAL-NAME", "signature=", "WECHATPAY2"] {
+        assert!(!shown.contains(secret), "{secret} in {shown}");
+    }
+    assert!(shown.contains("api.mch.weixin.qq.com"), "{shown}");
+}
