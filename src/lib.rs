@@ -44,6 +44,7 @@ mod builder;
 #[doc(hidden)]
 pub mod catalogue;
 mod certificates;
+mod chain_macro;
 mod client;
 pub mod crypto;
 mod digest;
@@ -76,7 +77,8 @@ pub mod v2;
 pub mod v3;
 
 pub use builder::{ClientBuilder, DEFAULT_BASE_URI};
-pub use client::{Chain, ChainStart, Client};
+pub use chain_macro::ChainStart;
+pub use client::{Chain, Client};
 pub use error::{Error, Result};
 pub use keyring::Keyring;
 pub use limits::{
