@@ -2,9 +2,9 @@ use super::*;
 use crate::crypto::{PrivateKey, PublicKey};
 use http::HeaderValue;
 
-const KEY: &str = include_str!("../../tests/fixtures/client/wechatpay_key.pem");
-const PUB: &str = include_str!("../../tests/fixtures/client/wechatpay_pub.pem");
-const OTHER: &str = include_str!("../../tests/fixtures/client/merchant_key.pem");
+const KEY: &str = include_str!("../../../tests/fixtures/client/wechatpay_key.pem");
+const PUB: &str = include_str!("../../../tests/fixtures/client/wechatpay_pub.pem");
+const OTHER: &str = include_str!("../../../tests/fixtures/client/merchant_key.pem");
 const ID: &str = "PUB_KEY_ID_0119000000012024000000000000";
 const NOW: i64 = 1_700_000_000;
 
