@@ -11,13 +11,16 @@ use std::time::{Duration, Instant};
 
 /// Runs a call: `make` prepares (and signs) one attempt; it is called again for each retry, so
 /// every attempt carries a fresh nonce and timestamp.
-pub(crate) async fn run(
+pub(crate) async fn run<F>(
     inner: &Inner,
     method: &Method,
     template: &str,
-    make: impl Fn() -> Result<PreparedRequest>,
-) -> Result<Response> {
-    let prepared = make()?;
+    make: impl Fn() -> F,
+) -> Result<Response>
+where
+    F: std::future::Future<Output = Result<PreparedRequest>>,
+{
+    let prepared = make().await?;
     #[cfg(feature = "tracing")]
     {
         use tracing::Instrument;
@@ -38,12 +41,15 @@ pub(crate) async fn run(
     }
 }
 
-async fn attempts(
+async fn attempts<F>(
     inner: &Inner,
     method: &Method,
     mut prepared: PreparedRequest,
-    make: impl Fn() -> Result<PreparedRequest>,
-) -> Result<Response> {
+    make: impl Fn() -> F,
+) -> Result<Response>
+where
+    F: std::future::Future<Output = Result<PreparedRequest>>,
+{
     let policy = inner.retry.with_call(prepared.retry_option());
     let started = Instant::now();
     let deadline = policy.total_deadline();
@@ -65,7 +71,7 @@ async fn attempts(
         crate::trace::retrying(attempt, wait);
         tokio::time::sleep(wait).await;
         attempt += 1;
-        prepared = make()?;
+        prepared = make().await?;
     }
 }
 

@@ -51,6 +51,8 @@ pub(crate) struct Inner {
     #[cfg_attr(not(feature = "blocking"), allow(dead_code))]
     pub transport_config: TransportConfig,
     pub transport: Transport,
+    /// Threads that prepare and sign calls, when the caller asked for them.
+    pub signing_pool: Option<Arc<crate::signing_pool::SigningPool>>,
 }
 
 /// A WeChat Pay client for one merchant: APIv3 and APIv2 through one chain.
@@ -267,6 +269,19 @@ impl Chain {
         crate::pipeline::prepare(&self.inner, method, &self.path, args)
     }
 
+    /// One attempt, prepared and signed here or, when the client has one, on its signing pool.
+    async fn prepare_attempt(&self, method: Method, args: Value) -> Result<PreparedRequest> {
+        match &self.inner.signing_pool {
+            None => self.prepare(method, args),
+            Some(pool) => {
+                self.check_segments()?;
+                let (inner, path) = (self.inner.clone(), self.path.clone());
+                pool.run(move || crate::pipeline::prepare(&inner, method, &path, args))
+                    .await
+            }
+        }
+    }
+
     fn check_segments(&self) -> Result<()> {
         match &self.invalid {
             None => Ok(()),
@@ -280,7 +295,7 @@ impl Chain {
     /// Sends the call with any method and returns the verified answer.
     pub async fn request(&self, method: Method, args: Value) -> Result<Response> {
         crate::attempts::run(&self.inner, &method, &self.path, || {
-            self.prepare(method.clone(), args.clone())
+            self.prepare_attempt(method.clone(), args.clone())
         })
         .await
     }
@@ -297,13 +312,13 @@ impl Chain {
     pub async fn upload(&self, media: &Media, args: Value) -> Result<Response> {
         self.check_segments()?;
         crate::attempts::run(&self.inner, &Method::POST, &self.path, || {
-            crate::pipeline::prepare_with_media(
+            std::future::ready(crate::pipeline::prepare_with_media(
                 &self.inner,
                 Method::POST,
                 &self.path,
                 args.clone(),
                 Some(media),
-            )
+            ))
         })
         .await
     }

@@ -203,16 +203,25 @@ fn failover_target(inner: &Inner, prepared: &PreparedRequest) -> Option<Prepared
 /// Sends the request, failing over when the connection could not be made.
 async fn dispatch(inner: &Inner, prepared: PreparedRequest) -> Result<reqwest::Response> {
     let backup = failover_target(inner, &prepared);
-    let sent = request_builder(inner, prepared)?.send().await;
-    match (sent, backup) {
+    match (send_once(inner, prepared).await?, backup) {
         (Ok(answer), _) => Ok(answer),
         // Nothing reached the server: the same signed request may go to the backup domain.
-        (Err(e), Some(backup)) if e.is_connect() => request_builder(inner, backup)?
-            .send()
-            .await
-            .map_err(Error::Transport),
+        (Err(e), Some(backup)) if e.is_connect() => {
+            send_once(inner, backup).await?.map_err(Error::Transport)
+        }
         (Err(e), _) => Err(Error::Transport(e)),
     }
+}
+
+/// One request on the wire, through its pool's cold-burst gate (see `connection`).
+async fn send_once(
+    inner: &Inner,
+    prepared: PreparedRequest,
+) -> Result<reqwest::Result<reqwest::Response>> {
+    let security = prepared.security();
+    let origin = prepared.url().origin().ascii_serialization();
+    let request = request_builder(inner, prepared)?;
+    Ok(inner.transport.send(security, &origin, request).await)
 }
 
 /// An unsigned download streamed into its file: the whole-call `timeout` bounds the wait for

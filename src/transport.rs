@@ -2,7 +2,9 @@
 //!
 //! Both are built once, when the client is built, and reused, so connections are pooled.
 
+use crate::connection::ColdStart;
 use crate::error::{Error, Result};
+use std::sync::Arc;
 use std::time::Duration;
 use zeroize::Zeroizing;
 
@@ -18,12 +20,16 @@ pub(crate) struct TransportConfig {
     pub proxy: crate::proxy::ProxySetting,
     /// Host names pinned to addresses (no DNS lookup for them).
     pub resolve: Vec<(String, std::net::SocketAddr)>,
+    /// Offer HTTP/2 by ALPN (else HTTP/1.1 only): see `connection`.
+    pub http2: bool,
 }
 
 #[derive(Clone)]
 pub(crate) struct Transport {
     plain: reqwest::Client,
     mtls: Option<reqwest::Client>,
+    /// Each pool's cold-burst gate (see `connection`).
+    cold: Arc<[ColdStart; 2]>,
 }
 
 impl Transport {
@@ -50,7 +56,19 @@ impl Transport {
                 )
             }
         };
-        Ok(Transport { plain, mtls })
+        let cold = Arc::new([ColdStart::new(cfg.http2), ColdStart::new(cfg.http2)]);
+        Ok(Transport { plain, mtls, cold })
+    }
+
+    /// Sends a request built by [`client`](Self::client) for the same `security`, through that
+    /// pool's cold-burst gate.
+    pub(crate) async fn send(
+        &self,
+        security: bool,
+        origin: &str,
+        request: reqwest::RequestBuilder,
+    ) -> reqwest::Result<reqwest::Response> {
+        self.cold[usize::from(security)].send(origin, request).await
     }
 
     /// The client for a call: with the merchant certificate when `security` is set.
@@ -70,6 +88,9 @@ fn builder(cfg: &TransportConfig) -> Result<reqwest::ClientBuilder> {
     // WeChat Pay never redirects; following one would re-send a signed request elsewhere.
     let mut b = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none());
     b = crate::proxy::apply(b, &cfg.proxy)?;
+    if !cfg.http2 {
+        b = b.http1_only();
+    }
     for (host, addr) in &cfg.resolve {
         b = b.resolve(host, *addr);
     }

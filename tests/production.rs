@@ -401,23 +401,3 @@ async fn proxies_are_used_when_set_and_never_for_loopback() {
         "refused by the closed port, not a proxy: {e}"
     );
 }
-
-#[tokio::test]
-async fn http_1_1_and_http_2_both_carry_verified_calls() {
-    for (http2, version) in [
-        (false, wechatpay::http::Version::HTTP_11),
-        (true, wechatpay::http::Version::HTTP_2),
-    ] {
-        let server = Server::builder().http2(http2).start().await.unwrap();
-        let client = server.client_builder().build().unwrap();
-        for r in support::close_orders(&client, 8).await {
-            assert_eq!(r.unwrap().status(), 204);
-        }
-        let journal = server.journal();
-        assert_eq!(journal.len(), 8);
-        assert!(
-            journal.iter().all(|r| r.version == version && r.verified),
-            "{version:?}"
-        );
-    }
-}

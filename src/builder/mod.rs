@@ -68,6 +68,7 @@ pub struct ClientBuilder {
     auto_encrypt: bool,
     transport: TransportConfig,
     backend: Backend,
+    signing_pool: Option<(usize, usize)>,
 }
 
 impl Default for ClientBuilder {
@@ -105,6 +106,7 @@ impl ClientBuilder {
             auto_encrypt: false,
             transport: TransportConfig::default(),
             backend: Backend::default(),
+            signing_pool: None,
         }
     }
 
@@ -294,6 +296,11 @@ impl ClientBuilder {
             transport_config.identity = Some(identity::bundle(identity)?);
         }
         let transport = Transport::new(&transport_config)?;
+        let signing_pool = self
+            .signing_pool
+            .map(|(threads, queue)| crate::signing_pool::SigningPool::new(threads, queue))
+            .transpose()?
+            .map(Arc::new);
         let user_agent = HeaderValue::from_str(&format!(
             "wechatpay-rust/{} ({}/{})",
             env!("CARGO_PKG_VERSION"),
@@ -317,6 +324,7 @@ impl ClientBuilder {
             user_agent,
             transport_config,
             transport,
+            signing_pool,
         })))
     }
 }

@@ -126,6 +126,44 @@ impl ClientBuilder {
         self
     }
 
+    /// Offers HTTP/2 (by ALPN, over https) as well as HTTP/1.1; off by default, so each
+    /// concurrent call has an HTTP/1.1 connection of its own from the pool. Why the default is
+    /// HTTP/1.1, with the figures, is in `docs/performance.md`; with HTTP/2 on, the first calls of
+    /// a cold burst wait for one connection instead of each opening its own.
+    ///
+    /// ```
+    /// let client = wechatpay::Client::builder()
+    ///     .mchid("1900000001")
+    ///     .http2(true)
+    ///     .build()
+    ///     .unwrap();
+    /// # let _ = client;
+    /// ```
+    pub fn http2(mut self, on: bool) -> Self {
+        self.transport.http2 = on;
+        self
+    }
+
+    /// Prepares and signs calls on `threads` threads of the client's own instead of on the
+    /// task that makes the call; at most `threads + queue` calls sign or wait at once, and the
+    /// next waits (asynchronously) for a place: back-pressure, never an unbounded queue. Off by
+    /// default, since on a multi-thread runtime signing inline already uses every worker and
+    /// holds one for a single signature at most; worth it on a current-thread runtime, or to keep
+    /// a runtime's threads free for other work. `threads` of 0 is refused at `build()`.
+    ///
+    /// ```
+    /// let client = wechatpay::Client::builder()
+    ///     .mchid("1900000001")
+    ///     .signing_pool(2, 64)
+    ///     .build()
+    ///     .unwrap();
+    /// # let _ = client;
+    /// ```
+    pub fn signing_pool(mut self, threads: usize, queue: usize) -> Self {
+        self.signing_pool = Some((threads, queue));
+        self
+    }
+
     /// Connects directly, ignoring any proxy in the environment.
     pub fn no_proxy(mut self) -> Self {
         self.transport.proxy = crate::proxy::ProxySetting::Off;

@@ -29,6 +29,7 @@ use zeroize::Zeroizing;
 pub struct ServerBuilder {
     port: u16,
     http2: bool,
+    fast: bool,
     merchants: Vec<Merchant>,
     platform_key: Option<(Zeroizing<String>, String)>,
     mode: Mode,
@@ -40,6 +41,23 @@ impl ServerBuilder {
     /// HTTP/2, and [`Recorded::version`](super::Recorded::version) shows it.
     pub fn http2(mut self, on: bool) -> Self {
         self.http2 = on;
+        self
+    }
+
+    /// Fast mode, for load generators: every request (but the `/__emulator/` admin API) gets
+    /// one pre-signed `200` answer, with no checks, no state and no journal, so the emulator
+    /// costs almost nothing per request and a benchmark measures the client. Off by default.
+    ///
+    /// ```no_run
+    /// # async fn run() -> wechatpay::Result<()> {
+    /// let server = wechatpay::mock::Server::builder().fast(true).start().await?;
+    /// let client = server.client_builder().build()?;
+    /// let res = client.chain("v3/pay/transactions/id/{id}").get(serde_json::json!({"id": "1"})).await?;
+    /// assert_eq!(res.json()?["trade_state"], "SUCCESS");
+    /// # Ok(()) }
+    /// ```
+    pub fn fast(mut self, on: bool) -> Self {
+        self.fast = on;
         self
     }
 
@@ -143,6 +161,8 @@ impl ServerBuilder {
             journal: Mutex::new(Vec::new()),
             nonces: Mutex::new(HashMap::new()),
             flows: super::state::Flows::new(self.flows),
+            fast: self.fast.then(super::fast::FastAnswer::new),
+            connections: Default::default(),
         });
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", self.port))
             .await

@@ -80,6 +80,7 @@ mod builder;
 mod checks;
 mod deliver;
 mod dispatch;
+mod fast;
 mod flows;
 mod flows_v2;
 mod notify;
@@ -188,6 +189,10 @@ pub(crate) struct State {
     journal: Mutex<Vec<Recorded>>,
     nonces: Mutex<HashMap<(String, String), i64>>,
     flows: state::Flows,
+    /// Set in fast mode: the one answer every request gets.
+    fast: Option<fast::FastAnswer>,
+    /// TCP connections accepted so far (a cold burst should not open one per request).
+    connections: std::sync::atomic::AtomicUsize,
 }
 
 struct MerchantEntry {

@@ -250,6 +250,14 @@ impl Server {
         .await
     }
 
+    /// How many TCP connections the emulator has accepted so far: a client that opens one per
+    /// request of a cold burst shows here.
+    pub fn connections(&self) -> usize {
+        self.state
+            .connections
+            .load(std::sync::atomic::Ordering::Relaxed)
+    }
+
     /// Stops accepting connections, lets the requests in flight finish (for up to 5 s), then
     /// closes every connection. Dropping the server stops it at once instead.
     pub async fn shutdown(mut self) {

@@ -38,6 +38,7 @@ pub(crate) async fn serve(
                     tokio::time::sleep(Duration::from_millis(50)).await;
                     continue;
                 };
+                state.connections.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 let conn = connection(acceptor.clone(), stream, state.clone(), stop.clone());
                 connections.spawn(conn);
             }
@@ -164,6 +165,11 @@ async fn handle(
             HeaderValue::from_static("application/json"),
         );
         return res;
+    }
+    if let Some(fast) = &state.fast {
+        if let Ok(res) = fast.response(state, |b: Bytes| full(b)) {
+            return res;
+        }
     }
     let mut outcome = if path.starts_with("/v3/") {
         super::v3::check(state, &parts.method, &parts.uri, &parts.headers, &body)

@@ -1,0 +1,90 @@
+//! The connection strategy. HTTP/1.1 by default: the pool gives each concurrent call a
+//! connection of its own, which measured as fast as HTTP/2 per call (`docs/performance.md`).
+//! With HTTP/2 on ([`ClientBuilder::http2`](crate::ClientBuilder::http2)), one connection carries
+//! every call to a host, but the pool cannot know a new connection will be HTTP/2 until ALPN
+//! says so: a cold burst of 32 calls opened 32 TLS connections and then used one. So, with
+//! HTTP/2 on, the first call to a host that has no recent answer goes alone, and the calls that
+//! arrive meanwhile wait for it, then share its connection.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+/// How long after an answer a host counts as warm: within the pool's idle timeout (90 s), so
+/// the connection that carried the answer is still there.
+const WARM_FOR: Duration = Duration::from_secs(60);
+
+/// One host's state: until when it is warm (milliseconds on [`clock`]), and the gate the first
+/// call of a cold burst holds.
+#[derive(Default)]
+struct Host {
+    warm_until: AtomicU64,
+    gate: tokio::sync::Mutex<()>,
+}
+
+/// The cold-start gate of one HTTP client (one per connection pool).
+#[derive(Default)]
+pub(crate) struct ColdStart {
+    enabled: bool,
+    hosts: Mutex<HashMap<String, Arc<Host>>>,
+}
+
+fn clock() -> u64 {
+    static START: OnceLock<Instant> = OnceLock::new();
+    START.get_or_init(Instant::now).elapsed().as_millis() as u64
+}
+
+impl ColdStart {
+    /// A gate that holds cold bursts back when `http2` is on, and does nothing otherwise.
+    pub(crate) fn new(http2: bool) -> ColdStart {
+        ColdStart {
+            enabled: http2,
+            hosts: Mutex::default(),
+        }
+    }
+
+    /// Sends `request` to `origin`; on a cold host, after the call that warms it.
+    pub(crate) async fn send(
+        &self,
+        origin: &str,
+        request: reqwest::RequestBuilder,
+    ) -> reqwest::Result<reqwest::Response> {
+        if !self.enabled {
+            return request.send().await;
+        }
+        let host = self
+            .hosts
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .entry(origin.to_string())
+            .or_default()
+            .clone();
+        let warm = |h: &Host| h.warm_until.load(Ordering::Relaxed) > clock();
+        if warm(&host) {
+            return host.answered(request.send().await);
+        }
+        let _first = host.gate.lock().await;
+        // Whoever held the gate before may have warmed the host: then go together.
+        if warm(&host) {
+            drop(_first);
+            return host.answered(request.send().await);
+        }
+        host.answered(request.send().await)
+    }
+}
+
+impl Host {
+    /// Notes an answer (the connection is up and pooled) or a failure (it may be gone).
+    fn answered(
+        &self,
+        result: reqwest::Result<reqwest::Response>,
+    ) -> reqwest::Result<reqwest::Response> {
+        let until = match &result {
+            Ok(_) => clock() + WARM_FOR.as_millis() as u64,
+            Err(_) => 0,
+        };
+        self.warm_until.store(until, Ordering::Relaxed);
+        result
+    }
+}

@@ -1,0 +1,59 @@
+//! Fast mode: every request gets one pre-signed answer, with no checks and no journal, so a load
+//! generator measures the client and not the emulator (see `ServerBuilder::fast`).
+
+use super::State;
+use crate::error::Result;
+use bytes::Bytes;
+use http::{HeaderMap, HeaderValue, Response, StatusCode};
+use std::collections::HashSet;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// The answer every request gets: a payment that succeeded.
+const BODY: &str = r#"{"trade_state":"SUCCESS","out_trade_no":"1217752501201407033233368018","amount":{"total":100,"currency":"CNY"}}"#;
+
+/// Answers older than this are signed again, well inside the client's 5-minute clock window.
+const RESIGN_AFTER: Duration = Duration::from_secs(60);
+
+/// The signed headers of the fixed answer, and when they were signed.
+pub(crate) struct FastAnswer {
+    signed: Mutex<Option<(Instant, HeaderMap)>>,
+}
+
+impl FastAnswer {
+    pub(crate) fn new() -> FastAnswer {
+        FastAnswer {
+            signed: Mutex::new(None),
+        }
+    }
+
+    /// The fixed answer, signed at most once a minute (one RSA signature per minute, not per
+    /// request).
+    pub(crate) fn response<B>(
+        &self,
+        state: &State,
+        wrap: impl FnOnce(Bytes) -> B,
+    ) -> Result<Response<B>> {
+        let headers = {
+            let mut signed = self.signed.lock().unwrap_or_else(|e| e.into_inner());
+            match signed.as_ref() {
+                Some((at, headers)) if at.elapsed() < RESIGN_AFTER => headers.clone(),
+                _ => {
+                    let mut headers =
+                        super::service::signed_headers(state, BODY.as_bytes(), &HashSet::new())?;
+                    headers.insert("Request-ID", HeaderValue::from_static("08FASTMODE"));
+                    headers.insert(
+                        http::header::CONTENT_TYPE,
+                        HeaderValue::from_static("application/json"),
+                    );
+                    *signed = Some((Instant::now(), headers.clone()));
+                    headers
+                }
+            }
+        };
+        let mut res = Response::new(wrap(Bytes::from_static(BODY.as_bytes())));
+        *res.status_mut() = StatusCode::OK;
+        *res.headers_mut() = headers;
+        Ok(res)
+    }
+}

@@ -1,0 +1,124 @@
+//! The connection strategy and the signing pool, against the emulator over real TLS sockets:
+//! HTTP/1.1 by default, HTTP/2 when asked, one connection (not one per call) for a cold burst
+//! over HTTP/2, the emulator's fast mode, and calls signed on the pool's threads.
+#![cfg(feature = "mock")]
+
+mod support;
+use std::sync::{Arc, Mutex};
+use wechatpay::crypto::{PrivateKey, Signer};
+use wechatpay::http::Version;
+use wechatpay::mock::Server;
+
+#[tokio::test]
+async fn http_1_1_by_default_and_http_2_when_asked() {
+    // (server offers HTTP/2, client asks for it, version spoken)
+    for (offers, asks, version) in [
+        (false, false, Version::HTTP_11),
+        (true, false, Version::HTTP_11),
+        (false, true, Version::HTTP_11),
+        (true, true, Version::HTTP_2),
+    ] {
+        let server = Server::builder().http2(offers).start().await.unwrap();
+        let client = server.client_builder().http2(asks).build().unwrap();
+        for r in support::close_orders(&client, 8).await {
+            assert_eq!(r.unwrap().status(), 204);
+        }
+        let journal = server.journal();
+        assert_eq!(journal.len(), 8);
+        assert!(
+            journal.iter().all(|r| r.version == version && r.verified),
+            "offers {offers}, asks {asks}: {:?}",
+            journal.iter().map(|r| r.version).collect::<Vec<_>>()
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cold_burst_over_http_2_opens_one_connection() {
+    let server = Server::builder().http2(true).start().await.unwrap();
+    let client = server.client_builder().http2(true).build().unwrap();
+    for r in support::close_orders(&client, 32).await {
+        assert_eq!(r.unwrap().status(), 204);
+    }
+    assert_eq!(server.journal().len(), 32);
+    assert_eq!(
+        server.connections(),
+        1,
+        "32 concurrent calls on a cold client"
+    );
+    // Warm now: the next burst shares the same connection.
+    for r in support::close_orders(&client, 32).await {
+        assert_eq!(r.unwrap().status(), 204);
+    }
+    assert_eq!(server.connections(), 1);
+}
+
+#[tokio::test]
+async fn fast_mode_answers_every_call_with_a_verified_answer_and_keeps_no_journal() {
+    let server = Server::builder().fast(true).start().await.unwrap();
+    let client = server.client_builder().build().unwrap();
+    for path in [
+        "v3/pay/transactions/id/{id}",
+        "v3/refund/domestic/refunds/{id}",
+    ] {
+        let res = client
+            .chain(path)
+            .get(serde_json::json!({"id": "42"}))
+            .await
+            .unwrap();
+        assert_eq!(res.json().unwrap()["trade_state"], "SUCCESS");
+    }
+    assert!(server.journal().is_empty());
+}
+
+/// Signs with the merchant key and notes the name of the signing thread.
+struct Recording {
+    key: PrivateKey,
+    threads: Mutex<Vec<Option<String>>>,
+}
+
+impl Signer for Recording {
+    fn sign(&self, message: &[u8]) -> wechatpay::Result<Vec<u8>> {
+        let name = std::thread::current().name().map(str::to_string);
+        self.threads.lock().unwrap().push(name);
+        Signer::sign(&self.key, message)
+    }
+}
+
+#[tokio::test]
+async fn with_a_signing_pool_calls_are_signed_on_its_threads() {
+    let server = Server::start().await.unwrap();
+    let signer = Arc::new(Recording {
+        key: PrivateKey::from_pem(server.merchant().private_key_pem.as_bytes()).unwrap(),
+        threads: Mutex::new(Vec::new()),
+    });
+    let client = server
+        .client_builder()
+        .signer(signer.clone())
+        .signing_pool(2, 2)
+        .build()
+        .unwrap();
+    // More calls than places: the rest wait for one, and all complete.
+    for r in support::close_orders(&client, 12).await {
+        assert_eq!(r.unwrap().status(), 204);
+    }
+    let threads = signer.threads.lock().unwrap().clone();
+    assert_eq!(threads.len(), 12);
+    assert!(
+        threads.iter().all(|t| t
+            .as_deref()
+            .is_some_and(|n| n.starts_with("wechatpay-sign-"))),
+        "{threads:?}"
+    );
+    assert!(server.journal().iter().all(|r| r.verified));
+}
+
+#[test]
+fn a_signing_pool_of_no_threads_is_refused_at_build() {
+    let e = wechatpay::Client::builder()
+        .mchid("1900000001")
+        .signing_pool(0, 8)
+        .build()
+        .unwrap_err();
+    assert!(e.to_string().contains("signing_pool"), "{e}");
+}
