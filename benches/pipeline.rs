@@ -96,6 +96,34 @@ fn paths(c: &mut Criterion) {
         "json": {"appid": "wxd678efh567hg6787", "mchid": "1230000109", "description": "Image形象店-深圳腾大-QQ公仔",
                  "notify_url": "https://www.weixin.qq.com/wxpay/pay.php", "amount": {"total": 100, "currency": "CNY"}},
     });
+    // Expansion alone: the same GET with its three placeholders filled, against one without.
+    let filled = json!({"stock_id": "9856000", "openid": "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o", "coupon_id": "9867041",
+                        "query": {"appid": "wxd678efh567hg6787"}});
+    c.bench_function(
+        "template expansion: GET with 3 placeholders and a query",
+        |b| {
+            b.iter(|| {
+                client
+                    .chain(
+                        "v3/marketing/favor/stocks/{stock_id}/users/{openid}/coupons/{coupon_id}",
+                    )
+                    .prepare(Method::GET, black_box(filled.clone()))
+                    .unwrap()
+            })
+        },
+    );
+    let plain = json!({"query": {"appid": "wxd678efh567hg6787"}});
+    c.bench_function(
+        "template expansion: the same GET with no placeholder",
+        |b| {
+            b.iter(|| {
+                client
+                    .chain("v3/marketing/favor/stocks/users/coupons")
+                    .prepare(Method::GET, black_box(plain.clone()))
+                    .unwrap()
+            })
+        },
+    );
     c.bench_function(
         "prepare v3 POST without RSA (expand, URL, JSON, headers)",
         |b| {
