@@ -214,6 +214,11 @@ fn main() {
     let o = options(&argv);
     let mut child = Child::start(&o);
     sys::pin(&o.client_cores);
+    if argv.iter().any(|a| a == "--idle") {
+        idle(&o, &child);
+        let _ = child.process.kill();
+        return;
+    }
     let raw = raw_signing_rate();
     let client = client(&o, &child);
     let mode = if o.blocking > 0 {
@@ -244,6 +249,27 @@ fn main() {
     report(&mode, &o, &mut run, raw);
     let _ = child.process.kill();
     let _ = child.process.wait();
+}
+
+/// The resident memory of an idle client: built, one call made (so its pool and runtime are
+/// up), nothing in flight.
+fn idle(o: &Options, child: &Child) {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(o.workers)
+        .enable_all()
+        .build()
+        .unwrap();
+    let before = sys::resident_mb();
+    let client = client(o, child);
+    let built = sys::resident_mb();
+    rt.block_on(client.chain(TEMPLATE).post(args(0))).unwrap();
+    std::thread::sleep(Duration::from_millis(200));
+    println!(
+        "idle client after one call: resident {:.1} MB (peak {:.1} MB; {before:.1} MB before \
+         the client was built, {built:.1} MB once built)",
+        sys::resident_mb(),
+        sys::peak_mb()
+    );
 }
 
 /// Each of `workers` callers makes calls until `calls` have been made, timing each.

@@ -46,11 +46,20 @@ pub fn cpu_seconds_of(pid: u32) -> f64 {
 
 /// Peak resident memory (VmHWM) in MB.
 pub fn peak_mb() -> f64 {
+    status_mb("VmHWM:")
+}
+
+/// Resident memory now (VmRSS) in MB.
+pub fn resident_mb() -> f64 {
+    status_mb("VmRSS:")
+}
+
+fn status_mb(field: &str) -> f64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|s| {
             s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
+                .find(|l| l.starts_with(field))
                 .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
         })
         .map_or(0.0, |kb| kb / 1024.0)
