@@ -1,5 +1,5 @@
 //! The connection strategy and the signing pool, against the emulator over real TLS sockets:
-//! HTTP/1.1 by default, HTTP/2 when asked, one connection (not one per call) for a cold burst
+//! HTTP/2 where the server offers it (by default), HTTP/1.1 when turned off, one connection (not one per call) for a cold burst
 //! over HTTP/2, the emulator's fast mode, and calls signed on the pool's threads.
 #![cfg(feature = "mock")]
 
@@ -10,16 +10,16 @@ use wechatpay::http::Version;
 use wechatpay::mock::Server;
 
 #[tokio::test]
-async fn http_1_1_by_default_and_http_2_when_asked() {
-    // (server offers HTTP/2, client asks for it, version spoken)
-    for (offers, asks, version) in [
+async fn http_2_where_offered_unless_turned_off() {
+    // (server offers HTTP/2, client allows it, version spoken)
+    for (offers, allows, version) in [
         (false, false, Version::HTTP_11),
         (true, false, Version::HTTP_11),
         (false, true, Version::HTTP_11),
         (true, true, Version::HTTP_2),
     ] {
         let server = Server::builder().http2(offers).start().await.unwrap();
-        let client = server.client_builder().http2(asks).build().unwrap();
+        let client = server.client_builder().http2(allows).build().unwrap();
         for r in support::close_orders(&client, 8).await {
             assert_eq!(r.unwrap().status(), 204);
         }
@@ -27,7 +27,7 @@ async fn http_1_1_by_default_and_http_2_when_asked() {
         assert_eq!(journal.len(), 8);
         assert!(
             journal.iter().all(|r| r.version == version && r.verified),
-            "offers {offers}, asks {asks}: {:?}",
+            "offers {offers}, allows {allows}: {:?}",
             journal.iter().map(|r| r.version).collect::<Vec<_>>()
         );
     }
@@ -36,7 +36,8 @@ async fn http_1_1_by_default_and_http_2_when_asked() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_cold_burst_over_http_2_opens_one_connection() {
     let server = Server::builder().http2(true).start().await.unwrap();
-    let client = server.client_builder().http2(true).build().unwrap();
+    // HTTP/2 is the default.
+    let client = server.client_builder().build().unwrap();
     for r in support::close_orders(&client, 32).await {
         assert_eq!(r.unwrap().status(), 204);
     }

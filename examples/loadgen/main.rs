@@ -8,7 +8,8 @@
 //! L=./target/release/examples/loadgen
 //! $L --calls 20000 --concurrency 32 --client-cores 0 --server-core 1          # raw HTTP/1.1 server
 //! $L --server emulator --concurrency 32 --client-cores 0 --server-core 1      # emulator, TLS
-//! $L --server emulator-h2 --http2 --cold --client-cores 0 --server-core 1     # HTTP/2, cold burst
+//! $L --server emulator-h2 --cold --client-cores 0 --server-core 1            # HTTP/2, cold burst
+//! $L --server emulator-h2 --http1 --client-cores 0 --server-core 1           # HTTP/1.1 forced
 //! $L --blocking 2 --client-cores 0,1 --server-core 1                          # blocking twin
 //! $L --workers 2 --client-cores 0,1 --server-core 1                           # multi-thread runtime
 //! $L --current-thread --signing-pool 2 --client-cores 0,1 --server-core 1     # signing pool
@@ -35,7 +36,7 @@ struct Options {
     workers: usize,
     blocking: usize,
     server: String,
-    http2: bool,
+    http1: bool,
     cold: bool,
     current_thread: bool,
     signing_pool: usize,
@@ -63,7 +64,7 @@ fn options(args: &[String]) -> Options {
         server_core: arg(args, "--server-core").map(|v| v.parse().expect("a core")),
         blocking: num("--blocking", 0),
         server: arg(args, "--server").unwrap_or_else(|| "raw".into()),
-        http2: flag("--http2"),
+        http1: flag("--http1"),
         cold: flag("--cold"),
         current_thread: flag("--current-thread"),
         signing_pool: num("--signing-pool", 0),
@@ -131,7 +132,7 @@ fn client(o: &Options, child: &Child) -> wechatpay::Client {
         .private_key(server::MERCHANT_KEY)
         .public_key(server::KEY_ID, server::WECHATPAY_PUB)
         .base_uri(format!("{scheme}://127.0.0.1:{}/", child.port))
-        .http2(o.http2)
+        .http2(!o.http1)
         .no_proxy();
     if let Some(ca) = &child.ca {
         b = b.add_root_certificate(ca);
@@ -230,7 +231,11 @@ fn main() {
     };
     let mode = format!(
         "{mode}, {}{}",
-        if o.http2 { "HTTP/2" } else { "HTTP/1.1" },
+        if o.server == "emulator-h2" && !o.http1 {
+            "HTTP/2"
+        } else {
+            "HTTP/1.1"
+        },
         if o.cold { ", cold" } else { "" }
     );
     let (cpu0, server0) = (sys::cpu_seconds(), sys::cpu_seconds_of(child.pid));

@@ -104,7 +104,11 @@ impl ClientBuilder {
             limits: Limits::default(),
             retry: crate::Retry::default(),
             auto_encrypt: false,
-            transport: TransportConfig::default(),
+            // HTTP/2 where the server offers it: measured faster, see `connection`.
+            transport: TransportConfig {
+                http2: true,
+                ..TransportConfig::default()
+            },
             backend: Backend::default(),
             signing_pool: None,
         }

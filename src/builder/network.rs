@@ -126,15 +126,16 @@ impl ClientBuilder {
         self
     }
 
-    /// Offers HTTP/2 (by ALPN, over https) as well as HTTP/1.1; off by default, so each
-    /// concurrent call has an HTTP/1.1 connection of its own from the pool. Why the default is
-    /// HTTP/1.1, with the figures, is in `docs/performance.md`; with HTTP/2 on, the first calls of
-    /// a cold burst wait for one connection instead of each opening its own.
+    /// Offers HTTP/2 (by ALPN, over https) as well as HTTP/1.1: on by default, so the calls to
+    /// a host share one connection when the server speaks HTTP/2, and the first call of a cold
+    /// burst goes alone while the others wait to share its connection. `false` speaks HTTP/1.1
+    /// only, one pooled connection per concurrent call. The choice and its figures are in
+    /// `docs/performance.md`.
     ///
     /// ```
     /// let client = wechatpay::Client::builder()
     ///     .mchid("1900000001")
-    ///     .http2(true)
+    ///     .http2(false)
     ///     .build()
     ///     .unwrap();
     /// # let _ = client;
