@@ -5,8 +5,9 @@
 //! cargo run --example blocking_threads --features mock,blocking
 //! ```
 //!
-//! One client serves every thread: it is cheap to clone and clones share the connection pool,
-//! keys and runtime, so build it once at start-up, not per request.
+//! One client serves every thread: clones share the connection pool, keys and the client's small
+//! runtime, so build it once at start-up, not per request. Signing and verifying run on the
+//! calling thread, so threads sharing the client sign in parallel.
 
 use serde_json::json;
 use std::thread;
