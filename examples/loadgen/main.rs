@@ -277,17 +277,24 @@ fn idle(o: &Options, child: &Child) {
     );
 }
 
-/// Each of `workers` callers makes calls until `calls` have been made, timing each.
-fn calls_until(next: &AtomicUsize, calls: usize, mut call: impl FnMut(usize)) -> Vec<Duration> {
-    let mut lat = Vec::new();
-    loop {
-        let i = next.fetch_add(1, Ordering::Relaxed);
-        if i >= calls {
-            return lat;
-        }
-        let t = Instant::now();
-        call(i);
-        lat.push(t.elapsed());
+/// The calls still to make, shared by every caller: each takes the next number until none is
+/// left.
+struct Work {
+    next: AtomicUsize,
+    calls: usize,
+}
+
+impl Work {
+    fn new(calls: usize) -> Arc<Work> {
+        Arc::new(Work {
+            next: AtomicUsize::new(0),
+            calls,
+        })
+    }
+
+    fn take(&self) -> Option<usize> {
+        let i = self.next.fetch_add(1, Ordering::Relaxed);
+        (i < self.calls).then_some(i)
     }
 }
 
@@ -307,22 +314,19 @@ fn run_async(o: &Options, client: wechatpay::Client) -> (Vec<Duration>, Duration
         if !o.cold {
             client.chain(TEMPLATE).post(args(0)).await.unwrap();
         }
-        let next = Arc::new(AtomicUsize::new(0));
+        let work = Work::new(o.calls);
         let start = Instant::now();
         let tasks: Vec<_> = (0..o.concurrency)
             .map(|_| {
-                let (client, next, calls) = (client.clone(), next.clone(), o.calls);
+                let (client, work) = (client.clone(), work.clone());
                 tokio::spawn(async move {
                     let mut lat = Vec::new();
-                    loop {
-                        let i = next.fetch_add(1, Ordering::Relaxed);
-                        if i >= calls {
-                            return lat;
-                        }
+                    while let Some(i) = work.take() {
                         let t = Instant::now();
                         client.chain(TEMPLATE).post(args(i)).await.unwrap();
                         lat.push(t.elapsed());
                     }
+                    lat
                 })
             })
             .collect();
@@ -339,15 +343,19 @@ fn run_blocking(o: &Options, client: wechatpay::Client) -> (Vec<Duration>, Durat
     if !o.cold {
         client.chain(TEMPLATE).post(args(0)).unwrap();
     }
-    let next = Arc::new(AtomicUsize::new(0));
+    let work = Work::new(o.calls);
     let start = Instant::now();
     let threads: Vec<_> = (0..o.blocking)
         .map(|_| {
-            let (client, next, calls) = (client.clone(), next.clone(), o.calls);
+            let (client, work) = (client.clone(), work.clone());
             std::thread::spawn(move || {
-                calls_until(&next, calls, |i| {
+                let mut lat = Vec::new();
+                while let Some(i) = work.take() {
+                    let t = Instant::now();
                     client.chain(TEMPLATE).post(args(i)).unwrap();
-                })
+                    lat.push(t.elapsed());
+                }
+                lat
             })
         })
         .collect();
