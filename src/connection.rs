@@ -15,6 +15,13 @@ use std::time::{Duration, Instant};
 /// the connection that carried the answer is still there.
 const WARM_FOR: Duration = Duration::from_secs(60);
 
+/// The longest a call waits behind the first one of a cold burst: past it, a slow first answer
+/// no longer holds the others, which then connect on their own.
+const WAIT_AT_MOST: Duration = Duration::from_secs(1);
+
+/// Hosts remembered before the cold ones are forgotten (a client talks to a handful).
+const HOSTS_KEPT: usize = 64;
+
 /// One host's state: until when it is warm (milliseconds on [`clock`]), and the gate the first
 /// call of a cold burst holds.
 #[derive(Default)]
@@ -54,28 +61,32 @@ impl ColdStart {
         if !self.enabled || !origin.starts_with("https:") {
             return request.send().await;
         }
-        let host = self
-            .hosts
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .entry(origin.to_string())
-            .or_default()
-            .clone();
-        let warm = |h: &Host| h.warm_until.load(Ordering::Relaxed) > clock();
-        if warm(&host) {
+        let host = self.host(origin);
+        if host.is_warm() {
             return host.answered(request.send().await);
         }
-        let _first = host.gate.lock().await;
+        let first = tokio::time::timeout(WAIT_AT_MOST, host.gate.lock()).await;
         // Whoever held the gate before may have warmed the host: then go together.
-        if warm(&host) {
-            drop(_first);
-            return host.answered(request.send().await);
+        if host.is_warm() {
+            drop(first);
         }
         host.answered(request.send().await)
+    }
+
+    fn host(&self, origin: &str) -> Arc<Host> {
+        let mut hosts = self.hosts.lock().unwrap_or_else(|e| e.into_inner());
+        if hosts.len() >= HOSTS_KEPT && !hosts.contains_key(origin) {
+            hosts.retain(|_, h| h.is_warm());
+        }
+        hosts.entry(origin.to_string()).or_default().clone()
     }
 }
 
 impl Host {
+    fn is_warm(&self) -> bool {
+        self.warm_until.load(Ordering::Relaxed) > clock()
+    }
+
     /// Notes an answer (the connection is up and pooled) or a failure (it may be gone).
     fn answered(
         &self,

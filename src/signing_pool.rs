@@ -16,7 +16,7 @@ type Job = Box<dyn FnOnce() + Send>;
 
 /// The pool: its job queue and the places a call must hold to enter it.
 pub(crate) struct SigningPool {
-    jobs: Mutex<mpsc::Sender<Job>>,
+    jobs: mpsc::Sender<Job>,
     places: Arc<tokio::sync::Semaphore>,
 }
 
@@ -49,7 +49,7 @@ impl SigningPool {
                 })?;
         }
         Ok(SigningPool {
-            jobs: Mutex::new(tx),
+            jobs: tx,
             places: Arc::new(tokio::sync::Semaphore::new(threads + queue)),
         })
     }
@@ -71,8 +71,6 @@ impl SigningPool {
             drop(place);
         });
         self.jobs
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
             .send(wrapped)
             .map_err(|_| Error::Crypto("the signing pool's threads have stopped".into()))?;
         rx.await.unwrap_or_else(|_| {
