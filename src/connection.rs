@@ -51,16 +51,16 @@ impl ColdStart {
         }
     }
 
-    /// Sends `request` to `origin`; on a cold host, after the call that warms it.
+    /// Sends `request`; to a cold https origin, after the call that warms it. Plain http
+    /// (`None`: loopback only) never negotiates HTTP/2, so it has nothing to wait for.
     pub(crate) async fn send(
         &self,
-        origin: &str,
+        https_origin: Option<&str>,
         request: reqwest::RequestBuilder,
     ) -> reqwest::Result<reqwest::Response> {
-        // Plain http (loopback only) never negotiates HTTP/2: nothing to wait for.
-        if !self.enabled || !origin.starts_with("https:") {
+        let Some(origin) = https_origin.filter(|_| self.enabled) else {
             return request.send().await;
-        }
+        };
         let host = self.host(origin);
         if host.is_warm() {
             return host.answered(request.send().await);
@@ -75,7 +75,10 @@ impl ColdStart {
 
     fn host(&self, origin: &str) -> Arc<Host> {
         let mut hosts = self.hosts.lock().unwrap_or_else(|e| e.into_inner());
-        if hosts.len() >= HOSTS_KEPT && !hosts.contains_key(origin) {
+        if let Some(host) = hosts.get(origin) {
+            return host.clone();
+        }
+        if hosts.len() >= HOSTS_KEPT {
             hosts.retain(|_, h| h.is_warm());
         }
         hosts.entry(origin.to_string()).or_default().clone()

@@ -219,9 +219,15 @@ async fn send_once(
     prepared: PreparedRequest,
 ) -> Result<reqwest::Result<reqwest::Response>> {
     let security = prepared.security();
-    let origin = prepared.url().origin().ascii_serialization();
+    // The origin names the connection a cold burst should share; plain http never has HTTP/2.
+    let url = prepared.url();
+    let https_origin =
+        (url.scheme() == "https").then(|| url[..url::Position::BeforePath].to_string());
     let request = request_builder(inner, prepared)?;
-    Ok(inner.transport.send(security, &origin, request).await)
+    Ok(inner
+        .transport
+        .send(security, https_origin.as_deref(), request)
+        .await)
 }
 
 /// An unsigned download streamed into its file: the whole-call `timeout` bounds the wait for

@@ -65,10 +65,12 @@ impl Transport {
     pub(crate) async fn send(
         &self,
         security: bool,
-        origin: &str,
+        https_origin: Option<&str>,
         request: reqwest::RequestBuilder,
     ) -> reqwest::Result<reqwest::Response> {
-        self.cold[usize::from(security)].send(origin, request).await
+        self.cold[usize::from(security)]
+            .send(https_origin, request)
+            .await
     }
 
     /// The client for a call: with the merchant certificate when `security` is set.
