@@ -265,15 +265,26 @@ fn idle(o: &Options, child: &Child) {
         .build()
         .unwrap();
     let before = sys::resident_mb();
+    let t = Instant::now();
     let client = client(o, child);
+    let build = t.elapsed();
     let built = sys::resident_mb();
+    let t = Instant::now();
     rt.block_on(client.chain(TEMPLATE).post(args(0))).unwrap();
+    let first = t.elapsed();
+    let t = Instant::now();
+    rt.block_on(client.chain(TEMPLATE).post(args(1))).unwrap();
+    let second = t.elapsed();
     std::thread::sleep(Duration::from_millis(200));
     println!(
-        "idle client after one call: resident {:.1} MB (peak {:.1} MB; {before:.1} MB before \
-         the client was built, {built:.1} MB once built)",
+        "idle client after two calls: resident {:.1} MB (peak {:.1} MB; {before:.1} MB before \
+         the client was built, {built:.1} MB once built); build() {:.1} ms, first call {:.1} ms, \
+         second call {:.1} ms",
         sys::resident_mb(),
-        sys::peak_mb()
+        sys::peak_mb(),
+        build.as_secs_f64() * 1e3,
+        first.as_secs_f64() * 1e3,
+        second.as_secs_f64() * 1e3,
     );
 }
 
