@@ -11,7 +11,7 @@
 //! | `stall_timeout` | 30 s | a streamed `sink` download: the longest wait for the next chunk |
 //! | `download_timeout` | 10 min | a streamed `sink` download, from its first byte to its last |
 //! | `max_answer_bytes` | 32 MiB | an answer held in memory |
-//! | `max_download_bytes` | 4 GiB | a streamed `sink` download on disk |
+//! | `max_download_bytes` | 4 GiB | a streamed `sink` download on disk, and a gzip one unpacked |
 
 use crate::error::{Error, Result};
 use bytes::{Bytes, BytesMut};
