@@ -31,6 +31,10 @@ pub const DEFAULT_DOWNLOAD_TIMEOUT: Duration = Duration::from_secs(600);
 /// Default cap on a streamed download written to disk: 4 GiB.
 pub const DEFAULT_MAX_DOWNLOAD_BYTES: u64 = 4 * 1024 * 1024 * 1024;
 
+/// What [`ClientBuilder::download_progress`](crate::ClientBuilder::download_progress) calls:
+/// `(bytes received, Content-Length when declared)`.
+pub type DownloadProgress = std::sync::Arc<dyn Fn(u64, Option<u64>) + Send + Sync>;
+
 /// The limits in force for one call.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Limits {

@@ -243,6 +243,7 @@ async fn stream_to_file(
     let download_deadline = tokio::time::Instant::now() + limits.download_timeout;
     let mut head: Vec<u8> = Vec::new();
     let mut written: u64 = 0;
+    let total = answer.content_length();
     while let Some(chunk) = next_chunk(&mut answer, &limits, download_deadline).await? {
         written += chunk.len() as u64;
         check_download_size(written, &limits)?;
@@ -250,6 +251,9 @@ async fn stream_to_file(
             head.extend_from_slice(&chunk[..chunk.len().min(V2_FAILURE_PEEK - head.len())]);
         }
         intake.update(&chunk)?;
+        if let Some(progress) = &inner.download_progress {
+            progress(written, total);
+        }
     }
     if protocol == Protocol::V2 && written <= V2_FAILURE_PEEK as u64 {
         if let Some(failure) = v2_download_failure(inner, &head) {

@@ -1,6 +1,7 @@
 //! `wechatpay`: call any WeChat Pay endpoint from a shell, browse the documented calls offline,
 //! or run the local emulator.
 
+mod bill;
 mod certs;
 mod cli;
 mod config;
@@ -98,7 +99,21 @@ fn main() -> ExitCode {
             date,
             bill_type,
             out,
-        } => certs::bill(&sel, &kind, &date, bill_type.as_deref(), &out),
+            tar_type,
+            gunzip,
+            progress,
+        } => bill::bill(
+            &sel,
+            &bill::Request {
+                kind: &kind,
+                date: &date,
+                bill_type: bill_type.as_deref(),
+                tar_type: tar_type.as_deref(),
+                gunzip,
+                progress,
+            },
+            &out,
+        ),
         Command::Doctor { online } => return doctor::doctor(&sel, online),
         Command::Completions { shell } => {
             use clap::CommandFactory;
