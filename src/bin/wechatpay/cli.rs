@@ -123,6 +123,10 @@ pub(crate) enum Command {
         /// One JSON array (method, template, protocol, title).
         #[arg(long)]
         json: bool,
+        /// Print each call's example (`show`'s last line: a `wechatpay request` line, or `# ` and
+        /// why there is none) instead of its title.
+        #[arg(long)]
+        examples: bool,
         /// Words to match (title, path, field names).
         query: Vec<String>,
     },
