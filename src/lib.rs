@@ -49,6 +49,7 @@ mod client;
 pub mod crypto;
 mod digest;
 mod error;
+mod error_debug;
 mod intake;
 mod keyring;
 mod limits;

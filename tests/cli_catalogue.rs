@@ -326,7 +326,10 @@ fn list_and_show_as_json() {
     let (_, out, _) = run(&["show", "--json", "POST", "v3/merchant/media/upload"], &[]);
     let v: Value = serde_json::from_str(&out).unwrap();
     assert!(v["example"].is_null(), "{v}");
-    assert!(v["note"].as_str().unwrap().contains("multipart upload"), "{v}");
+    assert!(
+        v["note"].as_str().unwrap().contains("multipart upload"),
+        "{v}"
+    );
     let (_, out, _) = run(&["show", "POST", "v3/merchant/media/upload"], &[]);
     assert!(out.trim_end().ends_with("with a wechatpay::Media"), "{out}");
 }
