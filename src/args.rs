@@ -26,6 +26,7 @@ pub(crate) const OPTION_KEYS: &[&str] = &[
     "timeout",
     "sink",
     "digest",
+    "gunzip",
     "stall_timeout",
     "max_answer_bytes",
     "download_timeout",
@@ -63,6 +64,8 @@ pub(crate) struct Options {
     pub sink: Option<std::path::PathBuf>,
     /// The digest a download must match (`hash_type`, `hash_value`).
     pub digest: Option<Value>,
+    /// Write the unpacked bill to `sink` when the download is gzip.
+    pub gunzip: bool,
 }
 
 impl Options {
@@ -109,6 +112,7 @@ impl Options {
                 }
                 "sink" => opts.sink = Some(sink(value)?),
                 "digest" => opts.digest = Some(value),
+                "gunzip" => opts.gunzip = boolean(&key, &value)?,
                 _ => return Err(unknown_key(&key, template)),
             }
         }
@@ -116,6 +120,12 @@ impl Options {
             return Err(Error::argument(
                 "body",
                 "`json` and `body` are both given; a request has one body",
+            ));
+        }
+        if opts.gunzip && opts.sink.is_none() {
+            return Err(Error::argument(
+                "gunzip",
+                "`gunzip` unpacks into the `sink` file; give `sink` too",
             ));
         }
         Ok(opts)

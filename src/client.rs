@@ -41,6 +41,8 @@ pub(crate) struct Inner {
     pub limits: crate::limits::Limits,
     /// When a failed call is sent again.
     pub retry: crate::Retry,
+    /// Told how far each streamed `sink` download has got.
+    pub download_progress: Option<crate::DownloadProgress>,
     /// Encrypt the documented sensitive fields given as plain text (feature `catalogue`).
     #[cfg_attr(not(feature = "catalogue"), allow(dead_code))]
     pub auto_encrypt: bool,

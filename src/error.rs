@@ -17,7 +17,10 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 /// let e = Error::MissingPlaceholder { name: "out_trade_no".into() };
 /// assert_eq!(e.to_string(), "the placeholder `{out_trade_no}` has no value in the arguments");
 /// ```
-#[derive(Debug, thiserror::Error)]
+///
+/// Its `Debug` leaves out answer bodies and APIv2 field values (personal data): it shows the
+/// status, codes, message, Request-ID, and the names of headers and fields.
+#[derive(thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     /// A client setting is missing or unusable; `field` names the builder setting.

@@ -50,6 +50,8 @@ mod connection;
 pub mod crypto;
 mod digest;
 mod error;
+mod error_debug;
+mod intake;
 mod keyring;
 mod limits;
 mod media;
@@ -84,7 +86,7 @@ pub use client::{Chain, Client};
 pub use error::{Error, Result};
 pub use keyring::Keyring;
 pub use limits::{
-    DEFAULT_CONNECT_TIMEOUT, DEFAULT_DOWNLOAD_TIMEOUT, DEFAULT_MAX_ANSWER_BYTES,
+    DownloadProgress, DEFAULT_CONNECT_TIMEOUT, DEFAULT_DOWNLOAD_TIMEOUT, DEFAULT_MAX_ANSWER_BYTES,
     DEFAULT_MAX_DOWNLOAD_BYTES, DEFAULT_STALL_TIMEOUT, DEFAULT_TIMEOUT,
 };
 pub use media::Media;

@@ -11,7 +11,7 @@
 //! | `stall_timeout` | 30 s | a streamed `sink` download: the longest wait for the next chunk |
 //! | `download_timeout` | 10 min | a streamed `sink` download, from its first byte to its last |
 //! | `max_answer_bytes` | 32 MiB | an answer held in memory |
-//! | `max_download_bytes` | 4 GiB | a streamed `sink` download on disk |
+//! | `max_download_bytes` | 4 GiB | a streamed `sink` download on disk, and a gzip one unpacked |
 
 use crate::error::{Error, Result};
 use bytes::{Bytes, BytesMut};
@@ -30,6 +30,10 @@ pub const DEFAULT_MAX_ANSWER_BYTES: u64 = 32 * 1024 * 1024;
 pub const DEFAULT_DOWNLOAD_TIMEOUT: Duration = Duration::from_secs(600);
 /// Default cap on a streamed download written to disk: 4 GiB.
 pub const DEFAULT_MAX_DOWNLOAD_BYTES: u64 = 4 * 1024 * 1024 * 1024;
+
+/// What [`ClientBuilder::download_progress`](crate::ClientBuilder::download_progress) calls:
+/// `(bytes received, Content-Length when declared)`.
+pub type DownloadProgress = std::sync::Arc<dyn Fn(u64, Option<u64>) + Send + Sync>;
 
 /// The limits in force for one call.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

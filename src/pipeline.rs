@@ -237,6 +237,7 @@ fn prepare_v3(
         sink: opts.sink,
         per_call_base: opts.base_uri.is_some(),
         digest: opts.digest,
+        gunzip: opts.gunzip,
         retry: opts.retry,
     })
 }
@@ -295,6 +296,7 @@ fn prepare_v2(
         sink: opts.sink,
         per_call_base: opts.base_uri.is_some(),
         digest: opts.digest,
+        gunzip: opts.gunzip,
         retry: opts.retry,
     })
 }

@@ -30,6 +30,8 @@ pub struct PreparedRequest {
     pub(crate) limits: crate::limits::CallLimits,
     pub(crate) sink: Option<PathBuf>,
     pub(crate) digest: Option<Value>,
+    /// Unpack a gzip download into the `sink` file.
+    pub(crate) gunzip: bool,
     pub(crate) retry: Option<Value>,
     /// True when the call named its own `base_uri`: taken as meant, never failed over.
     pub(crate) per_call_base: bool,
@@ -63,6 +65,10 @@ impl PreparedRequest {
 
     pub(crate) fn take_digest(&mut self) -> Option<Value> {
         self.digest.take()
+    }
+
+    pub(crate) fn gunzip(&self) -> bool {
+        self.gunzip
     }
 
     /// What goes on the wire.

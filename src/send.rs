@@ -8,6 +8,7 @@
 use crate::client::Inner;
 use crate::digest::Expected;
 use crate::error::{Error, Result};
+use crate::intake::Intake;
 use crate::limits::{check_download_size, next_chunk, read_capped, until, within, Limits};
 use crate::pipeline::{PreparedRequest, Protocol};
 use crate::response::Response;
@@ -25,6 +26,7 @@ pub(crate) async fn send(inner: &Inner, mut prepared: PreparedRequest) -> Result
     let limits = prepared.limits(inner.limits);
     let sink = prepared.take_sink();
     let digest = prepared.take_digest().map(Expected::parse).transpose()?;
+    let gunzip = prepared.gunzip();
     let unsigned_download = match protocol {
         Protocol::V3 => v3::is_exempt(&path),
         Protocol::V2 => crate::v2::is_exempt(&path),
@@ -33,23 +35,24 @@ pub(crate) async fn send(inner: &Inner, mut prepared: PreparedRequest) -> Result
     let sink = sink.as_deref().map(Sink::create).transpose()?;
     match (sink, unsigned_download) {
         // Unsigned downloads go straight to the file, never whole in memory.
-        (Some(sink), true) => stream_to_file(inner, prepared, sink, digest, limits).await,
+        (Some(sink), true) => {
+            let intake = Intake::new(digest, Some(sink), gunzip, limits.max_download_bytes);
+            stream_to_file(inner, prepared, intake, limits).await
+        }
         (sink, _) => {
             let res = within(limits.timeout, exchange(inner, prepared, limits)).await?;
             let res = accept_rotating(inner, protocol, &path, unsigned_download, res).await?;
-            if let Some(mut digest) = digest {
-                digest.update(res.body());
-                digest.finish()?;
+            let saved = sink.is_some();
+            let mut intake = Intake::new(digest, sink, gunzip, limits.max_download_bytes);
+            intake.update(res.body())?;
+            if let Some(sink) = intake.finish()? {
+                sink.commit()?;
             }
-            match sink {
-                None => Ok(res),
-                Some(mut sink) => {
-                    sink.write(res.body())?;
-                    sink.commit()?;
-                    let (status, headers, _) = res.into_parts();
-                    Ok(Response::new(status, headers, Bytes::new()))
-                }
+            if !saved {
+                return Ok(res);
             }
+            let (status, headers, _) = res.into_parts();
+            Ok(Response::new(status, headers, Bytes::new()))
         }
     }
 }
@@ -235,8 +238,7 @@ async fn send_once(
 async fn stream_to_file(
     inner: &Inner,
     prepared: PreparedRequest,
-    mut sink: Sink,
-    mut digest: Option<Expected>,
+    mut intake: Intake,
     limits: Limits,
 ) -> Result<Response> {
     let protocol = prepared.protocol();
@@ -256,26 +258,26 @@ async fn stream_to_file(
     let download_deadline = tokio::time::Instant::now() + limits.download_timeout;
     let mut head: Vec<u8> = Vec::new();
     let mut written: u64 = 0;
+    let total = answer.content_length();
     while let Some(chunk) = next_chunk(&mut answer, &limits, download_deadline).await? {
         written += chunk.len() as u64;
         check_download_size(written, &limits)?;
         if head.len() < V2_FAILURE_PEEK {
             head.extend_from_slice(&chunk[..chunk.len().min(V2_FAILURE_PEEK - head.len())]);
         }
-        if let Some(d) = digest.as_mut() {
-            d.update(&chunk);
+        intake.update(&chunk)?;
+        if let Some(progress) = &inner.download_progress {
+            progress(written, total);
         }
-        sink.write(&chunk)?;
     }
     if protocol == Protocol::V2 && written <= V2_FAILURE_PEEK as u64 {
         if let Some(failure) = v2_download_failure(inner, &head) {
             return Err(failure);
         }
     }
-    if let Some(d) = digest {
-        d.finish()?;
+    if let Some(sink) = intake.finish()? {
+        sink.commit()?;
     }
-    sink.commit()?;
     Ok(Response::new(status, headers, Bytes::new()))
 }
 

@@ -65,6 +65,7 @@ pub struct ClientBuilder {
     allowed_hosts: Vec<String>,
     limits: Limits,
     retry: crate::Retry,
+    download_progress: Option<crate::DownloadProgress>,
     auto_encrypt: bool,
     transport: TransportConfig,
     backend: Backend,
@@ -103,6 +104,7 @@ impl ClientBuilder {
             allowed_hosts: Vec::new(),
             limits: Limits::default(),
             retry: crate::Retry::default(),
+            download_progress: None,
             auto_encrypt: false,
             // HTTP/2 where the server offers it: measured faster, see `connection`.
             transport: TransportConfig {
@@ -323,6 +325,7 @@ impl ClientBuilder {
             allowed_hosts,
             limits: self.limits,
             retry: self.retry,
+            download_progress: self.download_progress,
             auto_encrypt: self.auto_encrypt,
             refresh_gate: Arc::default(),
             user_agent,

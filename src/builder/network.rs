@@ -93,6 +93,28 @@ impl ClientBuilder {
         self
     }
 
+    /// Calls `progress(received, total)` after each chunk of a streamed `sink` download:
+    /// the bytes received so far, and the answer's `Content-Length` when it declared one. It
+    /// runs on the download's task, between chunks: keep it quick (a progress line, a gauge).
+    ///
+    /// ```
+    /// let client = wechatpay::Client::builder()
+    ///     .mchid("1900000001")
+    ///     .download_progress(|received, total| {
+    ///         eprint!("\r{received} of {} bytes", total.map_or("?".into(), |t| t.to_string()));
+    ///     })
+    ///     .build()
+    ///     .unwrap();
+    /// # let _ = client;
+    /// ```
+    pub fn download_progress(
+        mut self,
+        progress: impl Fn(u64, Option<u64>) + Send + Sync + 'static,
+    ) -> Self {
+        self.download_progress = Some(std::sync::Arc::new(progress));
+        self
+    }
+
     /// Sends every request (except to loopback) through this proxy, e.g.
     /// `http://proxy.internal:3128`. Without it the environment's `HTTPS_PROXY`, `HTTP_PROXY`,
     /// `ALL_PROXY` and `NO_PROXY` are honoured, again never for loopback.

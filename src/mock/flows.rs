@@ -32,6 +32,7 @@ pub(super) fn answer(state: &State, call: &Call, template: &str, req: &Request) 
             super::refunds::refund_query(state, call, req)
         }
         ("GET", "bill/tradebill") => super::bills::tradebill(state, call, req),
+        ("GET", "bill/fundflowbill") => super::bills::fundflowbill(state, call, req),
         ("GET", "billdownload/file") => super::bills::download(state, req),
         _ => super::flows_v2::answer(state, call, template, req),
     }

@@ -1,8 +1,6 @@
-//! `certificates` (download the platform certificates) and `bill` (ask for a bill, then
-//! download it checked against its digest).
+//! `certificates`: download the platform certificates.
 
 use crate::config::Selection;
-use serde_json::{json, Value};
 use std::path::Path;
 use wechatpay::Error;
 
@@ -59,67 +57,5 @@ pub(crate) fn certificates(sel: &Selection, save: Option<&Path>) -> Result<(), E
     if certs.is_empty() {
         eprintln!("no platform certificate in the answer (public-key mode merchants have none)");
     }
-    Ok(())
-}
-
-/// The bill kinds: the call asking for the URL and its query.
-pub(crate) fn bill(
-    sel: &Selection,
-    kind: &str,
-    date: &str,
-    bill_type: Option<&str>,
-    out: &Path,
-) -> Result<(), Error> {
-    let (template, query) = match kind {
-        "trade" | "tradebill" => (
-            "v3/bill/tradebill",
-            json!({"bill_date": date, "bill_type": bill_type.unwrap_or("ALL")}),
-        ),
-        "fundflow" | "fundflowbill" => (
-            "v3/bill/fundflowbill",
-            json!({"bill_date": date, "account_type": bill_type.unwrap_or("BASIC")}),
-        ),
-        other => {
-            return Err(Error::Argument {
-                name: "KIND".into(),
-                reason: format!("`{other}` is not trade or fundflow"),
-            })
-        }
-    };
-    let client = wechatpay::blocking::Client::from(crate::config::client(sel)?);
-    let res = client.chain(template).get(json!({ "query": query }))?;
-    let v = res.json()?;
-    let field = |name: &str| -> Result<String, Error> {
-        v.get(name)
-            .and_then(Value::as_str)
-            .map(str::to_string)
-            .ok_or_else(|| Error::Decode {
-                what: "the bill answer",
-                reason: format!("no `{name}`"),
-            })
-    };
-    let (url, hash_type, hash_value) = (
-        field("download_url")?,
-        field("hash_type")?,
-        field("hash_value")?,
-    );
-    eprintln!(
-        "{} {} -> {}",
-        res.status().as_u16(),
-        res.request_id().unwrap_or(""),
-        out.display()
-    );
-    let file = client.chain("{+download_url}").get(json!({
-        "download_url": url,
-        "sink": out.display().to_string(),
-        "digest": {"hash_type": hash_type, "hash_value": hash_value},
-    }))?;
-    eprintln!(
-        "{} {} saved {} ({} {hash_value} checked)",
-        file.status().as_u16(),
-        file.request_id().unwrap_or(""),
-        out.display(),
-        hash_type
-    );
     Ok(())
 }

@@ -123,6 +123,10 @@ pub(crate) enum Command {
         /// One JSON array (method, template, protocol, title).
         #[arg(long)]
         json: bool,
+        /// Print each call's example (`show`'s last line: a `wechatpay request` line, or `# ` and
+        /// why there is none) instead of its title.
+        #[arg(long)]
+        examples: bool,
         /// Words to match (title, path, field names).
         query: Vec<String>,
     },
@@ -215,9 +219,14 @@ pub(crate) enum Command {
         save: Option<PathBuf>,
     },
     /// Ask for a trade or fund-flow bill, then download it, checked against its digest.
+    ///
+    /// A gzip bill (--tar-type GZIP) is checked unpacked, as WeChat Pay computes its digest;
+    /// it is saved as received unless --gunzip is given. Progress goes to stderr when it is a
+    /// terminal (or with --progress).
     #[command(
         after_help = "Examples:\n  wechatpay bill trade --date 2019-06-11 --out trade.csv\n  \
-                            wechatpay bill fundflow --date 2019-06-11 --type OPERATION --out fund.csv.gz\n\n\
+                            wechatpay bill fundflow --date 2019-06-11 --type OPERATION --tar-type GZIP --out fund.csv.gz\n  \
+                            wechatpay bill trade --date 2019-06-11 --tar-type GZIP --gunzip --out trade.csv\n\n\
                             Exit codes:\n  0  saved and checked\n  1  failed after sending (digest mismatch: the file is removed)\n  2  nothing sent"
     )]
     Bill {
@@ -232,6 +241,16 @@ pub(crate) enum Command {
         /// Where to save the file.
         #[arg(long, value_name = "FILE")]
         out: PathBuf,
+        /// Ask for the bill packed: GZIP (the only packing WeChat Pay offers).
+        #[arg(long, value_name = "GZIP", value_parser = ["GZIP"], ignore_case = true)]
+        tar_type: Option<String>,
+        /// Save a gzip bill unpacked (a bill that arrives unpacked is saved as it is).
+        #[arg(long)]
+        gunzip: bool,
+        /// Show the download's progress on stderr even when it is not a terminal (one line a
+        /// second instead of a line redrawn in place).
+        #[arg(long)]
+        progress: bool,
     },
     /// Check a configuration, one line per finding with its fix.
     ///

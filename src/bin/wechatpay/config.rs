@@ -236,15 +236,19 @@ impl Settings {
 
     /// The client these settings describe.
     pub(crate) fn client(&self) -> Result<Client, Error> {
-        self.client_with(None)
+        self.client_with(None, None)
     }
 
     /// The client, signing with `signer` instead of the private key when given.
     pub(crate) fn client_with(
         &self,
         signer: Option<std::sync::Arc<dyn wechatpay::crypto::Signer>>,
+        progress: Option<wechatpay::DownloadProgress>,
     ) -> Result<Client, Error> {
         let mut b = Client::builder();
+        if let Some(progress) = progress {
+            b = b.download_progress(move |received, total| progress(received, total));
+        }
         if let Some(mchid) = self.get("mchid") {
             b = b.mchid(mchid);
         }
@@ -301,4 +305,12 @@ impl Settings {
 /// The client for the selected profile and the environment.
 pub(crate) fn client(sel: &Selection) -> Result<Client, Error> {
     Settings::load(sel)?.client()
+}
+
+/// [`client`], telling `progress` how far each streamed download has got.
+pub(crate) fn client_with_progress(
+    sel: &Selection,
+    progress: Option<wechatpay::DownloadProgress>,
+) -> Result<Client, Error> {
+    Settings::load(sel)?.client_with(None, progress)
 }

@@ -161,8 +161,17 @@ pub(crate) fn request_line(e: &Endpoint) -> String {
         e.method.clone(),
         quote(&e.client_template()),
     ];
+    let v2 = e.protocol == Protocol::V2;
     let mut p = Vec::new();
-    pairs("", &e.path, &[], false, &mut p);
+    if v2 {
+        // APIv2 paths carry no ids: a placeholder there stands for a literal word of the path
+        // (`secapi/mch/{queryinstitutionsub}`), which is its own name.
+        for f in &e.path {
+            p.push(format!("{0}='{0}'", f.name));
+        }
+    } else {
+        pairs("", &e.path, &[], false, &mut p);
+    }
     // Placeholders the tables do not list as required still need a value.
     for name in placeholders(&e.template) {
         if !p.iter().any(|w| w.starts_with(&format!("{name}="))) {
@@ -177,7 +186,6 @@ pub(crate) fn request_line(e: &Endpoint) -> String {
     if e.security() {
         p.push("security:=true".into());
     }
-    let v2 = e.protocol == Protocol::V2;
     for (name, part) in [
         ("query", &e.query),
         ("headers", &e.headers),
@@ -194,6 +202,50 @@ pub(crate) fn request_line(e: &Endpoint) -> String {
             pairs(name, &part.children, skip, v2, &mut p);
         }
     }
+    // The client refuses an APIv2 payload without the merchant's id, even where the table
+    // lists no fields at all (`applyment/micro/signcontract`).
+    if v2 && !p.iter().any(|w| w.starts_with("xml.mch_id=")) {
+        p.push("xml.mch_id='1900000001'".into());
+    }
     words.extend(p);
     words.join(" ")
+}
+
+/// Why a call has no `wechatpay request` line: a multipart upload, which the command cannot
+/// send (it has no file form), said instead of printing a line that would send no file.
+pub(crate) fn upload_note(e: &Endpoint) -> Option<String> {
+    let body = e.body.as_ref()?;
+    let parts: Vec<&str> = body.children.iter().map(|f| f.name.as_str()).collect();
+    Some(match e.protocol {
+        Protocol::V3 => {
+            let meta: Vec<&str> = body
+                .children
+                .iter()
+                .filter(|f| f.name == "meta")
+                .flat_map(|f| f.children.iter().map(|c| c.name.as_str()))
+                .collect();
+            // The library's `Media` names its parts `meta` and `file`.
+            let how = if parts.iter().all(|p| matches!(*p, "file" | "meta")) {
+                "use the library's Chain::upload with a wechatpay::Media"
+            } else {
+                "the library's Chain::upload names its parts meta and file, so this one needs a \
+                 multipart form of your own"
+            };
+            format!(
+                "a multipart upload (parts: {}; meta: {}), which `wechatpay request` cannot send: {how}",
+                parts.join(", "),
+                meta.join(", ")
+            )
+        }
+        Protocol::V2 => format!(
+            "an APIv2 multipart upload (fields: {}), which neither `wechatpay request` nor the \
+             library sends",
+            parts.join(", ")
+        ),
+    })
+}
+
+/// What `show` prints under `example:`: the request line, or `# ` and why there is none.
+pub(crate) fn example_line(e: &Endpoint) -> String {
+    upload_note(e).map_or_else(|| request_line(e), |note| format!("# {note}"))
 }

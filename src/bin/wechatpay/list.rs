@@ -33,7 +33,14 @@ fn matches(e: &Endpoint, word: &str) -> bool {
         || field_names(e).iter().any(|n| n.eq_ignore_ascii_case(&word))
 }
 
-pub(crate) fn list(query: &[String], v2: bool, v3: bool, as_json: bool) -> ExitCode {
+/// `examples`: each call's `show` example line instead of its title (in JSON, beside it).
+pub(crate) fn list(
+    query: &[String],
+    v2: bool,
+    v3: bool,
+    as_json: bool,
+    examples: bool,
+) -> ExitCode {
     let found: Vec<&Endpoint> = catalogue::all()
         .iter()
         .filter(|e| (!v2 || e.protocol == Protocol::V2) && (!v3 || e.protocol == Protocol::V3))
@@ -50,13 +57,20 @@ pub(crate) fn list(query: &[String], v2: bool, v3: bool, as_json: bool) -> ExitC
         let rows: Vec<Value> = found
             .iter()
             .map(|e| {
-                json!({"method": e.method, "template": e.client_template(),
-                       "protocol": protocol(e), "title": e.title})
+                let mut row = json!({"method": e.method, "template": e.client_template(),
+                       "protocol": protocol(e), "title": e.title});
+                if examples {
+                    row["example"] = json!(crate::example::example_line(e));
+                }
+                row
             })
             .collect();
         out = serde_json::to_string_pretty(&rows).unwrap_or_default() + "\n";
     }
-    for e in found.iter().filter(|_| !as_json) {
+    for e in found.iter().filter(|_| !as_json && examples) {
+        let _ = writeln!(out, "{}", crate::example::example_line(e));
+    }
+    for e in found.iter().filter(|_| !as_json && !examples) {
         let _ = writeln!(
             out,
             "{:<6} {:<width$}  {}",
@@ -227,7 +241,13 @@ fn show_json(e: &Endpoint) {
         ResponseSpec::Empty(status) => json!({"kind": "empty", "status": status}),
         ResponseSpec::File { .. } => json!({"kind": "file"}),
     };
-    v["example"] = json!(crate::example::request_line(e));
+    match crate::example::upload_note(e) {
+        Some(note) => {
+            v["example"] = Value::Null;
+            v["note"] = json!(note);
+        }
+        None => v["example"] = json!(crate::example::request_line(e)),
+    }
     println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
 }
 
@@ -299,7 +319,7 @@ pub(crate) fn show(call: &[String], as_json: bool) -> Result<(), Error> {
         }
         ResponseSpec::File { .. } => out.push_str("answer:    a file\n"),
     }
-    let _ = writeln!(out, "example:\n  {}", crate::example::request_line(e));
+    let _ = writeln!(out, "example:\n  {}", crate::example::example_line(e));
     print!("{out}");
     Ok(())
 }

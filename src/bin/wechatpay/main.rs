@@ -1,6 +1,7 @@
 //! `wechatpay`: call any WeChat Pay endpoint from a shell, browse the documented calls offline,
 //! or run the local emulator.
 
+mod bill;
 mod certs;
 mod cli;
 mod config;
@@ -75,8 +76,9 @@ fn main() -> ExitCode {
             v2,
             v3,
             json,
+            examples,
             query,
-        } => return list::list(&query, v2, v3, json),
+        } => return list::list(&query, v2, v3, json, examples),
         Command::Show { call, json } => list::show(&call, json),
         Command::Encrypt { text } => tools::encrypt(&sel, &text),
         Command::Decrypt { ciphertext } => tools::decrypt(&sel, &ciphertext),
@@ -98,7 +100,21 @@ fn main() -> ExitCode {
             date,
             bill_type,
             out,
-        } => certs::bill(&sel, &kind, &date, bill_type.as_deref(), &out),
+            tar_type,
+            gunzip,
+            progress,
+        } => bill::bill(
+            &sel,
+            &bill::Request {
+                kind: &kind,
+                date: &date,
+                bill_type: bill_type.as_deref(),
+                tar_type: tar_type.as_deref(),
+                gunzip,
+                progress,
+            },
+            &out,
+        ),
         Command::Doctor { online } => return doctor::doctor(&sel, online),
         Command::Completions { shell } => {
             use clap::CommandFactory;

@@ -31,7 +31,7 @@ fn prepare(o: &Options) -> Result<(PreparedRequest, Settings, wechatpay::Client)
     let method = crate::request::method(&o.method)?;
     let args = crate::request::args_map(&o.args, &o.pairs)?;
     let settings = Settings::load(&o.sel)?;
-    let client = settings.client_with(Some(Arc::new(Capture(Mutex::new(Vec::new())))))?;
+    let client = settings.client_with(Some(Arc::new(Capture(Mutex::new(Vec::new())))), None)?;
     let blocking = wechatpay::blocking::Client::from(client.clone());
     let prepared = crate::request::chain_for(&blocking, &o.path).prepare(method, args)?;
     if prepared.protocol() != Protocol::V3 {

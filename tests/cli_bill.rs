@@ -1,0 +1,224 @@
+//! `wechatpay bill` against the emulator, the real binary over loopback: trade and fund-flow
+//! bills, a gzip bill checked unpacked (kept packed, or unpacked with `--gunzip`), the progress
+//! line, a digest mismatch and a bad date.
+
+mod cli_common;
+use cli_common::{run, Emulator};
+use flate2::read::GzDecoder;
+use serde_json::json;
+use std::io::Read;
+use wechatpay::mock::Answer;
+
+/// Today in Beijing (+08:00), the date the emulator's bills go by.
+fn today() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+        + 8 * 3600;
+    let z = secs / 86_400 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    format!("{:04}-{m:02}-{d:02}", yoe + era * 400 + i64::from(m <= 2))
+}
+
+/// An emulator with one paid order (`CB1`, 3.00) refunded in part (`CBR1`, 1.00) today.
+fn with_a_day_of_business(tag: &str) -> Emulator {
+    let emu = Emulator::start(tag);
+    let client = emu.server.client_builder().build().unwrap();
+    emu.rt.block_on(async {
+        client
+            .chain("v3/pay/transactions/jsapi")
+            .post(json!({"json": {
+                "appid": "wxd678efh567hg6787", "mchid": "1900000001", "description": "bill test",
+                "out_trade_no": "CB1", "notify_url": "http://127.0.0.1:9/",
+                "amount": {"total": 300, "currency": "CNY"}, "payer": {"openid": "o1"},
+            }}))
+            .await
+            .unwrap();
+        emu.server.pay("CB1").unwrap();
+        client
+            .chain("v3/refund/domestic/refunds")
+            .post(
+                json!({"json": {"out_trade_no": "CB1", "out_refund_no": "CBR1",
+                "amount": {"refund": 100, "total": 300, "currency": "CNY"}}}),
+            )
+            .await
+            .unwrap();
+    });
+    emu
+}
+
+fn path(emu: &Emulator, name: &str) -> (std::path::PathBuf, String) {
+    let p = emu.dir.join(name);
+    let s = p.display().to_string();
+    (p, s)
+}
+
+#[test]
+fn trade_and_fundflow_bills_download_checked() {
+    let emu = with_a_day_of_business("cli-bill-kinds");
+    let date = today();
+    let (trade, t) = path(&emu, "trade.csv");
+    let (code, _, err) = run(&["bill", "trade", "--date", &date, "--out", &t], &emu.vars);
+    assert_eq!(code, 0, "{err}");
+    let text = std::fs::read_to_string(&trade).unwrap();
+    assert!(text.starts_with("交易时间,"), "{text}");
+    assert!(text.contains("`CB1,") && text.contains("`CBR1,"), "{text}");
+    assert!(err.contains("SHA1") && err.contains("checked"), "{err}");
+    assert!(
+        !err.contains(" bytes"),
+        "no progress into a pipe unasked: {err}"
+    );
+
+    let (fund, f) = path(&emu, "fund.csv");
+    let (code, _, err) = run(
+        &["bill", "fundflow", "--date", &date, "--out", &f],
+        &emu.vars,
+    );
+    assert_eq!(code, 0, "{err}");
+    let text = std::fs::read_to_string(&fund).unwrap();
+    assert!(text.starts_with("记账时间,"), "{text}");
+    assert!(text.contains("`收入,`3.00,`3.00,"), "{text}");
+    assert!(text.contains("`支出,`1.00,`2.00,"), "{text}");
+    assert!(text.contains("`2,`1,`3.00,`1,`1.00"), "the totals: {text}");
+    let (code, _, err) = run(
+        &[
+            "bill", "fundflow", "--date", &date, "--type", "FEES", "--out", &f,
+        ],
+        &emu.vars,
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(!std::fs::read_to_string(&fund).unwrap().contains("CB1"));
+}
+
+#[test]
+fn a_gzip_bill_is_checked_unpacked_and_saved_packed_or_unpacked() {
+    let emu = with_a_day_of_business("cli-bill-gzip");
+    let date = today();
+    let (plain, p) = path(&emu, "plain.csv");
+    let (code, _, err) = run(&["bill", "trade", "--date", &date, "--out", &p], &emu.vars);
+    assert_eq!(code, 0, "{err}");
+    let plain = std::fs::read(&plain).unwrap();
+
+    let (packed, g) = path(&emu, "trade.csv.gz");
+    let args = [
+        "bill",
+        "trade",
+        "--date",
+        &date,
+        "--tar-type",
+        "GZIP",
+        "--out",
+        &g,
+    ];
+    let (code, _, err) = run(&args, &emu.vars);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("gzip, as received"), "{err}");
+    let packed = std::fs::read(&packed).unwrap();
+    assert_eq!(&packed[..2], &[0x1f, 0x8b]);
+    let mut unpacked = Vec::new();
+    GzDecoder::new(&packed[..])
+        .read_to_end(&mut unpacked)
+        .unwrap();
+    assert_eq!(unpacked, plain);
+
+    let (out, u) = path(&emu, "unpacked.csv");
+    let (code, _, err) = run(
+        &[
+            "bill",
+            "trade",
+            "--date",
+            &date,
+            "--tar-type",
+            "gzip",
+            "--gunzip",
+            "--progress",
+            "--out",
+            &u,
+        ],
+        &emu.vars,
+    );
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(std::fs::read(&out).unwrap(), plain, "unpacked");
+    let total = packed.len();
+    assert!(
+        err.contains(&format!("{total} of {total} bytes (100%)")),
+        "the progress counts the bytes received: {err}"
+    );
+    assert!(err.contains("(unpacked)"), "{err}");
+}
+
+#[test]
+fn a_mismatching_digest_exits_1_and_keeps_the_file() {
+    let emu = with_a_day_of_business("cli-bill-mismatch");
+    let (file, f) = path(&emu, "trade.csv");
+    std::fs::write(&file, "yesterday's bill").unwrap();
+    let url = format!("{}v3/billdownload/file?token=T1", emu.server.url());
+    emu.server.on(
+        "GET",
+        "v3/bill/tradebill",
+        Answer::json(
+            200,
+            json!({"download_url": url, "hash_type": "SHA1",
+                "hash_value": "0000000000000000000000000000000000000000"}),
+        ),
+    );
+    emu.server.on(
+        "GET",
+        "v3/billdownload/file",
+        Answer::raw(200, b"tampered,bill\n".to_vec()),
+    );
+    for gunzip in [false, true] {
+        let mut args = vec!["bill", "trade", "--date", "2019-06-11", "--out", &f];
+        if gunzip {
+            args.push("--gunzip");
+        }
+        let (code, _, err) = run(&args, &emu.vars);
+        assert_eq!(code, 1, "{err}");
+        assert!(err.contains("SHA1"), "{err}");
+        assert_eq!(std::fs::read_to_string(&file).unwrap(), "yesterday's bill");
+        let names: Vec<_> = std::fs::read_dir(&emu.dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".part"))
+            .collect();
+        assert!(names.is_empty(), "{names:?}");
+    }
+}
+
+#[test]
+fn a_bad_date_or_packing_exits_2_with_nothing_sent() {
+    let emu = Emulator::start("cli-bill-date");
+    let (file, f) = path(&emu, "trade.csv");
+    let before = emu.server.journal().len();
+    for bad in ["2019-02-30", "2019-6-11", "20190611", "yesterday"] {
+        let (code, _, err) = run(&["bill", "trade", "--date", bad, "--out", &f], &emu.vars);
+        assert_eq!(code, 2, "{bad}: {err}");
+        assert!(
+            err.contains("--date") && err.contains("YYYY-MM-DD"),
+            "{err}"
+        );
+    }
+    let (code, _, err) = run(
+        &[
+            "bill",
+            "trade",
+            "--date",
+            "2019-06-11",
+            "--tar-type",
+            "ZIP",
+            "--out",
+            &f,
+        ],
+        &emu.vars,
+    );
+    assert_eq!(code, 2, "{err}");
+    assert_eq!(emu.server.journal().len(), before, "nothing was sent");
+    assert!(!file.exists());
+}
