@@ -270,6 +270,12 @@ fn seconds(key: &str, value: Value) -> Result<Duration> {
         .ok_or_else(|| Error::argument(key, "expected a positive number of seconds, below one day"))
 }
 
+/// The per-call `timeout`, if one is given and valid (a bad one is refused later, by `parse`).
+pub(crate) fn timeout_of(args: &Value) -> Option<Duration> {
+    args.get("timeout")
+        .and_then(|v| seconds("timeout", v.clone()).ok())
+}
+
 fn byte_count(key: &str, value: Value) -> Result<u64> {
     value.as_u64().filter(|n| *n > 0).ok_or_else(|| {
         Error::argument(

@@ -103,6 +103,8 @@ impl From<crate::Client> for Client {
         if let Ok(transport) = Transport::new(&inner.transport_config) {
             inner.transport = transport;
         }
+        // Each calling thread signs its own calls: a pool would cap them at its thread count.
+        inner.signing_pool = None;
         Client {
             inner: crate::Client::from_inner(Arc::new(inner)),
             rt: Arc::new(Runtime(Some(rt))),

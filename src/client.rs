@@ -278,8 +278,12 @@ impl Chain {
             Some(pool) => {
                 self.check_segments()?;
                 let (inner, path) = (self.inner.clone(), self.path.clone());
-                pool.run(move || crate::pipeline::prepare(&inner, method, &path, args))
-                    .await
+                // Waiting for a place counts against the call's timeout; past it, nothing is sent.
+                let wait = crate::args::timeout_of(&args).unwrap_or(self.inner.limits.timeout);
+                pool.run(wait, move || {
+                    crate::pipeline::prepare(&inner, method, &path, args)
+                })
+                .await
             }
         }
     }

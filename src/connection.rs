@@ -7,7 +7,7 @@
 //! alone, and the calls that arrive meanwhile wait for it, then share its connection.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
@@ -27,6 +27,9 @@ const HOSTS_KEPT: usize = 64;
 #[derive(Default)]
 struct Host {
     warm_until: AtomicU64,
+    /// Set once the host answered over HTTP/1.1: it has no connection to share, so its calls
+    /// no longer wait for each other.
+    http1: AtomicBool,
     gate: tokio::sync::Mutex<()>,
 }
 
@@ -62,7 +65,7 @@ impl ColdStart {
             return request.send().await;
         };
         let host = self.host(origin);
-        if host.is_warm() {
+        if host.is_warm() || host.http1.load(Ordering::Relaxed) {
             return host.answered(request.send().await);
         }
         let first = tokio::time::timeout(WAIT_AT_MOST, host.gate.lock()).await;
@@ -90,16 +93,24 @@ impl Host {
         self.warm_until.load(Ordering::Relaxed) > clock()
     }
 
-    /// Notes an answer (the connection is up and pooled) or a failure (it may be gone).
+    /// Notes an answer (the connection is up and pooled, and which protocol it speaks) or a
+    /// failure to connect (there is no connection to share). Other failures (a reset stream, a
+    /// timeout) leave the connection's state as it was.
     fn answered(
         &self,
         result: reqwest::Result<reqwest::Response>,
     ) -> reqwest::Result<reqwest::Response> {
-        let until = match &result {
-            Ok(_) => clock() + WARM_FOR.as_millis() as u64,
-            Err(_) => 0,
-        };
-        self.warm_until.store(until, Ordering::Relaxed);
+        match &result {
+            Ok(res) => {
+                let until = clock() + WARM_FOR.as_millis() as u64;
+                self.warm_until.store(until, Ordering::Relaxed);
+                if res.version() < http::Version::HTTP_2 {
+                    self.http1.store(true, Ordering::Relaxed);
+                }
+            }
+            Err(e) if e.is_connect() => self.warm_until.store(0, Ordering::Relaxed),
+            Err(_) => {}
+        }
         result
     }
 }

@@ -88,6 +88,11 @@ pub enum Error {
     #[error("not configured: {0}")]
     NotConfigured(String),
 
+    /// The call was never sent, for a reason of the client's own: no place on the signing pool
+    /// within the call's timeout, or the pool's thread failed while signing it.
+    #[error("not sent: {0}")]
+    NotSent(String),
+
     /// Connecting, sending or receiving failed; the message names the root cause.
     #[error("transport error: {}", crate::transport::describe(.0))]
     Transport(#[source] reqwest::Error),
@@ -276,6 +281,7 @@ impl Error {
                 | Error::Argument { .. }
                 | Error::MchidMismatch { .. }
                 | Error::NotConfigured(_)
+                | Error::NotSent(_)
         )
     }
 

@@ -99,6 +99,7 @@ impl fmt::Debug for Error {
                 .field("expected", expected)
                 .finish(),
             Error::NotConfigured(what) => f.debug_tuple("NotConfigured").field(what).finish(),
+            Error::NotSent(why) => f.debug_tuple("NotSent").field(why).finish(),
             Error::Signature(why) => f.debug_tuple("Signature").field(why).finish(),
             Error::ClockSkew {
                 remote,

@@ -37,6 +37,15 @@ impl SigningPool {
                 "needs at least one thread (or leave it out to sign on the calling task)",
             ));
         }
+        let places = threads
+            .checked_add(queue)
+            .filter(|p| *p <= tokio::sync::Semaphore::MAX_PERMITS && threads <= 1024)
+            .ok_or_else(|| {
+                Error::config(
+                    "signing_pool",
+                    format!("{threads} threads and a queue of {queue}: at most 1,024 threads and a few million places"),
+                )
+            })?;
         let (tx, rx) = mpsc::channel::<Job>();
         let rx = Arc::new(Mutex::new(rx));
         for i in 0..threads {
@@ -50,21 +59,26 @@ impl SigningPool {
         }
         Ok(SigningPool {
             jobs: tx,
-            places: Arc::new(tokio::sync::Semaphore::new(threads + queue)),
+            places: Arc::new(tokio::sync::Semaphore::new(places)),
         })
     }
 
-    /// Runs `job` on the pool once a place is free, and hands back its result.
+    /// Runs `job` on the pool once a place is free, and hands back its result. Waiting for a
+    /// place ends after `wait`: then nothing was sent, and the error says so.
     pub(crate) async fn run<T: Send + 'static>(
         &self,
+        wait: std::time::Duration,
         job: impl FnOnce() -> Result<T> + Send + 'static,
     ) -> Result<T> {
-        let place = self
-            .places
-            .clone()
-            .acquire_owned()
-            .await
-            .map_err(|_| Error::Crypto("the signing pool is closed".into()))?;
+        let place = match tokio::time::timeout(wait, self.places.clone().acquire_owned()).await {
+            Ok(Ok(place)) => place,
+            Ok(Err(_)) => return Err(Error::NotSent("the signing pool is closed".into())),
+            Err(_) => {
+                return Err(Error::NotSent(format!(
+                    "no place on the signing pool within {wait:?} (every thread busy and the queue full)"
+                )))
+            }
+        };
         let (tx, rx) = tokio::sync::oneshot::channel();
         let wrapped: Job = Box::new(move || {
             let _ = tx.send(job());
@@ -72,9 +86,11 @@ impl SigningPool {
         });
         self.jobs
             .send(wrapped)
-            .map_err(|_| Error::Crypto("the signing pool's threads have stopped".into()))?;
+            .map_err(|_| Error::NotSent("the signing pool's threads have stopped".into()))?;
+        // Once a thread has the job, it is waited for: a signer that hangs is the signer's to
+        // bound (as it is without a pool).
         rx.await.unwrap_or_else(|_| {
-            Err(Error::Crypto(
+            Err(Error::NotSent(
                 "the signing pool's thread failed while signing this call".into(),
             ))
         })
@@ -96,21 +112,30 @@ fn worker(rx: &Mutex<mpsc::Receiver<Job>>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::Duration;
+
+    const WAIT: Duration = Duration::from_secs(10);
 
     #[tokio::test]
     async fn runs_jobs_on_its_own_threads_and_survives_a_panic() {
         let pool = SigningPool::new(2, 0).unwrap();
         let name = pool
-            .run(|| Ok(std::thread::current().name().map(str::to_string)))
+            .run(WAIT, || {
+                Ok(std::thread::current().name().map(str::to_string))
+            })
             .await
             .unwrap();
         assert!(name.unwrap().starts_with("wechatpay-sign-"));
-        let failed = pool.run::<()>(|| panic!("a signer bug")).await.unwrap_err();
+        let failed = pool
+            .run::<()>(WAIT, || panic!("a signer bug"))
+            .await
+            .unwrap_err();
         assert!(
             failed.to_string().contains("failed while signing"),
             "{failed}"
         );
-        assert_eq!(pool.run(|| Ok(7)).await.unwrap(), 7);
+        assert_eq!(failed.outcome(), crate::Outcome::NotSent);
+        assert_eq!(pool.run(WAIT, || Ok(7)).await.unwrap(), 7);
     }
 
     #[tokio::test]
@@ -122,7 +147,7 @@ mod tests {
         for _ in 0..2 {
             let (pool, hold) = (pool.clone(), hold.clone());
             calls.push(tokio::spawn(async move {
-                pool.run(move || {
+                pool.run(WAIT, move || {
                     let _ = hold.lock().unwrap().recv();
                     Ok(())
                 })
@@ -133,9 +158,12 @@ mod tests {
         while pool.places.available_permits() > 0 {
             tokio::task::yield_now().await;
         }
+        // A call that may not wait is refused, unsent.
+        let refused = pool.run(Duration::ZERO, || Ok(0)).await.unwrap_err();
+        assert_eq!(refused.outcome(), crate::Outcome::NotSent, "{refused}");
         let third = tokio::spawn({
             let pool = pool.clone();
-            async move { pool.run(|| Ok(3)).await }
+            async move { pool.run(WAIT, || Ok(3)).await }
         });
         tokio::task::yield_now().await;
         assert!(!third.is_finished());
@@ -148,8 +176,10 @@ mod tests {
     }
 
     #[test]
-    fn zero_threads_is_refused() {
-        let e = SigningPool::new(0, 4).unwrap_err();
-        assert!(e.to_string().contains("signing_pool"), "{e}");
+    fn zero_threads_and_overflowing_sizes_are_refused() {
+        for (threads, queue) in [(0, 4), (1, usize::MAX), (usize::MAX, 0), (1, 1 << 62)] {
+            let e = SigningPool::new(threads, queue).unwrap_err();
+            assert!(e.to_string().contains("signing_pool"), "{e}");
+        }
     }
 }

@@ -90,7 +90,14 @@ fn builder(cfg: &TransportConfig) -> Result<reqwest::ClientBuilder> {
     // WeChat Pay never redirects; following one would re-send a signed request elsewhere.
     let mut b = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none());
     b = crate::proxy::apply(b, &cfg.proxy)?;
-    if !cfg.http2 {
+    if cfg.http2 {
+        // One connection carries every call: a ping notices a connection that died silently
+        // (a NAT dropping it) before calls stall on it until their timeouts.
+        b = b
+            .http2_keep_alive_interval(Duration::from_secs(30))
+            .http2_keep_alive_timeout(Duration::from_secs(10))
+            .http2_keep_alive_while_idle(true);
+    } else {
         b = b.http1_only();
     }
     for (host, addr) in &cfg.resolve {

@@ -54,6 +54,23 @@ async fn a_cold_burst_over_http_2_opens_one_connection() {
     assert_eq!(server.connections(), 1);
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_that_speaks_only_http_1_1_gets_a_connection_per_concurrent_call() {
+    let server = Server::start().await.unwrap();
+    let client = server.client_builder().build().unwrap();
+    // Cold: the first call goes alone; once it is answered over HTTP/1.1, nothing is shared, so
+    // the next burst does not wait and opens what it needs.
+    for _ in 0..2 {
+        for r in support::close_orders(&client, 16).await {
+            assert_eq!(r.unwrap().status(), 204);
+        }
+    }
+    let journal = server.journal();
+    assert_eq!(journal.len(), 32);
+    assert!(journal.iter().all(|r| r.version == Version::HTTP_11));
+    assert!(server.connections() > 1, "{}", server.connections());
+}
+
 #[tokio::test]
 async fn fast_mode_answers_every_call_with_a_verified_answer_and_keeps_no_journal() {
     let server = Server::builder().fast(true).start().await.unwrap();
@@ -112,6 +129,38 @@ async fn with_a_signing_pool_calls_are_signed_on_its_threads() {
         "{threads:?}"
     );
     assert!(server.journal().iter().all(|r| r.verified));
+}
+
+#[cfg(feature = "blocking")]
+#[test]
+fn the_blocking_twin_signs_on_its_calling_thread_even_when_the_client_has_a_pool() {
+    let server = Server::start_blocking().unwrap();
+    let signer = Arc::new(Recording {
+        key: PrivateKey::from_pem(server.merchant().private_key_pem.as_bytes()).unwrap(),
+        threads: Mutex::new(Vec::new()),
+    });
+    let client = server
+        .client_builder()
+        .signer(signer.clone())
+        .signing_pool(1, 1)
+        .build()
+        .unwrap();
+    let blocking = wechatpay::blocking::Client::from(client);
+    std::thread::Builder::new()
+        .name("caller".into())
+        .spawn(move || {
+            blocking
+                .chain("v3/pay/transactions/out-trade-no/{out_trade_no}/close")
+                .post(serde_json::json!({"out_trade_no": "B1", "json": {"mchid": "1900000001"}}))
+                .unwrap();
+        })
+        .unwrap()
+        .join()
+        .unwrap();
+    assert_eq!(
+        *signer.threads.lock().unwrap(),
+        [Some("caller".to_string())]
+    );
 }
 
 #[test]
