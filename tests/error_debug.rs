@@ -1,6 +1,7 @@
 //! `{:?}` of an error keeps answer bodies and APIv2 field values (personal data) out of logs,
 //! while the status, codes, message and Request-ID stay visible. Errors made over loopback by
 //! the emulator, and built by hand.
+#![cfg(feature = "mock")]
 
 use bytes::Bytes;
 use serde_json::json;

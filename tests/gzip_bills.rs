@@ -1,6 +1,7 @@
 //! Gzip bills over real loopback sockets: WeChat Pay's `hash_value` for `tar_type=GZIP` is the
 //! digest of the unpacked bill, so the `digest` option checks what the gzip body unpacks to,
 //! while the file keeps the bytes received (or, with `gunzip`, the unpacked bill).
+#![cfg(feature = "mock")]
 
 use flate2::{write::GzEncoder, Compression};
 use serde_json::{json, Value};

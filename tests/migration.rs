@@ -4,6 +4,7 @@
 //! differs on purpose" must be claimed by exactly one check below, and every check must claim
 //! exactly one of them. A row added, removed or reworded without its check fails here, so the
 //! document and the crate cannot drift apart.
+#![cfg(all(feature = "mock", feature = "blocking"))]
 
 #[path = "migration/differs.rs"]
 mod differs;
