@@ -37,6 +37,8 @@ row "current-thread runtime, c=32 (\`--current-thread $two\`)" --current-thread 
 row "current-thread + signing pool of 2 (\`--current-thread --signing-pool 2 $two\`)" --current-thread --signing-pool 2 $two
 row "blocking, 1 thread (\`--blocking 1 $one\`)" --blocking 1 $one
 row "blocking, 2 threads (\`--blocking 2 $two\`)" --blocking 2 $two
+row "blocking, 2 threads on one core (\`--blocking 2 $one\`)" --blocking 2 $one
+row "blocking, 4 threads on two cores (\`--blocking 4 $two\`)" --blocking 4 $two
 row "1,000 in flight, TLS h1 forced (\`--server emulator-h2 --http1 --concurrency 1000 $one\`)" --server emulator-h2 --http1 --concurrency 1000 $one
 row "1,000 in flight, TLS h2 (\`--server emulator-h2 --concurrency 1000 $one\`)" --server emulator-h2 --concurrency 1000 $one
 $L --idle $one
