@@ -20,23 +20,26 @@ pub(crate) async fn run<F>(
 where
     F: std::future::Future<Output = Result<PreparedRequest>>,
 {
-    let prepared = make().await?;
     #[cfg(feature = "tracing")]
     {
         use tracing::Instrument;
-        let span = crate::trace::call(
-            method,
-            template,
-            prepared.protocol() == crate::pipeline::Protocol::V2,
-            &inner.mchid,
-        );
-        attempts(inner, method, prepared, make)
-            .instrument(span)
-            .await
+        // The span opens before the first attempt is prepared, so a wait for the signing pool
+        // is inside it; the protocol is read from the template as `pipeline::route` reads it.
+        let v2 = template
+            .get(..3)
+            .is_some_and(|p| p.eq_ignore_ascii_case("v2/"));
+        let span = crate::trace::call(method, template, v2, &inner.mchid);
+        async {
+            let prepared = make().await?;
+            attempts(inner, method, prepared, make).await
+        }
+        .instrument(span)
+        .await
     }
     #[cfg(not(feature = "tracing"))]
     {
         let _ = template;
+        let prepared = make().await?;
         attempts(inner, method, prepared, make).await
     }
 }

@@ -45,8 +45,10 @@ impl ServerBuilder {
     }
 
     /// Fast mode, for load generators: every request (but the `/__emulator/` admin API) gets
-    /// one pre-signed `200` answer, with no checks, no state and no journal, so the emulator
-    /// costs almost nothing per request and a benchmark measures the client. Off by default.
+    /// one pre-signed APIv3 `200` answer, with no checks, no state and no journal, so the
+    /// emulator costs almost nothing per request and a benchmark measures the client. Faults
+    /// and delays are not applied, and APIv2 calls get the same JSON answer (which an APIv2
+    /// client refuses). Off by default.
     ///
     /// ```no_run
     /// # async fn run() -> wechatpay::Result<()> {
