@@ -333,3 +333,25 @@ fn list_and_show_as_json() {
     let (_, out, _) = run(&["show", "POST", "v3/merchant/media/upload"], &[]);
     assert!(out.trim_end().ends_with("with a wechatpay::Media"), "{out}");
 }
+
+/// `wechatpay list --json | head -c 100`: the reader closes the pipe long before the catalogue
+/// is printed; the tool ends by SIGPIPE, as other command-line tools do, without a panic.
+#[cfg(unix)]
+#[test]
+fn a_closed_pipe_ends_the_listing_quietly() {
+    use std::io::Read;
+    use std::os::unix::process::ExitStatusExt;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_wechatpay"))
+        .args(["list", "--json"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = [0u8; 100];
+    child.stdout.as_mut().unwrap().read_exact(&mut first).unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(out.status.signal(), Some(libc::SIGPIPE), "{:?}", out.status);
+}

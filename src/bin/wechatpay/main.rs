@@ -19,6 +19,13 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    // `wechatpay list | head` closes the pipe early: end quietly, as other command-line tools
+    // do, instead of panicking on the next print (Rust ignores SIGPIPE by default).
+    #[cfg(unix)]
+    // SAFETY: restoring a signal's default disposition before any thread starts.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     let cli = Cli::parse();
     if cli.verbose > 0 {
         let level = if cli.verbose > 1 {
