@@ -2,7 +2,7 @@
 # The load figures of docs/performance.md: each configuration run 3 times, the median run (by
 # calls/s) printed as a markdown row. Needs an idle 2-core Linux machine; takes about 5 minutes.
 #
-#   cargo build --release --example loadgen --features mock,blocking
+#   cargo build --release --example loadgen --features mock,blocking   (mock: the emulator servers)
 #   benches/loadgen-matrix.sh            # N=8000 calls per run, RUNS=3
 set -euo pipefail
 cd "$(dirname "$0")/.."

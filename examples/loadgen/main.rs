@@ -4,7 +4,7 @@
 //! and peak memory, beside the raw RSA signing rate measured in the same run on the same core.
 //!
 //! ```sh
-//! cargo build --release --example loadgen --features mock,blocking
+//! cargo build --release --example loadgen --features mock,blocking   # without mock: --server raw only
 //! L=./target/release/examples/loadgen
 //! $L --calls 20000 --concurrency 32 --client-cores 0 --server-core 1          # raw HTTP/1.1 server
 //! $L --server emulator --concurrency 32 --client-cores 0 --server-core 1      # emulator, TLS

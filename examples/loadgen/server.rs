@@ -17,6 +17,7 @@ pub const KEY_ID: &str = "PUB_KEY_ID_0119000000012024000000000000";
 pub const MERCHANT_SERIAL: &str = "1DDE55AD98ED71D6EDD4A4A16996DE7B47773A8C";
 
 /// Runs the server named by `kind` (`raw`, `emulator` or `emulator-h2`) until stdin closes.
+#[cfg_attr(not(feature = "mock"), allow(unreachable_code))]
 pub fn run(kind: &str) {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -33,26 +34,7 @@ pub fn run(kind: &str) {
             rt.spawn(raw(listener, accepted.clone()));
             None
         }
-        "emulator" | "emulator-h2" => {
-            let server = rt
-                .block_on(
-                    wechatpay::mock::Server::builder()
-                        .fast(true)
-                        .http2(kind == "emulator-h2")
-                        .platform_key(WECHATPAY_KEY, KEY_ID)
-                        .start(),
-                )
-                .unwrap();
-            let port = server
-                .url()
-                .trim_end_matches('/')
-                .rsplit(':')
-                .next()
-                .unwrap();
-            let ca = base64::engine::general_purpose::STANDARD.encode(server.ca_pem());
-            println!("{port}\n{ca}");
-            Some(server)
-        }
+        "emulator" | "emulator-h2" => Some(start_emulator(&rt, kind == "emulator-h2")),
         other => panic!("unknown server `{other}`: raw, emulator or emulator-h2"),
     };
     std::io::stdout().flush().unwrap();
@@ -69,7 +51,7 @@ pub fn run(kind: &str) {
         while let Some(line) = rx.recv().await {
             if line == "connections" {
                 let n = match &emulator {
-                    Some(server) => server.connections(),
+                    Some(server) => connections(server),
                     None => accepted.load(Ordering::Relaxed),
                 };
                 println!("{n}");
@@ -77,6 +59,50 @@ pub fn run(kind: &str) {
             }
         }
     });
+}
+
+#[cfg(feature = "mock")]
+type Emulator = wechatpay::mock::Server;
+/// Without the `mock` feature (to measure a binary without the emulator) there is none.
+#[cfg(not(feature = "mock"))]
+type Emulator = std::convert::Infallible;
+
+/// The emulator in fast mode, its port and CA printed for the parent.
+#[cfg(feature = "mock")]
+fn start_emulator(rt: &tokio::runtime::Runtime, http2: bool) -> Emulator {
+    let server = rt
+        .block_on(
+            wechatpay::mock::Server::builder()
+                .fast(true)
+                .http2(http2)
+                .platform_key(WECHATPAY_KEY, KEY_ID)
+                .start(),
+        )
+        .unwrap();
+    let port = server
+        .url()
+        .trim_end_matches('/')
+        .rsplit(':')
+        .next()
+        .unwrap();
+    let ca = base64::engine::general_purpose::STANDARD.encode(server.ca_pem());
+    println!("{port}\n{ca}");
+    server
+}
+
+#[cfg(not(feature = "mock"))]
+fn start_emulator(_: &tokio::runtime::Runtime, _: bool) -> Emulator {
+    panic!("this loadgen was built without the `mock` feature: only `--server raw`")
+}
+
+#[cfg(feature = "mock")]
+fn connections(server: &Emulator) -> usize {
+    server.connections()
+}
+
+#[cfg(not(feature = "mock"))]
+fn connections(never: &Emulator) -> usize {
+    match *never {}
 }
 
 /// One pre-signed answer for every request, HTTP/1.1 keep-alive.
