@@ -103,9 +103,12 @@ impl Signer for Recording {
     }
 }
 
-#[tokio::test]
-async fn with_a_signing_pool_calls_are_signed_on_its_threads() {
-    let server = Server::start().await.unwrap();
+/// A client of `server` that signs through a [`Recording`] signer on a signing pool.
+fn pooled_client(
+    server: &Server,
+    threads: usize,
+    queue: usize,
+) -> (wechatpay::Client, Arc<Recording>) {
     let signer = Arc::new(Recording {
         key: PrivateKey::from_pem(server.merchant().private_key_pem.as_bytes()).unwrap(),
         threads: Mutex::new(Vec::new()),
@@ -113,9 +116,16 @@ async fn with_a_signing_pool_calls_are_signed_on_its_threads() {
     let client = server
         .client_builder()
         .signer(signer.clone())
-        .signing_pool(2, 2)
+        .signing_pool(threads, queue)
         .build()
         .unwrap();
+    (client, signer)
+}
+
+#[tokio::test]
+async fn with_a_signing_pool_calls_are_signed_on_its_threads() {
+    let server = Server::start().await.unwrap();
+    let (client, signer) = pooled_client(&server, 2, 2);
     // More calls than places: the rest wait for one, and all complete.
     for r in support::close_orders(&client, 12).await {
         assert_eq!(r.unwrap().status(), 204);
@@ -135,16 +145,7 @@ async fn with_a_signing_pool_calls_are_signed_on_its_threads() {
 #[test]
 fn the_blocking_twin_signs_on_its_calling_thread_even_when_the_client_has_a_pool() {
     let server = Server::start_blocking().unwrap();
-    let signer = Arc::new(Recording {
-        key: PrivateKey::from_pem(server.merchant().private_key_pem.as_bytes()).unwrap(),
-        threads: Mutex::new(Vec::new()),
-    });
-    let client = server
-        .client_builder()
-        .signer(signer.clone())
-        .signing_pool(1, 1)
-        .build()
-        .unwrap();
+    let (client, signer) = pooled_client(&server, 1, 1);
     let blocking = wechatpay::blocking::Client::from(client);
     std::thread::Builder::new()
         .name("caller".into())
