@@ -54,11 +54,13 @@ impl ColdStart {
         }
     }
 
-    /// Sends `request`; to a cold https origin, after the call that warms it. Plain http
-    /// (`None`: loopback only) never negotiates HTTP/2, so it has nothing to wait for.
+    /// Sends `request`; to a cold https origin, after the call that warms it, waiting at most
+    /// `wait` (and never more than [`WAIT_AT_MOST`]). Plain http (`None`: loopback only) never
+    /// negotiates HTTP/2, so it has nothing to wait for.
     pub(crate) async fn send(
         &self,
         https_origin: Option<&str>,
+        wait: Duration,
         request: reqwest::RequestBuilder,
     ) -> reqwest::Result<reqwest::Response> {
         let Some(origin) = https_origin.filter(|_| self.enabled) else {
@@ -68,7 +70,7 @@ impl ColdStart {
         if host.is_warm() || host.http1.load(Ordering::Relaxed) {
             return host.answered(request.send().await);
         }
-        let first = tokio::time::timeout(WAIT_AT_MOST, host.gate.lock()).await;
+        let first = tokio::time::timeout(wait.min(WAIT_AT_MOST), host.gate.lock()).await;
         // Whoever held the gate before may have warmed the host: then go together.
         if host.is_warm() {
             drop(first);

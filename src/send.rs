@@ -226,10 +226,13 @@ async fn send_once(
     let url = prepared.url();
     let https_origin =
         (url.scheme() == "https").then(|| url[..url::Position::BeforePath].to_string());
+    // At most half the call's time is spent waiting at the gate, so a call that then times out
+    // had been sent (its `Unknown` is true), rather than timing out while it waited.
+    let wait = prepared.limits(inner.limits).timeout / 2;
     let request = request_builder(inner, prepared)?;
     Ok(inner
         .transport
-        .send(security, https_origin.as_deref(), request)
+        .send(security, https_origin.as_deref(), wait, request)
         .await)
 }
 

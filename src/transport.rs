@@ -66,10 +66,11 @@ impl Transport {
         &self,
         security: bool,
         https_origin: Option<&str>,
+        wait: Duration,
         request: reqwest::RequestBuilder,
     ) -> reqwest::Result<reqwest::Response> {
         self.cold[usize::from(security)]
-            .send(https_origin, request)
+            .send(https_origin, wait, request)
             .await
     }
 

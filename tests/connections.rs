@@ -55,6 +55,35 @@ async fn a_cold_burst_over_http_2_opens_one_connection() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_call_behind_a_slow_first_one_is_sent_before_its_timeout_runs_out() {
+    let server = Server::builder().http2(true).start().await.unwrap();
+    let client = server.client_builder().build().unwrap();
+    // Every answer takes 3 s; the first call holds the cold host's gate all that time.
+    server.fault(wechatpay::mock::Fault::Slow(3000));
+    let close = |no: &str, timeout: u64| {
+        let client = client.clone();
+        let args = serde_json::json!({"out_trade_no": no, "json": {"mchid": "1900000001"}, "timeout": timeout});
+        async move {
+            client
+                .chain("v3/pay/transactions/out-trade-no/{out_trade_no}/close")
+                .post(args)
+                .await
+        }
+    };
+    let first = tokio::spawn(close("FIRST", 10));
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    // Its own timeout is 1 s: it waits at most 0.5 s at the gate, then goes, so when the
+    // timeout comes the request has reached the server, and `Unknown` is the truth.
+    let e = close("SECOND", 1).await.unwrap_err();
+    assert_eq!(e.outcome(), wechatpay::Outcome::Unknown, "{e}");
+    assert!(
+        server.journal().iter().any(|r| r.path.contains("SECOND")),
+        "the call timed out without being sent"
+    );
+    assert_eq!(first.await.unwrap().unwrap().status(), 204);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_server_that_speaks_only_http_1_1_gets_a_connection_per_concurrent_call() {
     let server = Server::start().await.unwrap();
     let client = server.client_builder().build().unwrap();
