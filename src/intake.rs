@@ -21,6 +21,8 @@ pub(crate) struct Intake {
     state: State,
     /// The file receives the unpacked bill rather than the bytes received.
     gunzip: bool,
+    /// Bytes received so far, for the errors to say where the gzip stream broke.
+    received: u64,
 }
 
 enum State {
@@ -94,7 +96,11 @@ impl Intake {
         } else {
             State::Head(Vec::with_capacity(2), out)
         };
-        Intake { state, gunzip }
+        Intake {
+            state,
+            gunzip,
+            received: 0,
+        }
     }
 
     /// Takes the next chunk of the body as received.
@@ -131,6 +137,7 @@ impl Intake {
         if chunk.is_empty() {
             return Ok(());
         }
+        self.received += chunk.len() as u64;
         match &mut self.state {
             State::Plain(out) => plain(out, chunk),
             State::Gzip { raw, decoder } => {
@@ -139,7 +146,7 @@ impl Intake {
                 }
                 decoder
                     .write_all(chunk)
-                    .map_err(|e| gzip_error(decoder.get_mut(), e))
+                    .map_err(|e| gzip_error(decoder.get_mut(), e, self.received))
             }
             State::Head(..) | State::Spent => unreachable!("decided before feeding"),
         }
@@ -157,11 +164,24 @@ impl Intake {
             State::Gzip { raw, mut decoder } => {
                 decoder
                     .try_finish()
-                    .map_err(|e| gzip_error(decoder.get_mut(), e))?;
+                    .map_err(|e| gzip_error(decoder.get_mut(), e, self.received))?;
                 let out = decoder
                     .finish()
                     .map_err(|e| Error::decode("the gzip download", e))?;
-                (out, raw)
+                let unpacked = out.seen;
+                if let Some(d) = out.digest {
+                    // The digest is not that of the bytes received: say so, or a `sha1sum` of
+                    // the `.gz` file would seem to contradict the error.
+                    d.finish().map_err(|e| match e {
+                        Error::Signature(m) => Error::Signature(format!(
+                            "{m} (computed over the {unpacked} bytes the gzip download unpacks \
+                             to, not over the {} bytes received)",
+                            self.received
+                        )),
+                        e => e,
+                    })?;
+                }
+                return Ok(raw.or(out.sink));
             }
             State::Spent => unreachable!("finished once"),
         };
@@ -182,12 +202,17 @@ fn plain(out: &mut Out, chunk: &[u8]) -> Result<()> {
     }
 }
 
-/// The limit or file error behind a decoder failure, else the stream was not valid gzip.
-fn gzip_error(out: &mut Out, e: std::io::Error) -> Error {
+/// The limit or file error behind a decoder failure, else the stream was not valid gzip: said
+/// with where it broke (`received` bytes in, so many unpacked).
+fn gzip_error(out: &mut Out, e: std::io::Error, received: u64) -> Error {
     out.failed.take().unwrap_or_else(|| {
         Error::decode(
             "the gzip download",
-            format!("{e} (a corrupt or truncated gzip stream)"),
+            format!(
+                "{e}: a corrupt or truncated gzip stream (within its first {received} bytes, \
+                 after {} unpacked)",
+                out.seen
+            ),
         )
     })
 }
@@ -195,3 +220,23 @@ fn gzip_error(out: &mut Out, e: std::io::Error) -> Error {
 #[cfg(test)]
 #[path = "intake_tests.rs"]
 mod tests;
+
+/// Not part of the API: feeds `chunks` through an [`Intake`] as a download would, for the fuzz
+/// target `fuzz/fuzz_targets/intake.rs` and its stable replay. With `sink`, the file is written
+/// beside that path and read back, never committed (its temporary file is removed).
+#[doc(hidden)]
+pub fn fuzz_hook<'a>(
+    chunks: impl IntoIterator<Item = &'a [u8]>,
+    digest: Option<serde_json::Value>,
+    sink: Option<&std::path::Path>,
+    gunzip: bool,
+    max_unpacked: u64,
+) -> Result<Option<Vec<u8>>> {
+    let digest = digest.map(Expected::parse).transpose()?;
+    let sink = sink.map(Sink::create).transpose()?;
+    let mut intake = Intake::new(digest, sink, gunzip, max_unpacked);
+    for chunk in chunks {
+        intake.update(chunk)?;
+    }
+    intake.finish()?.map(|sink| sink.contents()).transpose()
+}

@@ -100,3 +100,37 @@ fn corrupt_truncated_or_trailing_gzip_is_a_decode_error() {
         );
     }
 }
+
+#[test]
+fn a_gzip_mismatch_says_the_digest_is_of_the_unpacked_bytes() {
+    let body = gz(BILL);
+    let e = check(&body, sha1_of(b"another bill"), 5, 1 << 20).unwrap_err();
+    let Error::Signature(m) = &e else {
+        panic!("{e}")
+    };
+    let want = format!(
+        "computed over the {} bytes the gzip download unpacks to, not over the {} bytes received",
+        BILL.len(),
+        body.len()
+    );
+    assert!(m.contains(&want), "{m}");
+    // A plain body's mismatch says nothing of unpacking.
+    let e = check(BILL, sha1_of(b"another bill"), 5, 1 << 20).unwrap_err();
+    assert!(!e.to_string().contains("unpack"), "{e}");
+}
+
+#[test]
+fn a_gzip_decode_error_says_where_the_stream_broke() {
+    let body = gz(BILL);
+    let mut trailing = body.clone();
+    trailing.extend_from_slice(b"garbage!");
+    let e = check(&trailing, sha1_of(BILL), 4, 1 << 20).unwrap_err();
+    let at = format!("after {} unpacked", BILL.len());
+    assert!(e.to_string().contains(&at), "{e}");
+    assert!(e.to_string().contains("within its first"), "{e}");
+    // Truncated: found at the end, with the whole body received.
+    let short = &body[..body.len() - 3];
+    let e = check(short, sha1_of(BILL), 4, 1 << 20).unwrap_err();
+    let within = format!("within its first {} bytes", short.len());
+    assert!(e.to_string().contains(&within), "{e}");
+}

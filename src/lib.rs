@@ -99,6 +99,10 @@ pub use rotation::{CertificateRefresher, RefreshStatus};
 pub use sensitive::Encrypted;
 
 pub use http;
+
+/// Not part of the API: the intake fuzz target's and its corpus replay's way in.
+#[doc(hidden)]
+pub use intake::fuzz_hook as __intake;
 pub use serde_json;
 
 // The README's and docs' Rust examples compile as doc tests, so they cannot drift from the API.

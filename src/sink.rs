@@ -85,6 +85,11 @@ impl Sink {
         file.write_all(chunk).map_err(|e| self.error(e))
     }
 
+    /// What was written so far, read back from the temporary file (the fuzz hook's check).
+    pub(crate) fn contents(&self) -> Result<Vec<u8>> {
+        std::fs::read(&self.temp).map_err(|e| self.error(e))
+    }
+
     /// Flushes to disk and renames over the target.
     pub(crate) fn commit(mut self) -> Result<()> {
         let file = self.file.take().expect("committed once");

@@ -76,6 +76,11 @@ fn verify_answer() {
 }
 
 #[test]
+fn intake() {
+    replay("intake", checks::check_intake);
+}
+
+#[test]
 fn keys() {
     replay("keys", checks::check_keys);
 }
@@ -101,6 +106,7 @@ fn triage() {
         "notify_v2" => checks::check_notify_v2,
         "verify_answer" => checks::check_verify_answer,
         "keys" => checks::check_keys,
+        "intake" => checks::check_intake,
         other => panic!("no target {other}"),
     };
     std::panic::set_hook(Box::new(|_| {}));
@@ -178,6 +184,76 @@ mod seeds {
         notify_v3_and_answers(dir);
         v2(dir);
         keys(dir);
+        intake(dir);
+    }
+
+    /// Gzip bills for `intake`: one member, several, empty ones, header fields, a bomb, damage.
+    fn intake(dir: &Path) {
+        use flate2::{write::GzEncoder, Compression, GzBuilder};
+        use std::io::Write;
+        let gz = |data: &[u8]| {
+            let mut e = GzEncoder::new(Vec::new(), Compression::default());
+            e.write_all(data).unwrap();
+            e.finish().unwrap()
+        };
+        let bill = "交易时间,公众账号ID,商户号\n`2019-06-11 10:00:00,`wx1,`1900000001\n".as_bytes();
+        let one = gz(bill);
+        let mut two = gz(&bill[..10]);
+        two.extend(gz(&bill[10..]));
+        let mut empties = Vec::new();
+        for _ in 0..20 {
+            empties.extend(gz(b""));
+        }
+        empties.extend(gz(bill));
+        let mut named = Vec::new();
+        let mut e = GzBuilder::new()
+            .filename("bill.csv")
+            .comment("all")
+            .extra(vec![1, 2, 3, 4])
+            .write(&mut named, Compression::fast());
+        e.write_all(bill).unwrap();
+        e.finish().unwrap();
+        let stored = {
+            let mut e = GzEncoder::new(Vec::new(), Compression::none());
+            e.write_all(bill).unwrap();
+            e.finish().unwrap()
+        };
+        let bomb = gz(&[0u8; 64 << 10]);
+        let mut trailing = one.clone();
+        trailing.extend_from_slice(b"garbage");
+        let mut bad_second = one.clone();
+        bad_second.extend_from_slice(&one[..one.len() - 4]);
+        let mut crc = one.clone();
+        let n = crc.len();
+        crc[n - 6] ^= 1;
+        let bodies: [(&str, &[u8]); 12] = [
+            ("plain", bill),
+            ("one", &one),
+            ("two", &two),
+            ("empties", &empties),
+            ("named", &named),
+            ("stored", &stored),
+            ("bomb", &bomb),
+            ("trailing", &trailing),
+            ("bad-second", &bad_second),
+            ("crc", &crc),
+            ("magic", &[0x1f, 0x8b]),
+            ("header", &one[..10]),
+        ];
+        // Flags: the right SHA1 with the file kept as received, the right SHA256 unpacked, a
+        // wrong SHA1, no digest but unpacked; caps of 16256 bytes, 4 GiB and 64 bytes.
+        for (name, body) in bodies {
+            for (tag, head) in [
+                ("sha1", [0x09, 254, 3]),
+                ("sha256-gunzip", [0x0e, 0xff, 0]),
+                ("wrong", [0x0b, 0xff, 17]),
+                ("gunzip", [0x0c, 1, 31]),
+            ] {
+                let mut data = head.to_vec();
+                data.extend_from_slice(body);
+                put(dir, "intake", &format!("{name}-{tag}"), &data);
+            }
+        }
     }
 
     fn prepare_and_segments(dir: &Path) {

@@ -705,3 +705,144 @@ fn cert_ok(cert: wechatpay::Result<Certificate>) {
         assert_eq!(again.der(), cert.der());
     }
 }
+
+/// `intake`: `FLAGS CAP SPLIT BODY`. `FLAGS` bits 0–1 pick the digest (0 none, 1 the right
+/// SHA1, 2 the right SHA256, 3 a wrong SHA1), bit 2 `gunzip`, bit 3 a `sink` file; `CAP` is the
+/// unpacked cap (`CAP * 64` bytes, 255 for 4 GiB); `SPLIT` seeds the chunk sizes (0: one chunk).
+/// The body goes through the download intake (`wechatpay::__intake`) in those chunks.
+///
+/// "Right" is computed here with flate2's *reading* `MultiGzDecoder` over the whole body when it
+/// starts with `1f 8b` (the bytes received otherwise). `Ok` only for a body that decodes here to
+/// at most `CAP` bytes with the digest given; then the file is the bytes received, or the
+/// unpacked bytes with `gunzip`. A `max_download_bytes` error only when more than `CAP` bytes
+/// unpack. A valid body within the cap with the right digest must be accepted, however split.
+/// No temporary file is left behind either way.
+pub fn check_intake(data: &[u8]) {
+    use flate2::read::MultiGzDecoder;
+    use sha1::Sha1;
+    use sha2::Sha256;
+    use std::io::Read;
+
+    let [flags, cap, split, body @ ..] = data else {
+        return;
+    };
+    let cap: u64 = if *cap == 255 {
+        4 << 30
+    } else {
+        u64::from(*cap) * 64
+    };
+    let gunzip = flags & 4 != 0;
+    let mode = flags & 3;
+    let looks = mode != 0 || gunzip;
+    let gzip = looks && body.starts_with(&[0x1f, 0x8b]);
+
+    // What the body is, decoded independently: `Some` only when valid and within the cap; and
+    // whether more than `cap` bytes came out before any error.
+    let (content, over_cap): (Option<Vec<u8>>, bool) = if gzip {
+        let mut decoder = MultiGzDecoder::new(body).take(cap + 1);
+        let mut out = Vec::new();
+        let mut buf = [0u8; 8192];
+        let ok = loop {
+            match decoder.read(&mut buf) {
+                Ok(0) => break true,
+                Ok(n) => out.extend_from_slice(&buf[..n]),
+                Err(_) => break false,
+            }
+        };
+        let over = out.len() as u64 > cap;
+        ((ok && !over).then_some(out), over)
+    } else {
+        (Some(body.to_vec()), false)
+    };
+    let hashed: &[u8] = content.as_deref().unwrap_or(body);
+    let digest = match mode {
+        0 => None,
+        1 | 3 => {
+            let mut hex = hex_of(&Sha1::digest(hashed));
+            if mode == 3 {
+                let flipped = if hex.starts_with('0') { "1" } else { "0" };
+                hex.replace_range(0..1, flipped);
+            }
+            Some(serde_json::json!({"hash_type": "SHA1", "hash_value": hex}))
+        }
+        _ => Some(
+            serde_json::json!({"hash_type": "SHA256", "hash_value": hex_of(&Sha256::digest(hashed))}),
+        ),
+    };
+
+    // Chunk sizes from a xorshift seeded by `split`, 0 to `split % 32 + 1` bytes each.
+    let mut chunks: Vec<&[u8]> = Vec::new();
+    if *split == 0 {
+        chunks.push(body);
+    } else {
+        let most = usize::from(*split % 32) + 1;
+        let mut state = u32::from(*split) | 0x100;
+        let mut rest = body;
+        while !rest.is_empty() {
+            state ^= state << 13;
+            state ^= state >> 17;
+            state ^= state << 5;
+            let n = (state as usize % (most + 1)).min(rest.len());
+            let (chunk, tail) = rest.split_at(n);
+            chunks.push(chunk);
+            rest = tail;
+        }
+    }
+
+    let dir = intake_dir();
+    let sink = (flags & 8 != 0).then(|| dir.join("bill.csv"));
+    let result = wechatpay::__intake(chunks, digest, sink.as_deref(), gunzip, cap);
+    let left: Vec<_> = std::fs::read_dir(&dir).unwrap().collect();
+    assert!(left.is_empty(), "files left behind: {left:?}");
+
+    let valid = content.is_some();
+    match result {
+        Ok(file) => {
+            assert!(valid, "accepted a body that does not decode within the cap");
+            assert_ne!(mode, 3, "accepted a wrong digest");
+            let content = content.unwrap();
+            assert!(
+                content.len() as u64 <= cap || !gzip,
+                "unpacked past the cap"
+            );
+            if let Some(file) = file {
+                let want: &[u8] = if gunzip && gzip { &content } else { body };
+                assert!(
+                    file == want,
+                    "the file is not what was received or unpacked"
+                );
+            } else {
+                assert!(sink.is_none(), "no file although a sink was given");
+            }
+        }
+        Err(e) => {
+            if let wechatpay::Error::Limit { limit, .. } = &e {
+                assert_eq!(*limit, "max_download_bytes", "{e}");
+                assert!(
+                    over_cap,
+                    "a limit error, but at most {cap} bytes unpack: {e}"
+                );
+            }
+            assert!(
+                !valid || mode == 3,
+                "refused a valid body with the right digest: {e}"
+            );
+        }
+    }
+}
+
+/// A directory of this process's own for the intake's files.
+fn intake_dir() -> std::path::PathBuf {
+    static DIR: OnceLock<std::path::PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let dir =
+            std::env::temp_dir().join(format!("wechatpay-fuzz-intake-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    })
+    .clone()
+}
+
+fn hex_of(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
