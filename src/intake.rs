@@ -11,10 +11,16 @@
 use crate::digest::Expected;
 use crate::error::{Error, Result};
 use crate::sink::Sink;
-use flate2::write::MultiGzDecoder;
+use flate2::write::GzDecoder;
 use std::io::Write;
 
 const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
+
+/// What each gzip member counts for against `max_download_bytes`, however little it unpacks to.
+/// A member costs a fresh inflate state (some 40 KiB zeroed, about 5 µs): 20-byte empty members
+/// would otherwise cost some 250 times the CPU per byte received that a real bill does, for as
+/// many bytes as `max_download_bytes` lets through. A bill is one member.
+const MEMBER_COST: u64 = 1024;
 
 /// The digest check and file of one download, fed chunk by chunk.
 pub(crate) struct Intake {
@@ -33,7 +39,7 @@ enum State {
     /// Gzip: `raw` keeps the bytes received (the file, unless unpacked), the decoder feeds `Out`.
     Gzip {
         raw: Option<Sink>,
-        decoder: Box<MultiGzDecoder<Out>>,
+        members: Members,
     },
     Spent,
 }
@@ -126,7 +132,10 @@ impl Intake {
             let raw = if self.gunzip { None } else { out.sink.take() };
             State::Gzip {
                 raw,
-                decoder: Box::new(MultiGzDecoder::new(out)),
+                members: Members {
+                    decoder: Some(Box::new(GzDecoder::new(out))),
+                    started: 1,
+                },
             }
         } else {
             State::Plain(out)
@@ -140,13 +149,13 @@ impl Intake {
         self.received += chunk.len() as u64;
         match &mut self.state {
             State::Plain(out) => plain(out, chunk),
-            State::Gzip { raw, decoder } => {
+            State::Gzip { raw, members } => {
                 if let Some(sink) = raw.as_mut() {
                     sink.write(chunk)?;
                 }
-                decoder
+                members
                     .write_all(chunk)
-                    .map_err(|e| gzip_error(decoder.get_mut(), e, self.received))
+                    .map_err(|e| gzip_error(members.out(), e, self.received))
             }
             State::Head(..) | State::Spent => unreachable!("decided before feeding"),
         }
@@ -161,10 +170,16 @@ impl Intake {
                 (out, None)
             }
             State::Plain(out) => (out, None),
-            State::Gzip { raw, mut decoder } => {
+            State::Gzip { raw, members } => {
+                let Some(mut decoder) = members.decoder else {
+                    return Err(Error::decode(
+                        "the gzip download",
+                        "it failed before it ended",
+                    ));
+                };
                 decoder
                     .try_finish()
-                    .map_err(|e| gzip_error(decoder.get_mut(), e, self.received))?;
+                    .map_err(|e| gzip_error(Some(decoder.get_mut()), e, self.received))?;
                 let out = decoder
                     .finish()
                     .map_err(|e| Error::decode("the gzip download", e))?;
@@ -202,16 +217,71 @@ fn plain(out: &mut Out, chunk: &[u8]) -> Result<()> {
     }
 }
 
+/// flate2's `write::MultiGzDecoder` (one `GzDecoder` after another, each begun when the last
+/// one's write takes nothing), with the members counted: see [`MEMBER_COST`].
+struct Members {
+    /// `None` only after a failure between two members.
+    decoder: Option<Box<GzDecoder<Out>>>,
+    started: u64,
+}
+
+impl Members {
+    fn write_all(&mut self, mut buf: &[u8]) -> std::io::Result<()> {
+        while !buf.is_empty() {
+            let decoder = self.decoder.as_mut().ok_or_else(failed_before)?;
+            match decoder.write(buf)? {
+                // The member ended (trailer checked below); what follows is the next one.
+                0 => self.next_member()?,
+                n => buf = &buf[n..],
+            }
+        }
+        Ok(())
+    }
+
+    fn next_member(&mut self) -> std::io::Result<()> {
+        let decoder = self.decoder.as_mut().ok_or_else(failed_before)?;
+        decoder.try_finish()?;
+        let out = decoder.get_mut();
+        let allowed = (out.max / MEMBER_COST).max(1);
+        if self.started >= allowed {
+            out.failed = Some(Error::Limit {
+                limit: "max_download_bytes",
+                reason: format!(
+                    "the gzip download has more than {allowed} members, each counting as \
+                     {MEMBER_COST} unpacked bytes toward the {} allowed",
+                    out.max
+                ),
+            });
+            return Err(std::io::Error::other("members"));
+        }
+        let out = self.decoder.take().ok_or_else(failed_before)?.finish()?;
+        self.decoder = Some(Box::new(GzDecoder::new(out)));
+        self.started += 1;
+        Ok(())
+    }
+
+    fn out(&mut self) -> Option<&mut Out> {
+        self.decoder.as_mut().map(|d| d.get_mut())
+    }
+}
+
+fn failed_before() -> std::io::Error {
+    std::io::Error::other("the gzip stream failed before")
+}
+
 /// The limit or file error behind a decoder failure, else the stream was not valid gzip: said
 /// with where it broke (`received` bytes in, so many unpacked).
-fn gzip_error(out: &mut Out, e: std::io::Error, received: u64) -> Error {
-    out.failed.take().unwrap_or_else(|| {
+fn gzip_error(out: Option<&mut Out>, e: std::io::Error, received: u64) -> Error {
+    let (failed, seen) = match out {
+        Some(out) => (out.failed.take(), out.seen),
+        None => (None, 0),
+    };
+    failed.unwrap_or_else(|| {
         Error::decode(
             "the gzip download",
             format!(
                 "{e}: a corrupt or truncated gzip stream (within its first {received} bytes, \
-                 after {} unpacked)",
-                out.seen
+                 after {seen} unpacked)"
             ),
         )
     })

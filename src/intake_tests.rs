@@ -134,3 +134,29 @@ fn a_gzip_decode_error_says_where_the_stream_broke() {
     let within = format!("within its first {} bytes", short.len());
     assert!(e.to_string().contains(&within), "{e}");
 }
+
+#[test]
+fn many_empty_members_count_toward_the_bound() {
+    // 20-byte empty members: each would cost a fresh inflate state for nothing unpacked.
+    let member = gz(b"");
+    let body = member.repeat(4096);
+    let e = check(&body, sha1_of(b""), 4096, 1 << 20).unwrap_err();
+    assert!(
+        matches!(
+            e,
+            Error::Limit {
+                limit: "max_download_bytes",
+                ..
+            }
+        ),
+        "{e}"
+    );
+    assert!(e.to_string().contains("more than 1024 members"), "{e}");
+    // Up to a member per KiB of the bound is fine; a lone member always is.
+    check(&member.repeat(1024), sha1_of(b""), 7, 1 << 20).unwrap();
+    check(&gz(BILL), sha1_of(BILL), 7, 100).unwrap();
+    let mut two = gz(&BILL[..10]);
+    two.extend(gz(&BILL[10..]));
+    assert!(check(&two, sha1_of(BILL), 7, 1023).is_err());
+    check(&two, sha1_of(BILL), 7, 2048).unwrap();
+}

@@ -711,14 +711,14 @@ fn cert_ok(cert: wechatpay::Result<Certificate>) {
 /// unpacked cap (`CAP * 64` bytes, 255 for 4 GiB); `SPLIT` seeds the chunk sizes (0: one chunk).
 /// The body goes through the download intake (`wechatpay::__intake`) in those chunks.
 ///
-/// "Right" is computed here with flate2's *reading* `MultiGzDecoder` over the whole body when it
-/// starts with `1f 8b` (the bytes received otherwise). `Ok` only for a body that decodes here to
-/// at most `CAP` bytes with the digest given; then the file is the bytes received, or the
+/// "Right" is computed here with flate2's *reading* `GzDecoder`, member after member, over the
+/// whole body when it starts with `1f 8b` (the bytes received otherwise). `Ok` only for a body
+/// that decodes here to at most `CAP` bytes, in at most one member per KiB of `CAP` (one at
+/// least), with the digest given; then the file is the bytes received, or the
 /// unpacked bytes with `gunzip`. A `max_download_bytes` error only when more than `CAP` bytes
-/// unpack. A valid body within the cap with the right digest must be accepted, however split.
+/// unpack or more members begin. A valid body within the cap with the right digest must be accepted, however split.
 /// No temporary file is left behind either way.
 pub fn check_intake(data: &[u8]) {
-    use flate2::read::MultiGzDecoder;
     use sha1::Sha1;
     use sha2::Sha256;
     use std::io::Read;
@@ -736,24 +736,40 @@ pub fn check_intake(data: &[u8]) {
     let looks = mode != 0 || gunzip;
     let gzip = looks && body.starts_with(&[0x1f, 0x8b]);
 
-    // What the body is, decoded independently: `Some` only when valid and within the cap; and
-    // whether more than `cap` bytes came out before any error.
-    let (content, over_cap): (Option<Vec<u8>>, bool) = if gzip {
-        let mut decoder = MultiGzDecoder::new(body).take(cap + 1);
+    // What the body is, decoded independently (member after member, as flate2's reading
+    // `MultiGzDecoder` does): `Some` only when valid and within the cap; whether more than `cap`
+    // bytes came out before any error; how many members were begun.
+    let (content, over_cap, members): (Option<Vec<u8>>, bool, u64) = if gzip {
+        let mut rest: &[u8] = body;
         let mut out = Vec::new();
+        let mut members = 0;
         let mut buf = [0u8; 8192];
-        let ok = loop {
-            match decoder.read(&mut buf) {
-                Ok(0) => break true,
-                Ok(n) => out.extend_from_slice(&buf[..n]),
-                Err(_) => break false,
+        let ok = 'members: loop {
+            members += 1;
+            let mut decoder = flate2::bufread::GzDecoder::new(rest);
+            loop {
+                match decoder.read(&mut buf) {
+                    Ok(0) => break,
+                    Ok(n) => out.extend_from_slice(&buf[..n]),
+                    Err(_) => break 'members false,
+                }
+                if out.len() as u64 > cap {
+                    break 'members false;
+                }
+            }
+            rest = decoder.into_inner();
+            if rest.is_empty() {
+                break true;
             }
         };
         let over = out.len() as u64 > cap;
-        ((ok && !over).then_some(out), over)
+        ((ok && !over).then_some(out), over, members)
     } else {
-        (Some(body.to_vec()), false)
+        (Some(body.to_vec()), false, 0)
     };
+    // Each member counts as 1 KiB toward the cap; one is always allowed.
+    let too_many = members > (cap / 1024).max(1);
+    let content = content.filter(|_| !too_many);
     let hashed: &[u8] = content.as_deref().unwrap_or(body);
     let digest = match mode {
         0 => None,
@@ -819,8 +835,8 @@ pub fn check_intake(data: &[u8]) {
             if let wechatpay::Error::Limit { limit, .. } = &e {
                 assert_eq!(*limit, "max_download_bytes", "{e}");
                 assert!(
-                    over_cap,
-                    "a limit error, but at most {cap} bytes unpack: {e}"
+                    over_cap || too_many,
+                    "a limit error, but at most {cap} bytes and {members} members unpack: {e}"
                 );
             }
             assert!(
