@@ -721,7 +721,6 @@ fn cert_ok(cert: wechatpay::Result<Certificate>) {
 pub fn check_intake(data: &[u8]) {
     use sha1::Sha1;
     use sha2::Sha256;
-    use std::io::Read;
 
     let [flags, cap, split, body @ ..] = data else {
         return;
@@ -739,29 +738,8 @@ pub fn check_intake(data: &[u8]) {
     // What the body is, decoded independently (member after member, as flate2's reading
     // `MultiGzDecoder` does): `Some` only when valid and within the cap; whether more than `cap`
     // bytes came out before any error; how many members were begun.
-    let (content, over_cap, members): (Option<Vec<u8>>, bool, u64) = if gzip {
-        let mut rest: &[u8] = body;
-        let mut out = Vec::new();
-        let mut members = 0;
-        let mut buf = [0u8; 8192];
-        let ok = 'members: loop {
-            members += 1;
-            let mut decoder = flate2::bufread::GzDecoder::new(rest);
-            loop {
-                match decoder.read(&mut buf) {
-                    Ok(0) => break,
-                    Ok(n) => out.extend_from_slice(&buf[..n]),
-                    Err(_) => break 'members false,
-                }
-                if out.len() as u64 > cap {
-                    break 'members false;
-                }
-            }
-            rest = decoder.into_inner();
-            if rest.is_empty() {
-                break true;
-            }
-        };
+    let (content, mut over_cap, members): (Option<Vec<u8>>, bool, u64) = if gzip {
+        let (out, ok, members) = unpack(body, cap);
         let over = out.len() as u64 > cap;
         ((ok && !over).then_some(out), over, members)
     } else {
@@ -834,6 +812,12 @@ pub fn check_intake(data: &[u8]) {
         Err(e) => {
             if let wechatpay::Error::Limit { limit, .. } = &e {
                 assert_eq!(*limit, "max_download_bytes", "{e}");
+                // Reading drops what inflated in the call that met the damage, and with the
+                // whole body at hand may meet it sooner than a stream does: counted again as a
+                // stream (flate2's writing decoder, a byte at a time, flushed after the error).
+                if gzip && !over_cap {
+                    over_cap = streamed_len(body, cap) > cap;
+                }
                 assert!(
                     over_cap || too_many,
                     "a limit error, but at most {cap} bytes and {members} members unpack: {e}"
@@ -845,6 +829,62 @@ pub fn check_intake(data: &[u8]) {
             );
         }
     }
+}
+
+/// Unpacks `body` member after member, up to `cap + 1` bytes: what came out, whether it ended
+/// cleanly, how many members were begun.
+fn unpack(body: &[u8], cap: u64) -> (Vec<u8>, bool, u64) {
+    use std::io::Read;
+    let mut rest: &[u8] = body;
+    let mut out = Vec::new();
+    let mut members = 0;
+    let mut buf = [0u8; 8192];
+    let ok = 'members: loop {
+        members += 1;
+        let mut decoder = flate2::bufread::GzDecoder::new(rest);
+        loop {
+            match decoder.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => out.extend_from_slice(&buf[..n]),
+                Err(_) => break 'members false,
+            }
+            if out.len() as u64 > cap {
+                break 'members false;
+            }
+        }
+        rest = decoder.into_inner();
+        if rest.is_empty() {
+            break true;
+        }
+    };
+    (out, ok, members)
+}
+
+/// How many bytes flate2's writing `MultiGzDecoder` lets out of `body` fed a byte at a time,
+/// up to the first error and what a finish flushes after it (at most `cap + 1` counted).
+fn streamed_len(body: &[u8], cap: u64) -> u64 {
+    use std::io::Write;
+    struct Count(u64, u64);
+    impl Write for Count {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0 += buf.len() as u64;
+            if self.0 > self.1 {
+                return Err(std::io::Error::other("enough"));
+            }
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut decoder = flate2::write::MultiGzDecoder::new(Count(0, cap));
+    for byte in body.chunks(1) {
+        if decoder.write_all(byte).is_err() {
+            break;
+        }
+    }
+    let _ = decoder.try_finish();
+    decoder.get_ref().0
 }
 
 /// A directory of this process's own for the intake's files.
