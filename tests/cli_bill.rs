@@ -9,22 +9,15 @@ use serde_json::json;
 use std::io::Read;
 use wechatpay::mock::Answer;
 
-/// Today in Beijing (+08:00), the date the emulator's bills go by.
+/// Today in Beijing (+08:00), the date the emulator's bills go by (POSIX `TZ` offsets are
+/// west-positive, so `UTC-8` is eight hours east).
 fn today() -> String {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64
-        + 8 * 3600;
-    let z = secs / 86_400 + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    format!("{:04}-{m:02}-{d:02}", yoe + era * 400 + i64::from(m <= 2))
+    let out = std::process::Command::new("date")
+        .env("TZ", "UTC-8")
+        .arg("+%F")
+        .output()
+        .expect("the date command");
+    String::from_utf8(out.stdout).unwrap().trim().to_string()
 }
 
 /// An emulator with one paid order (`CB1`, 3.00) refunded in part (`CBR1`, 1.00) today.
