@@ -24,10 +24,8 @@ where
     {
         use tracing::Instrument;
         // The span opens before the first attempt is prepared, so a wait for the signing pool
-        // is inside it; the protocol is read from the template as `pipeline::route` reads it.
-        let v2 = template
-            .get(..3)
-            .is_some_and(|p| p.eq_ignore_ascii_case("v2/"));
+        // is inside it; the protocol is read from the template as the pipeline routes it.
+        let v2 = crate::pipeline::route(template).0 == crate::pipeline::Protocol::V2;
         let span = crate::trace::call(method, template, v2, &inner.mchid);
         async {
             let prepared = make().await?;

@@ -25,7 +25,7 @@ const HOSTS_KEPT: usize = 64;
 /// One host's state: until when it is warm (milliseconds on [`clock`]), and the gate the first
 /// call of a cold burst holds.
 #[derive(Default)]
-struct Host {
+pub(crate) struct Host {
     warm_until: AtomicU64,
     /// Set once the host answered over HTTP/1.1: it has no connection to share, so its calls
     /// no longer wait for each other.
@@ -54,30 +54,39 @@ impl ColdStart {
         }
     }
 
-    /// Sends `request`; to a cold https origin, after the call that warms it, waiting at most
-    /// `wait` (and never more than [`WAIT_AT_MOST`]). Plain http (`None`: loopback only) never
-    /// negotiates HTTP/2, so it has nothing to wait for.
-    pub(crate) async fn send(
-        &self,
-        https_origin: Option<&str>,
-        wait: Duration,
-        request: reqwest::RequestBuilder,
-    ) -> reqwest::Result<reqwest::Response> {
-        let Some(origin) = https_origin.filter(|_| self.enabled) else {
-            return request.send().await;
-        };
-        let host = self.host(origin);
-        if host.is_warm() || host.http1.load(Ordering::Relaxed) {
-            return host.answered(request.send().await);
+    /// The gate of `url`'s origin, or `None` when there is nothing to wait for: HTTP/2 is off,
+    /// or the URL is plain http (loopback only), which never negotiates HTTP/2. A known origin
+    /// is looked up without an allocation.
+    pub(crate) fn gate_for(&self, url: &url::Url) -> Option<Arc<Host>> {
+        if !self.enabled || url.scheme() != "https" {
+            return None;
         }
-        let first = tokio::time::timeout(wait.min(WAIT_AT_MOST), host.gate.lock()).await;
-        // Whoever held the gate before may have warmed the host: then go together.
-        if host.is_warm() {
-            drop(first);
-        }
-        host.answered(request.send().await)
+        Some(self.host(&url[..url::Position::BeforePath]))
     }
+}
 
+/// Sends `request`, through its host's gate when it has one: on a cold host, after the call
+/// that warms it, waiting at most `wait` (and never more than [`WAIT_AT_MOST`]).
+pub(crate) async fn send(
+    gate: Option<Arc<Host>>,
+    wait: Duration,
+    request: reqwest::RequestBuilder,
+) -> reqwest::Result<reqwest::Response> {
+    let Some(host) = gate else {
+        return request.send().await;
+    };
+    if host.is_warm() || host.http1.load(Ordering::Relaxed) {
+        return host.answered(request.send().await);
+    }
+    let first = tokio::time::timeout(wait.min(WAIT_AT_MOST), host.gate.lock()).await;
+    // Whoever held the gate before may have warmed the host: then go together.
+    if host.is_warm() {
+        drop(first);
+    }
+    host.answered(request.send().await)
+}
+
+impl ColdStart {
     fn host(&self, origin: &str) -> Arc<Host> {
         let mut hosts = self.hosts.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(host) = hosts.get(origin) {

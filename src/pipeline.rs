@@ -25,7 +25,7 @@ const V2_ACCEPT: &str = "text/xml, text/plain, application/x-gzip";
 const WECHATPAY_SERIAL: http::HeaderName = http::HeaderName::from_static("wechatpay-serial");
 
 /// Splits a path into the protocol and the path sent: `v2/` (any case) goes to APIv2, without it.
-fn route(expanded: &str) -> (Protocol, &str) {
+pub(crate) fn route(expanded: &str) -> (Protocol, &str) {
     match expanded.get(..3) {
         Some(p) if p.eq_ignore_ascii_case("v2/") => (Protocol::V2, &expanded[3..]),
         _ => (Protocol::V3, expanded),

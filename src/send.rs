@@ -221,19 +221,12 @@ async fn send_once(
     inner: &Inner,
     prepared: PreparedRequest,
 ) -> Result<reqwest::Result<reqwest::Response>> {
-    let security = prepared.security();
-    // The origin names the connection a cold burst should share; plain http never has HTTP/2.
-    let url = prepared.url();
-    let https_origin =
-        (url.scheme() == "https").then(|| url[..url::Position::BeforePath].to_string());
+    let gate = inner.transport.gate(prepared.security(), prepared.url());
     // At most half the call's time is spent waiting at the gate, so a call that then times out
     // had been sent (its `Unknown` is true), rather than timing out while it waited.
     let wait = prepared.limits(inner.limits).timeout / 2;
     let request = request_builder(inner, prepared)?;
-    Ok(inner
-        .transport
-        .send(security, https_origin.as_deref(), wait, request)
-        .await)
+    Ok(crate::connection::send(gate, wait, request).await)
 }
 
 /// An unsigned download streamed into its file: the whole-call `timeout` bounds the wait for

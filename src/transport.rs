@@ -2,7 +2,7 @@
 //!
 //! Both are built once, when the client is built, and reused, so connections are pooled.
 
-use crate::connection::ColdStart;
+use crate::connection::{ColdStart, Host};
 use crate::error::{Error, Result};
 use std::sync::Arc;
 use std::time::Duration;
@@ -60,18 +60,10 @@ impl Transport {
         Ok(Transport { plain, mtls, cold })
     }
 
-    /// Sends a request built by [`client`](Self::client) for the same `security`, through that
-    /// pool's cold-burst gate.
-    pub(crate) async fn send(
-        &self,
-        security: bool,
-        https_origin: Option<&str>,
-        wait: Duration,
-        request: reqwest::RequestBuilder,
-    ) -> reqwest::Result<reqwest::Response> {
-        self.cold[usize::from(security)]
-            .send(https_origin, wait, request)
-            .await
+    /// The cold-burst gate (see `connection`) of the pool [`client`](Self::client) picks for
+    /// `security`, for `url`'s origin.
+    pub(crate) fn gate(&self, security: bool, url: &url::Url) -> Option<Arc<Host>> {
+        self.cold[usize::from(security)].gate_for(url)
     }
 
     /// The client for a call: with the merchant certificate when `security` is set.
