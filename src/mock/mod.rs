@@ -77,6 +77,7 @@ mod answers;
 mod bills;
 mod blocking;
 mod builder;
+mod chaos;
 mod checks;
 mod deliver;
 mod dispatch;
@@ -98,6 +99,7 @@ mod v3;
 pub use answers::{Answer, Fault, Recorded};
 pub use blocking::BlockingServer;
 pub use builder::ServerBuilder;
+pub use chaos::{Chaos, ChaosFault, ChaosRecord};
 pub use deliver::Delivery;
 pub use server::Server;
 
@@ -193,6 +195,8 @@ pub(crate) struct State {
     fast: Option<fast::FastAnswer>,
     /// TCP connections accepted so far (a cold burst should not open one per request).
     connections: std::sync::atomic::AtomicUsize,
+    /// Chaos mode ([`Server::chaos`]).
+    chaos: chaos::Slot,
 }
 
 struct MerchantEntry {
