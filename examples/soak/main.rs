@@ -281,6 +281,9 @@ fn print_table(
         last as i64 - first as i64
     );
     println!("mismatches: {}", report.mismatches.len());
+    for (rule, n) in &report.rules {
+        println!("  {n:>6}  {rule}");
+    }
     for m in report.mismatches.iter().take(40) {
         println!("  - {m}");
     }

@@ -62,6 +62,8 @@ pub struct Report {
     /// Per fault kind that met a call (its first), the calls per column.
     pub outcomes: BTreeMap<String, [usize; 5]>,
     pub mismatches: Vec<String>,
+    /// Mismatches by the rule they break.
+    pub rules: BTreeMap<&'static str, usize>,
     /// Writes that reached the emulator more than once (opted in), and how many of those
     /// changed the state more than once (must be none).
     pub resent_writes: usize,
@@ -83,6 +85,12 @@ fn op_of(method: &str, path: &str) -> Option<Op> {
         ("GET", p) if p.starts_with("/v3/pay/transactions/out-trade-no/") => Op::Query,
         _ => return None,
     })
+}
+
+/// An answer the client can trust to say "not done": an unfaulted refusal, or the signed 429.
+fn genuine_refusal(e: &Entry) -> bool {
+    (e.fault.is_none() && e.code != "OK" && !e.code.is_empty())
+        || e.fault.as_deref() == Some("RateLimited")
 }
 
 fn column(said: Said, took_effect: bool) -> usize {
@@ -159,9 +167,10 @@ pub fn reconcile(
         let how = if record.blocking { "blocking" } else { "async" };
         let faults: Vec<&str> = entries.iter().filter_map(|e| e.fault.as_deref()).collect();
         let codes: Vec<&str> = entries.iter().map(|e| e.code.as_str()).collect();
-        let mut wrong = |why: String| {
+        let mut wrong = |rule: &'static str, detail: String| {
+            *report.rules.entry(rule).or_default() += 1;
             report.mismatches.push(format!(
-                "call {idx} ({op:?} {key}, {api}, {how}{}): client said {:?}{}; {} request(s) reached the emulator, faults {faults:?}, codes {codes:?}: {why}",
+                "call {idx} ({op:?} {key}, {api}, {how}{}): client said {:?}{}; {} request(s) reached the emulator, faults {faults:?}, codes {codes:?}: {rule}{detail}",
                 if sc.opted_in[i] { ", opted in" } else { "" },
                 record.said,
                 record.error.as_deref().map(|e| format!(" ({e})")).unwrap_or_default(),
@@ -170,27 +179,31 @@ pub fn reconcile(
         };
         if let Some(effect) = effect {
             if effect != (changes > 0) {
-                wrong(format!(
-                    "the ledger says took effect = {effect}, the journal {changes} change(s)"
-                ));
+                wrong(
+                    "ledger and journal disagree",
+                    format!(
+                        ": the ledger says took effect = {effect}, the journal {changes} change(s)"
+                    ),
+                );
             }
         }
         if changes > 1 {
-            wrong(format!("executed {changes} times"));
+            wrong("a write executed twice", format!(" ({changes} changes)"));
         }
         if sc.post(op) && op != Op::Query && processed > 1 {
             report.resent_writes += 1;
             if !sc.opted_in[i] {
-                wrong(format!(
-                    "a write processed {processed} times without the caller's opt-in"
-                ));
+                wrong(
+                    "a write resent without the caller's opt-in",
+                    format!(" (processed {processed} times)"),
+                );
             }
         }
         match record.said {
-            Said::Pending => wrong("the call never finished".into()),
+            Said::Pending => wrong("a call that never finished", String::new()),
             Said::Success => {
                 if !last.is_some_and(|e| e.fault.is_none() && e.code == "OK") {
-                    wrong("success, but the last answer was not a genuine OK".into());
+                    wrong("success without a genuine OK answer", String::new());
                 }
                 let agrees = match op {
                     Op::Create => order.is_some_and(|o| hash(&o.prepay_id) == record.answer),
@@ -201,32 +214,40 @@ pub fn reconcile(
                     Op::Close => effect == Some(true),
                 };
                 if !agrees {
-                    wrong("success, but the ledger does not hold what the answer said".into());
+                    wrong("success the ledger does not hold", String::new());
                 }
             }
             Said::Failed(Outcome::NotSent) => {
                 not_sent += 1;
                 if !entries.is_empty() {
-                    wrong("NotSent, but the request reached the emulator".into());
+                    wrong(
+                        "NotSent, but the request reached the emulator",
+                        String::new(),
+                    );
                 }
             }
             Said::Failed(Outcome::Rejected) => {
                 if changes > 0 {
-                    wrong("Rejected, but the state changed".into());
+                    wrong("Rejected, but the state changed", String::new());
                 }
-                let genuine = last.is_some_and(|e| {
-                    (e.fault.is_none() && e.code != "OK" && !e.code.is_empty())
-                        || e.fault.as_deref() == Some("RateLimited")
-                });
-                if !genuine {
-                    wrong("Rejected, but the last answer was not a genuine refusal".into());
+                if !last.is_some_and(|e| genuine_refusal(e)) {
+                    wrong("Rejected on a forged or unsigned answer", String::new());
+                } else if let Some(e) = entries.iter().find(|e| !genuine_refusal(e)) {
+                    wrong(
+                        "Rejected after an attempt of unknown effect (the worst attempt decides)",
+                        format!(
+                            ": {} (code {:?})",
+                            e.fault.as_deref().unwrap_or("no fault"),
+                            e.code
+                        ),
+                    );
                 }
             }
             Said::Failed(_) => {
                 if entries.is_empty() {
-                    wrong("Unknown, but nothing reached the emulator".into());
+                    wrong("Unknown, but nothing reached the emulator", String::new());
                 } else if clean {
-                    wrong("Unknown after fault-free answers only".into());
+                    wrong("Unknown after fault-free answers only", String::new());
                 }
             }
         }
@@ -241,6 +262,10 @@ pub fn reconcile(
     }
     let refused = report.faults.get("RefusedConnection").copied().unwrap_or(0);
     if not_sent > refused {
+        *report
+            .rules
+            .entry("more NotSent calls than refused connections")
+            .or_default() += 1;
         report.mismatches.push(format!(
             "{not_sent} calls NotSent, but only {refused} connections were refused"
         ));

@@ -36,7 +36,9 @@
 //! APIv3 answers, errors included,
 //! carry `Wechatpay-Serial/-Timestamp/-Nonce/-Signature` from the emulator's platform key
 //! (`PUB_KEY_ID_…`, [`Server::public_key_id`]). Every request is kept in [`Server::journal`];
-//! [`Fault`]s break the answers on purpose; [`Server::notification`] and [`Server::notify`] make
+//! [`Fault`]s break the answers on purpose, and [`Server::chaos`] breaks a seeded random share of
+//! requests and connections in every way, journaled for reconciliation ([`Server::chaos_journal`]);
+//! [`Server::notification`] and [`Server::notify`] make
 //! callbacks; [`Server::decrypt`] opens the sensitive fields the client encrypted.
 //!
 //! On top of the default answers, the core flows have state: orders (APIv3 JSAPI/Native/APP/H5,
