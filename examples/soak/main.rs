@@ -74,7 +74,11 @@ fn args() -> Result<Args, String> {
             }
         }
     }
-    if a.concurrency < 2 || a.calls < CALLS_PER_SCENARIO || !(a.timeout > 0.0) {
+    if a.concurrency < 2
+        || a.calls < CALLS_PER_SCENARIO
+        || !a.timeout.is_finite()
+        || a.timeout <= 0.0
+    {
         return Err(
             "--concurrency must be at least 2, --calls at least 3, --timeout positive".into(),
         );
@@ -151,7 +155,7 @@ fn run(a: &Args) -> Result<bool, String> {
             if done == checkpoint {
                 first_rss.store(rss_kib(), Ordering::Relaxed);
             }
-            if done % (total / 10).max(1) == 0 {
+            if done.is_multiple_of((total / 10).max(1)) {
                 eprintln!(
                     "soak: {done}/{total} calls, {:.0} s",
                     started.elapsed().as_secs_f64()
