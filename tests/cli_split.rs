@@ -189,7 +189,7 @@ fn an_endless_answer_stops_at_the_answer_cap() {
         "the client read {sent} bytes of an endless answer"
     );
     assert!(
-        run.peak_rss < 160 * 1024 * 1024,
+        run.peak_rss < 128 * 1024 * 1024,
         "peak RSS {} MB",
         run.peak_rss / 1024 / 1024
     );

@@ -113,7 +113,9 @@ pub fn private_fixture(name: &str) -> String {
     let target = dir.join(name);
     std::fs::create_dir_all(&dir).unwrap();
     // Written aside and renamed: test binaries running at once never see half a key.
-    let part = dir.join(format!("{name}.{}.part", std::process::id()));
+    static WRITES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = WRITES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let part = dir.join(format!("{name}.{}.{n}.part", std::process::id()));
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create(true).truncate(true);
     #[cfg(unix)]
@@ -196,7 +198,8 @@ pub struct Measured {
     pub code: i32,
     pub out: String,
     pub err: String,
-    /// The process's own peak RSS in bytes (from `wait4`, so no other process counts).
+    /// The process's peak RSS in bytes (from `wait4`, so no other child counts). Linux carries
+    /// the parent's peak at `exec` into it: keep the test's own memory small before running.
     pub peak_rss: u64,
 }
 
