@@ -3,6 +3,7 @@
 
 use crate::certs::utc;
 use crate::config::{Selection, Settings, KEYS};
+use crate::shown;
 use std::process::ExitCode;
 use wechatpay::crypto::{Certificate, PrivateKey, PublicKey};
 
@@ -13,16 +14,17 @@ struct Report {
 }
 
 impl Report {
+    // A finding can quote a server (an error's message) or a file: shown, never obeyed.
     fn ok(&mut self, key: &str, what: String) {
-        println!("ok    {key}: {what}");
+        println!("ok    {key}: {}", shown::text(&what));
     }
     fn warn(&mut self, key: &str, what: String, fix: &str) {
         self.warnings += 1;
-        println!("WARN  {key}: {what}; fix: {fix}");
+        println!("WARN  {key}: {}; fix: {fix}", shown::text(&what));
     }
     fn fail(&mut self, key: &str, what: String, fix: &str) {
         self.failures += 1;
-        println!("FAIL  {key}: {what}; fix: {fix}");
+        println!("FAIL  {key}: {}; fix: {fix}", shown::text(&what));
     }
 }
 

@@ -55,8 +55,8 @@ pub(crate) fn json(s: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
-/// A JSON value, pretty, as [`json`] prints it.
-pub(crate) fn pretty(v: &serde_json::Value) -> String {
+/// A JSON value (or map), pretty, as [`json`] prints it.
+pub(crate) fn pretty(v: &impl serde::Serialize) -> String {
     let s = serde_json::to_string_pretty(v).unwrap_or_default();
     json(&s).into_owned()
 }
