@@ -17,10 +17,15 @@ impl PreparedRequest {
     /// A value that is not a valid header value (a newline, a control character) is
     /// `Error::Argument` naming `Authorization`.
     ///
-    /// ```
-    /// # let client = wechatpay::Client::builder().mchid("1900000001").build().unwrap();
-    /// # let _ = client;
-    /// // see `Client::send_prepared`
+    /// ```no_run
+    /// # fn run(client: wechatpay::Client) -> wechatpay::Result<()> {
+    /// use wechatpay::http::Method;
+    /// let mut prepared = client.chain("v3/certificates").prepare(Method::GET, serde_json::json!({}))?;
+    /// prepared.set_authorization(
+    ///     "WECHATPAY2-SHA256-RSA2048 mchid=\"1900000001\",serial_no=\"…\",timestamp=\"1554208460\",…",
+    /// )?;
+    /// assert!(prepared.set_authorization("two\nlines").is_err());
+    /// # Ok(()) }
     /// ```
     pub fn set_authorization(&mut self, value: &str) -> Result<()> {
         let value = HeaderValue::from_str(value).map_err(|_| {

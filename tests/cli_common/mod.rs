@@ -205,6 +205,8 @@ pub struct Measured {
 
 /// [`run`], measuring the binary's peak memory.
 #[cfg(target_os = "linux")]
+// The child is reaped by `wait4`, which also reports its memory.
+#[allow(clippy::zombie_processes)]
 pub fn run_measured(args: &[&str], vars: &[(String, String)]) -> Measured {
     use std::io::Read as _;
     use std::process::Stdio;
