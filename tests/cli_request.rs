@@ -125,7 +125,7 @@ fn include_prints_the_answer_headers_on_stderr() {
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["out_order_no"], "X1");
 
-    // An error answer: its headers, then the one-line error; exit 1.
+    // A signed error answer: its headers, then the one-line error; exit 3 (WeChat Pay refused).
     server.on(
         "POST",
         "v3/payscore/serviceorder/{out_order_no}/cancel",
@@ -150,7 +150,7 @@ fn include_prints_the_answer_headers_on_stderr() {
         .output()
         .unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert_eq!(out.status.code(), Some(3), "{err}");
     assert!(err.starts_with("400\n"), "{err}");
     assert!(err.to_ascii_lowercase().contains("request-id: "), "{err}");
     assert!(err.lines().last().unwrap().contains("PARAM_ERROR"), "{err}");

@@ -62,7 +62,7 @@ fn a_signature_made_elsewhere_is_sent_and_the_answer_verified() {
     let v: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["out_order_no"], "X1");
 
-    // A signature over another nonce: sent, refused by WeChat Pay, exit 1.
+    // A signature over another nonce: sent, refused by WeChat Pay in a signed 401, exit 3.
     let mut args = vec![
         "request",
         "--signature",
@@ -74,7 +74,7 @@ fn a_signature_made_elsewhere_is_sent_and_the_answer_verified() {
     ];
     args.extend(call);
     let (code, out, err) = run(&args, &keyless);
-    assert_eq!(code, 1, "{err}");
+    assert_eq!(code, 3, "{err}");
     assert!(out.is_empty());
     assert!(err.contains("401"), "{err}");
 

@@ -5,9 +5,11 @@ use std::path::PathBuf;
 
 /// The exit codes, shown by `--help` and by each command's help.
 const EXIT_CODES: &str =
-    "Exit codes:\n  0  success\n  1  the call failed after it was sent, or its answer was refused \
-(it may have reached WeChat Pay: query before retrying a write); `list`: nothing matched\n  \
-2  refused before anything was sent (bad input or configuration); one line names the culprit";
+    "Exit codes (a retried call: the worst of its attempts):\n  0  success\n  1  the call may have \
+taken effect: it failed after it was sent, or its answer was refused as unverified (query before \
+retrying a write); `list`: nothing matched\n  2  nothing was sent: bad input or configuration \
+(one line names the culprit), or no connection could be made\n  3  WeChat Pay refused the call, \
+verifiably (a signed 4xx or APIv2 FAIL): it did not act";
 
 #[derive(Parser)]
 #[command(

@@ -150,9 +150,14 @@ fn finish(result: Result<(), wechatpay::Error>) -> ExitCode {
             // An error can quote a server (an unverified one too): shown, never obeyed.
             let line = e.to_string().replace('\n', " ");
             eprintln!("error: {}", shown::text(&line));
-            // 2 promises that nothing was sent; anything after sending (a timeout, a bad
-            // answer, a file that could not be written) is 1.
-            ExitCode::from(if e.is_refused_before_sending() { 2 } else { 1 })
+            // The code is the call's outcome, the worst of its attempts: 2 promises that
+            // nothing was sent, 3 that WeChat Pay said no in a signed answer; anything else
+            // (a timeout, an unverified answer, a file that could not be written) is 1.
+            ExitCode::from(match e.outcome() {
+                wechatpay::Outcome::NotSent => 2,
+                wechatpay::Outcome::Rejected => 3,
+                _ => 1,
+            })
         }
     }
 }
