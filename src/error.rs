@@ -166,8 +166,9 @@ pub enum Error {
         reason: String,
     },
 
-    /// A limit of the call was reached: `timeout`, `connect_timeout`, `stall_timeout` or
-    /// `max_answer_bytes` (see `docs/operations.md` for the defaults).
+    /// A limit of the call was reached: `timeout` (the whole call), `attempt_timeout` (one
+    /// attempt, when the `Retry` policy sets one), `stall_timeout`, `download_timeout`,
+    /// `max_answer_bytes` or `max_download_bytes` (see `docs/operations.md` for the defaults).
     ///
     /// A timeout after the request was written leaves the call's effect unknown: query before
     /// retrying a write.
@@ -302,7 +303,9 @@ impl Error {
             Error::Api {
                 status, verified, ..
             } if *verified && status.is_client_error() => Outcome::Rejected,
-            Error::V2Failure { .. }
+            // Only a signed failure is WeChat Pay's word: anyone on the path can write an
+            // unsigned `FAIL` for a payment that went through.
+            Error::V2Failure { verified: true, .. }
                 if !self
                     .code()
                     .is_some_and(|c| crate::outcome::V2_UNCERTAIN.contains(&c)) =>
@@ -325,7 +328,9 @@ impl Error {
     pub fn is_retryable(&self) -> bool {
         match self {
             Error::Transport(e) => !crate::transport::is_tls_certificate_problem(e),
-            Error::Limit { limit, .. } => *limit != "max_answer_bytes",
+            // A timeout may pass; a download refused at its size or pace limit would only
+            // be refused again, at the same cost.
+            Error::Limit { limit, .. } => matches!(*limit, "timeout" | "attempt_timeout"),
             Error::Api { status, .. } => status.is_server_error() || status.as_u16() == 429,
             _ => false,
         }

@@ -63,6 +63,7 @@ mod path;
 mod paysign;
 mod pipeline;
 mod prepared;
+mod presigned;
 mod proxy;
 mod query;
 mod response;
@@ -104,6 +105,10 @@ pub use http;
 #[doc(hidden)]
 pub use intake::fuzz_hook as __intake;
 pub use serde_json;
+/// Not part of the API: how the `wechatpay` binary saves a file (`certificates --save`), the
+/// way `sink` does.
+#[doc(hidden)]
+pub use sink::write_file as __write_file;
 
 // The README's and docs' Rust examples compile as doc tests, so they cannot drift from the API.
 #[cfg(doctest)]

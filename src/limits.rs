@@ -97,16 +97,23 @@ fn timed_out(limit: Duration) -> Error {
     Error::Limit {
         limit: "timeout",
         reason: format!(
-            "the call took longer than {} (connect, send and read together); it may have reached WeChat Pay",
+            "the call took longer than {} (its attempts, the waits between them and any certificate download together); it may have reached WeChat Pay",
             show(limit)
         ),
     }
 }
 
-/// Runs `fut` within the whole-call `timeout`.
-pub(crate) async fn within<T>(limit: Duration, fut: impl Future<Output = Result<T>>) -> Result<T> {
-    until(tokio::time::Instant::now() + limit, limit, fut).await
+/// The instant `limit` from now; a limit lifted by setting it very high (`Duration::MAX`) is a
+/// deadline some thirty years away rather than an overflow.
+pub(crate) fn deadline_after(limit: Duration) -> tokio::time::Instant {
+    let now = tokio::time::Instant::now();
+    now.checked_add(limit)
+        .or_else(|| now.checked_add(FAR))
+        .unwrap_or(now)
 }
+
+/// Far enough to be never, near enough for every clock's arithmetic.
+const FAR: Duration = Duration::from_secs(30 * 365 * 24 * 3600);
 
 /// The next chunk of a streamed download, waiting at most `stall_timeout` for it and never past
 /// the download's own deadline (`download_timeout` from its first byte): a server that sends a
@@ -116,7 +123,7 @@ pub(crate) async fn next_chunk(
     limits: &Limits,
     download_deadline: tokio::time::Instant,
 ) -> Result<Option<Bytes>> {
-    let stall_deadline = tokio::time::Instant::now() + limits.stall_timeout;
+    let stall_deadline = deadline_after(limits.stall_timeout);
     let stalled = stall_deadline <= download_deadline;
     match tokio::time::timeout_at(stall_deadline.min(download_deadline), answer.chunk()).await {
         Ok(chunk) => chunk.map_err(Error::Transport),

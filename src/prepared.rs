@@ -48,10 +48,10 @@ impl PreparedRequest {
         self.retry.as_ref()
     }
 
-    /// Caps this attempt's whole-call timeout at what is left of the call's deadline.
-    pub(crate) fn cap_timeout(&mut self, remaining: Duration, client: Limits) {
-        let own = self.limits.timeout.unwrap_or(client.timeout);
-        self.limits.timeout = Some(own.min(remaining));
+    /// Sets the whole call's time budget (its `timeout`, or the retry deadline when shorter), which
+    /// the error names when it runs out.
+    pub(crate) fn set_timeout(&mut self, budget: Duration) {
+        self.limits.timeout = Some(budget);
     }
 
     /// The client's limits with this call's own options laid over them.

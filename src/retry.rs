@@ -18,7 +18,8 @@ use serde_json::Value;
 use std::time::Duration;
 
 /// A retry policy, per client ([`ClientBuilder::retry`](crate::ClientBuilder::retry)) and per
-/// call (the `retry` option: `false`, `true`, or `{"attempts": 3, "reads": true, "writes": true}`).
+/// call (the `retry` option: `false`, `true`, or `{"attempts": 3, "reads": true, "writes": true,
+/// "attempt_timeout": 2}`).
 ///
 /// ```
 /// use std::time::Duration;
@@ -38,6 +39,7 @@ pub struct Retry {
     reads: bool,
     writes: bool,
     deadline: Duration,
+    attempt_timeout: Option<Duration>,
 }
 
 impl Default for Retry {
@@ -51,6 +53,7 @@ impl Default for Retry {
             reads: true,
             writes: false,
             deadline: Duration::from_secs(60),
+            attempt_timeout: None,
         }
     }
 }
@@ -90,14 +93,36 @@ impl Retry {
         self
     }
 
-    /// One deadline for all attempts together, waits included.
+    /// One deadline for all attempts together, waits included. The call's `timeout` bounds the
+    /// whole call too; the earlier of the two ends it.
     pub fn deadline(mut self, deadline: Duration) -> Retry {
         self.deadline = deadline;
         self
     }
 
+    /// A bound on each attempt, within the call's one deadline (default: none, an attempt may
+    /// use all that is left). An attempt that runs past it is `Error::Limit { limit:
+    /// "attempt_timeout" }`, retried like a timeout when the policy allows (reads by default)
+    /// and time is left. Per call: `"retry": {"attempt_timeout": 0.5}` (seconds).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use wechatpay::Retry;
+    /// // Three tries of at most 2 s each, all within the call's `timeout`.
+    /// let policy = Retry::default().attempt_timeout(Duration::from_secs(2));
+    /// # let _ = policy;
+    /// ```
+    pub fn attempt_timeout(mut self, bound: Duration) -> Retry {
+        self.attempt_timeout = Some(bound).filter(|b| !b.is_zero());
+        self
+    }
+
     pub(crate) fn total_deadline(&self) -> Duration {
         self.deadline
+    }
+
+    pub(crate) fn attempt_bound(&self) -> Option<Duration> {
+        self.attempt_timeout
     }
 
     /// Whether `err`, from attempt number `attempt` (1-based), is worth another attempt.
@@ -128,7 +153,7 @@ impl Retry {
             .min(self.max_backoff);
         let mut byte = [0u8; 1];
         let jitter = getrandom::getrandom(&mut byte).map_or(0, |_| byte[0]);
-        let backoff = exp + exp.mul_f64(f64::from(jitter) / 255.0 / 2.0);
+        let backoff = exp.saturating_add(exp.mul_f64(f64::from(jitter) / 255.0 / 2.0));
         backoff.max(retry_after(err).unwrap_or_default())
     }
 
@@ -141,10 +166,16 @@ impl Retry {
     }
 }
 
-/// `Retry-After` in seconds from an error answer (an HTTP date is ignored: WeChat Pay sends
-/// seconds).
+/// `Retry-After` in seconds from a verified error answer (an HTTP date is ignored: WeChat Pay
+/// sends seconds). An unverified answer's is not WeChat Pay's word: anyone on the path could
+/// otherwise stretch every retry to the deadline.
 fn retry_after(err: &Error) -> Option<Duration> {
-    let Error::Api { headers, .. } = err else {
+    let Error::Api {
+        headers,
+        verified: true,
+        ..
+    } = err
+    else {
         return None;
     };
     let secs: u64 = headers
@@ -176,7 +207,17 @@ pub(crate) fn parse(value: &Value, base: Retry) -> Result<Retry> {
                     },
                     ("reads", Value::Bool(b)) => out.reads = *b,
                     ("writes", Value::Bool(b)) => out.writes = *b,
-                    ("attempts" | "reads" | "writes", other) => {
+                    ("attempt_timeout", Value::Number(n)) => {
+                        match n.as_f64().filter(|s| s.is_finite() && *s > 0.0 && *s < 86_400.0) {
+                            Some(s) => out.attempt_timeout = Some(Duration::from_secs_f64(s)),
+                            None => {
+                                return Err(bad(format!(
+                                    "`attempt_timeout` must be a positive number of seconds below one day, found {n}"
+                                )))
+                            }
+                        }
+                    }
+                    ("attempts" | "reads" | "writes" | "attempt_timeout", other) => {
                         return Err(bad(format!(
                             "`{key}` has the wrong type: {}",
                             json_type(other)
@@ -184,7 +225,7 @@ pub(crate) fn parse(value: &Value, base: Retry) -> Result<Retry> {
                     }
                     _ => {
                         return Err(bad(format!(
-                            "unknown key `{key}`: expected attempts, reads, writes"
+                            "unknown key `{key}`: expected attempts, reads, writes, attempt_timeout"
                         )))
                     }
                 }
@@ -192,7 +233,7 @@ pub(crate) fn parse(value: &Value, base: Retry) -> Result<Retry> {
             Ok(out)
         }
         other => Err(bad(format!(
-            "expected true, false or {{\"attempts\", \"reads\", \"writes\"}}, found {}",
+            "expected true, false or {{\"attempts\", \"reads\", \"writes\", \"attempt_timeout\"}}, found {}",
             json_type(other)
         ))),
     }

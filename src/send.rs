@@ -9,7 +9,7 @@ use crate::client::Inner;
 use crate::digest::Expected;
 use crate::error::{Error, Result};
 use crate::intake::Intake;
-use crate::limits::{check_download_size, next_chunk, read_capped, until, within, Limits};
+use crate::limits::{check_download_size, next_chunk, read_capped, until, Limits};
 use crate::pipeline::{PreparedRequest, Protocol};
 use crate::response::Response;
 use crate::sink::Sink;
@@ -19,8 +19,13 @@ use bytes::Bytes;
 use http::{HeaderMap, StatusCode};
 use serde_json::Value;
 
-/// Sends the call and returns the verified answer.
-pub(crate) async fn send(inner: &Inner, mut prepared: PreparedRequest) -> Result<Response> {
+/// Sends the call and returns the verified answer, all before `deadline` (the call's, shared by
+/// its attempts): the exchange, and a certificate download an unknown serial sets off.
+pub(crate) async fn send(
+    inner: &Inner,
+    mut prepared: PreparedRequest,
+    deadline: tokio::time::Instant,
+) -> Result<Response> {
     let protocol = prepared.protocol();
     let path = prepared.url().path().to_string();
     let limits = prepared.limits(inner.limits);
@@ -37,11 +42,14 @@ pub(crate) async fn send(inner: &Inner, mut prepared: PreparedRequest) -> Result
         // Unsigned downloads go straight to the file, never whole in memory.
         (Some(sink), true) => {
             let intake = Intake::new(digest, Some(sink), gunzip, limits.max_download_bytes);
-            stream_to_file(inner, prepared, intake, limits).await
+            stream_to_file(inner, prepared, intake, limits, deadline).await
         }
         (sink, _) => {
-            let res = within(limits.timeout, exchange(inner, prepared, limits)).await?;
-            let res = accept_rotating(inner, protocol, &path, unsigned_download, res).await?;
+            let res = until(deadline, limits.timeout, async {
+                let res = exchange(inner, prepared, limits, deadline).await?;
+                accept_rotating(inner, protocol, &path, unsigned_download, res).await
+            })
+            .await?;
             let saved = sink.is_some();
             let mut intake = Intake::new(digest, sink, gunzip, limits.max_download_bytes);
             intake.update(res.body())?;
@@ -61,7 +69,13 @@ pub(crate) async fn send(inner: &Inner, mut prepared: PreparedRequest) -> Result
 /// signed), a 2xx is returned unverified, for callers that verify it their own way.
 pub(crate) async fn send_unverified(inner: &Inner, prepared: PreparedRequest) -> Result<Response> {
     let limits = prepared.limits(inner.limits);
-    let res = within(limits.timeout, exchange(inner, prepared, limits)).await?;
+    let deadline = crate::limits::deadline_after(limits.timeout);
+    let res = until(
+        deadline,
+        limits.timeout,
+        exchange(inner, prepared, limits, deadline),
+    )
+    .await?;
     if res.status().is_success() {
         return Ok(res);
     }
@@ -70,8 +84,13 @@ pub(crate) async fn send_unverified(inner: &Inner, prepared: PreparedRequest) ->
 }
 
 /// One exchange: the request out, the whole answer in (at most `max_answer_bytes`).
-async fn exchange(inner: &Inner, prepared: PreparedRequest, limits: Limits) -> Result<Response> {
-    let answer = dispatch(inner, prepared).await?;
+async fn exchange(
+    inner: &Inner,
+    prepared: PreparedRequest,
+    limits: Limits,
+    deadline: tokio::time::Instant,
+) -> Result<Response> {
+    let answer = dispatch(inner, prepared, deadline).await?;
     let (status, headers) = (answer.status(), answer.headers().clone());
     let body = read_capped(answer, limits.max_answer_bytes).await?;
     Ok(Response::new(status, headers, body))
@@ -204,14 +223,18 @@ fn failover_target(inner: &Inner, prepared: &PreparedRequest) -> Option<Prepared
 }
 
 /// Sends the request, failing over when the connection could not be made.
-async fn dispatch(inner: &Inner, prepared: PreparedRequest) -> Result<reqwest::Response> {
+async fn dispatch(
+    inner: &Inner,
+    prepared: PreparedRequest,
+    deadline: tokio::time::Instant,
+) -> Result<reqwest::Response> {
     let backup = failover_target(inner, &prepared);
-    match (send_once(inner, prepared).await?, backup) {
+    match (send_once(inner, prepared, deadline).await?, backup) {
         (Ok(answer), _) => Ok(answer),
         // Nothing reached the server: the same signed request may go to the backup domain.
-        (Err(e), Some(backup)) if e.is_connect() => {
-            send_once(inner, backup).await?.map_err(Error::Transport)
-        }
+        (Err(e), Some(backup)) if e.is_connect() => send_once(inner, backup, deadline)
+            .await?
+            .map_err(Error::Transport),
         (Err(e), _) => Err(Error::Transport(e)),
     }
 }
@@ -220,11 +243,12 @@ async fn dispatch(inner: &Inner, prepared: PreparedRequest) -> Result<reqwest::R
 async fn send_once(
     inner: &Inner,
     prepared: PreparedRequest,
+    deadline: tokio::time::Instant,
 ) -> Result<reqwest::Result<reqwest::Response>> {
     let gate = inner.transport.gate(prepared.security(), prepared.url());
-    // At most half the call's time is spent waiting at the gate, so a call that then times out
-    // had been sent (its `Unknown` is true), rather than timing out while it waited.
-    let wait = prepared.limits(inner.limits).timeout / 2;
+    // At most half the call's remaining time is spent waiting at the gate, so a call that then
+    // times out had been sent (its `Unknown` is true), rather than timing out while it waited.
+    let wait = deadline.saturating_duration_since(tokio::time::Instant::now()) / 2;
     let request = request_builder(inner, prepared)?;
     Ok(crate::connection::send(gate, wait, request).await)
 }
@@ -236,11 +260,17 @@ async fn stream_to_file(
     prepared: PreparedRequest,
     mut intake: Intake,
     limits: Limits,
+    deadline: tokio::time::Instant,
 ) -> Result<Response> {
     let protocol = prepared.protocol();
-    // One deadline for the headers and, on an error status, its body.
-    let deadline = tokio::time::Instant::now() + limits.timeout;
-    let mut answer = until(deadline, limits.timeout, dispatch(inner, prepared)).await?;
+    // The call's deadline bounds the headers and, on an error status, its body; the file's
+    // bytes have their own bounds (`download_timeout`, `stall_timeout`).
+    let mut answer = until(
+        deadline,
+        limits.timeout,
+        dispatch(inner, prepared, deadline),
+    )
+    .await?;
     let (status, headers) = (answer.status(), answer.headers().clone());
     if !status.is_success() {
         let body = until(
@@ -251,7 +281,7 @@ async fn stream_to_file(
         .await?;
         return Err(api_error(inner, protocol, status, headers, body)?);
     }
-    let download_deadline = tokio::time::Instant::now() + limits.download_timeout;
+    let download_deadline = crate::limits::deadline_after(limits.download_timeout);
     let mut head: Vec<u8> = Vec::new();
     let mut written: u64 = 0;
     let total = answer.content_length();

@@ -187,8 +187,33 @@ async fn a_timed_out_read_is_retried() {
             Answer::json(200, json!({"slow": false})),
         ],
     );
+    // `timeout` is the whole call: a first attempt that uses it all leaves no time for another.
     let mut args = query_args();
     args["timeout"] = json!(0.3);
+    let e = client.chain(QUERY).get(args).await.unwrap_err();
+    assert!(
+        matches!(
+            e,
+            Error::Limit {
+                limit: "timeout",
+                ..
+            }
+        ),
+        "{e}"
+    );
+    assert_eq!(server.journal().len(), 1);
+    // A per-attempt bound within it is what lets a slow attempt be retried.
+    server.clear_journal();
+    server.on_sequence(
+        "GET",
+        QUERY,
+        vec![
+            Answer::json(200, json!({"slow": true})).with_delay(Duration::from_secs(3)),
+            Answer::json(200, json!({"slow": false})),
+        ],
+    );
+    let mut args = query_args();
+    args["retry"] = json!({"attempt_timeout": 0.3});
     let res = client.chain(QUERY).get(args).await.unwrap();
     assert_eq!(res.json().unwrap()["slow"], false);
     assert_eq!(server.journal().len(), 2);
