@@ -231,7 +231,10 @@ pub fn reconcile(
                     wrong("Rejected, but the state changed", String::new());
                 }
                 if !last.is_some_and(|e| genuine_refusal(e)) {
-                    wrong("Rejected on a forged or unsigned answer", String::new());
+                    wrong(
+                        "Rejected without a genuine refusal as its last answer",
+                        String::new(),
+                    );
                 } else if let Some(e) = entries.iter().find(|e| !genuine_refusal(e)) {
                     wrong(
                         "Rejected after an attempt of unknown effect (the worst attempt decides)",
