@@ -4,7 +4,7 @@ use super::MAX_NODES;
 use crate::error::{Error, Result};
 use quick_xml::escape::resolve_xml_entity;
 use quick_xml::events::{BytesRef, BytesStart, Event};
-use quick_xml::Reader;
+use quick_xml::{Reader, XmlVersion};
 use serde_json::{Map, Value};
 use std::borrow::Cow;
 
@@ -34,7 +34,7 @@ fn quoted(text: &str) -> Cow<'_, str> {
 }
 
 fn name_of(start: &BytesStart<'_>) -> String {
-    String::from_utf8_lossy(start.name().as_ref()).into_owned()
+    start.name().as_ref().to_string()
 }
 
 /// An open element: its fields go straight into a map (no list of children copied into one
@@ -61,10 +61,12 @@ impl Frame {
                     format!("in <{}>: {}", quoted(&name), quoted(&e.to_string())),
                 )
             })?;
-            count(nodes, name.as_bytes())?;
-            let key = String::from_utf8_lossy(attr.key.as_ref()).into_owned();
+            count(nodes, &name)?;
+            let key = attr.key.as_ref().to_string();
             // Same entity rule as text: only the predefined entities.
-            let value = attr.unescape_value_with(resolve_xml_entity).map_err(|e| {
+            let value = attr
+                .normalized_value_with(XmlVersion::Implicit1_0, 128, resolve_xml_entity)
+                .map_err(|e| {
                 Error::decode(
                     "xml",
                     format!("attribute `{}` of <{}>: {e}", quoted(&key), quoted(&name)),
@@ -127,16 +129,15 @@ impl Frame {
 }
 
 /// One more element or attribute; past [`MAX_NODES`] the document is refused.
-fn count(nodes: &mut usize, at: &[u8]) -> Result<()> {
+fn count(nodes: &mut usize, name: &str) -> Result<()> {
     *nodes += 1;
     if *nodes > MAX_NODES {
-        let name = String::from_utf8_lossy(at);
         return Err(Error::decode(
             "xml",
             format!(
                 "more than {MAX_NODES} elements and attributes (at <{}>): no APIv2 message has \
                  more than about a thousand",
-                quoted(&name)
+                quoted(name)
             ),
         ));
     }
@@ -160,12 +161,12 @@ fn resolve_ref(reference: &BytesRef<'_>) -> Result<Option<char>> {
             c => Ok(c),
         };
     }
-    let name = reference.decode().map_err(|e| Error::decode("xml", e))?;
-    match resolve_xml_entity(&name) {
+    let name: &str = reference;
+    match resolve_xml_entity(name) {
         Some(s) => Ok(s.chars().next()),
         None => Err(Error::decode(
             "xml",
-            format!("undeclared entity `&{};`", quoted(&name)),
+            format!("undeclared entity `&{};`", quoted(name)),
         )),
     }
 }
@@ -261,17 +262,18 @@ pub fn from_xml(xml: &str) -> Result<Map<String, Value>> {
                 }
             }
             Event::Text(text) => {
-                let text = text.decode().map_err(|e| Error::decode("xml", e))?;
+                // As written: no end-of-line normalisation, so a CR sent as-is is signed as-is.
+                let text: &str = &text;
                 match stack.last_mut() {
-                    Some(frame) => frame.push_text(&text),
+                    Some(frame) => frame.push_text(text),
                     None if text.trim().is_empty() => {}
                     None => return Err(Error::decode("xml", "text outside the root element")),
                 }
             }
             Event::CData(data) => {
-                let text = data.decode().map_err(|e| Error::decode("xml", e))?;
+                let text: &str = &data;
                 match stack.last_mut() {
-                    Some(frame) => frame.push_text(&text),
+                    Some(frame) => frame.push_text(text),
                     None => return Err(Error::decode("xml", "CDATA outside the root element")),
                 }
             }
