@@ -67,11 +67,11 @@ impl Frame {
             let value = attr
                 .normalized_value_with(XmlVersion::Implicit1_0, 128, resolve_xml_entity)
                 .map_err(|e| {
-                Error::decode(
-                    "xml",
-                    format!("attribute `{}` of <{}>: {e}", quoted(&key), quoted(&name)),
-                )
-            })?;
+                    Error::decode(
+                        "xml",
+                        format!("attribute `{}` of <{}>: {e}", quoted(&key), quoted(&name)),
+                    )
+                })?;
             let value = Value::String(value.into_owned());
             if let Some(_earlier) = attributes.insert(key, value) {
                 return Err(Error::decode(
