@@ -177,7 +177,7 @@ fn resolve_ref(reference: &BytesRef<'_>) -> Result<Option<char>> {
 /// (their text verbatim, CDATA merged), elements with children maps, repeated siblings lists,
 /// the attributes of non-leaf elements go under `@attributes`, empty elements are `""`.
 ///
-/// Memory and time are linear in the input, and bounded: see the [module doc](self) for the
+/// Memory and time are linear in the input, and bounded: see the [module doc](crate::v2::xml) for the
 /// limits and the figures.
 ///
 /// # Errors
