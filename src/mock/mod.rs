@@ -74,42 +74,23 @@
 //! # Ok(()) }
 //! ```
 
-mod admin;
-mod answers;
-mod bills;
-mod blocking;
-mod builder;
-mod chaos;
-mod checks;
-mod deliver;
-mod dispatch;
-mod fast;
-mod flows;
-mod flows_v2;
-mod notify;
-mod refunds;
-mod request;
-mod routes;
-mod server;
-mod service;
+mod front;
+mod protocol;
 mod state;
-mod synth;
-mod tls;
-mod v2;
-mod v3;
+mod surface;
 
-pub use answers::{Answer, Fault, Recorded};
-pub use blocking::BlockingServer;
-pub use builder::ServerBuilder;
-pub use chaos::{Chaos, ChaosFault, ChaosRecord};
-pub use deliver::Delivery;
-pub use server::Server;
+pub use front::blocking::BlockingServer;
+pub use front::builder::ServerBuilder;
+pub use front::chaos::{Chaos, ChaosFault, ChaosRecord};
+pub use front::server::Server;
+pub use state::deliver::Delivery;
+pub use surface::answers::{Answer, Fault, Recorded};
 
 use crate::crypto::{PrivateKey, PublicKey};
 use crate::error::{Error, Result};
-use answers::Script;
 use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
+use surface::answers::Script;
 use zeroize::Zeroizing;
 
 /// How many requests the journal keeps (a long-running emulator must not grow without end).
@@ -153,7 +134,7 @@ impl Merchant {
     pub fn generate(mchid: &str) -> Result<Merchant> {
         Ok(Merchant {
             mchid: mchid.to_string(),
-            serial: tls::random_serial(),
+            serial: front::tls::random_serial(),
             private_key_pem: generate_rsa_pem()?,
             apiv2_secret: Zeroizing::new(crate::util::nonce(32)),
             apiv3_key: Zeroizing::new(crate::util::nonce(32)),
@@ -187,18 +168,18 @@ pub(crate) struct State {
     platform_serial: String,
     platform_cert_pem: String,
     mode: Mode,
-    routes: Vec<routes::Route>,
+    routes: Vec<surface::routes::Route>,
     scripts: Mutex<Vec<Script>>,
     faults: Mutex<HashSet<Fault>>,
     journal: Mutex<Vec<Recorded>>,
     nonces: Mutex<HashMap<(String, String), i64>>,
-    flows: state::Flows,
+    flows: state::store::Flows,
     /// Set in fast mode: the one answer every request gets.
-    fast: Option<fast::FastAnswer>,
+    fast: Option<front::fast::FastAnswer>,
     /// TCP connections accepted so far (a cold burst should not open one per request).
     connections: std::sync::atomic::AtomicUsize,
     /// Chaos mode ([`Server::chaos`]).
-    chaos: chaos::Slot,
+    chaos: front::chaos::Slot,
 }
 
 struct MerchantEntry {

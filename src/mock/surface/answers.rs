@@ -1,11 +1,11 @@
 //! Scripted answers, faults and the journal's records.
 
-use super::routes::Pattern;
+use crate::mock::surface::routes::Pattern;
 // For the doc links.
 #[allow(unused_imports)]
-use super::Server;
-#[allow(unused_imports)]
 use crate::error::Error;
+#[allow(unused_imports)]
+use crate::mock::Server;
 use bytes::Bytes;
 use http::{HeaderMap, Method, StatusCode};
 use serde_json::{Map, Value};
@@ -38,14 +38,14 @@ pub enum Fault {
 /// A scripted answer.
 #[derive(Debug, Clone)]
 pub struct Answer {
-    pub(super) status: StatusCode,
-    pub(super) body: AnswerBody,
-    pub(super) headers: Vec<(String, String)>,
-    pub(super) delay: Option<Duration>,
+    pub(crate) status: StatusCode,
+    pub(crate) body: AnswerBody,
+    pub(crate) headers: Vec<(String, String)>,
+    pub(crate) delay: Option<Duration>,
 }
 
 #[derive(Debug, Clone)]
-pub(super) enum AnswerBody {
+pub(crate) enum AnswerBody {
     Empty,
     Json(Value),
     Xml(Map<String, Value>),
@@ -133,15 +133,15 @@ pub struct Recorded {
     pub version: http::Version,
 }
 
-pub(super) struct Script {
-    pub(super) pattern: Pattern,
+pub(crate) struct Script {
+    pub(crate) pattern: Pattern,
     /// Answered in order; the last one repeats.
-    pub(super) answers: Vec<Answer>,
-    pub(super) served: usize,
+    pub(crate) answers: Vec<Answer>,
+    pub(crate) served: usize,
 }
 
 impl Script {
-    pub(super) fn next(&mut self) -> Answer {
+    pub(crate) fn next(&mut self) -> Answer {
         let i = self.served.min(self.answers.len() - 1);
         self.served += 1;
         self.answers[i].clone()

@@ -1,10 +1,10 @@
 //! A request's values, read once: for the field checks and for the answer's echoes.
 
-use super::dispatch::Call;
+use crate::mock::state::dispatch::Call;
 use serde_json::{Map, Value};
 
 /// A request's values, read once for the checks and the answer.
-pub(super) struct Request {
+pub(crate) struct Request {
     /// Placeholder values from the path.
     pub vars: Map<String, Value>,
     /// Query pairs (APIv3), as text.
@@ -22,13 +22,13 @@ pub(super) struct Request {
 }
 
 impl Request {
-    pub(super) fn read(vars: Map<String, Value>, call: &Call) -> Request {
+    pub(crate) fn read(vars: Map<String, Value>, call: &Call) -> Request {
         let query = url::form_urlencoded::parse(call.query.unwrap_or("").as_bytes())
             .map(|(k, v)| (k.into_owned(), Value::String(v.into_owned())))
             .collect();
         let json = serde_json::from_slice::<Value>(call.body).ok();
-        let meta = super::v3::multipart_boundary(call.headers).and_then(|b| {
-            super::v3::multipart_parts(call.body, &b)
+        let meta = crate::mock::protocol::v3::multipart_boundary(call.headers).and_then(|b| {
+            crate::mock::protocol::v3::multipart_parts(call.body, &b)
                 .into_iter()
                 .find(|(name, _)| name == "meta")
                 .and_then(|(_, content)| serde_json::from_slice(content).ok())
@@ -50,7 +50,7 @@ impl Request {
 
     /// The request's values by field name, at any depth (the first one seen wins): what an
     /// answer echoes.
-    pub(super) fn scalars(&self) -> Map<String, Value> {
+    pub(crate) fn scalars(&self) -> Map<String, Value> {
         let mut out = Map::new();
         let mut add = |m: &Map<String, Value>| collect(m, &mut out);
         add(&self.vars);

@@ -1,7 +1,7 @@
 //! The emulator's HTTP side: TLS accept, request checks as WeChat Pay makes them, signed answers.
 
-use super::{Fault, Mode, Recorded, State};
 use crate::error::Result;
+use crate::mock::{Fault, Mode, Recorded, State};
 use crate::util::{nonce, unix_now};
 use base64::Engine;
 use bytes::Bytes;
@@ -38,7 +38,7 @@ pub(crate) async fn serve(
                     continue;
                 };
                 state.connections.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                if super::chaos::refuse_connection(&state) {
+                if crate::mock::front::chaos::refuse_connection(&state) {
                     // Closed before the TLS handshake: the client could not connect.
                     continue;
                 }
@@ -102,7 +102,7 @@ fn full(body: impl Into<Bytes>) -> Body {
 }
 
 /// What a check decided: the status, the body, and the outcome code for the journal.
-pub(super) struct Outcome {
+pub(crate) struct Outcome {
     pub status: StatusCode,
     pub body: Bytes,
     pub content_type: &'static str,
@@ -113,7 +113,7 @@ pub(super) struct Outcome {
     pub verified: bool,
 }
 
-pub(super) fn error(status: u16, code: &str, message: &str) -> Outcome {
+pub(crate) fn error(status: u16, code: &str, message: &str) -> Outcome {
     Outcome {
         status: StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST),
         body: Bytes::from(json!({ "code": code, "message": message }).to_string()),
@@ -125,7 +125,7 @@ pub(super) fn error(status: u16, code: &str, message: &str) -> Outcome {
     }
 }
 
-pub(super) fn v2_fail(message: &str) -> Outcome {
+pub(crate) fn v2_fail(message: &str) -> Outcome {
     let xml = crate::v2::xml::to_xml(&obj(json!({"return_code": "FAIL", "return_msg": message})));
     Outcome {
         status: StatusCode::OK,
@@ -138,7 +138,7 @@ pub(super) fn v2_fail(message: &str) -> Outcome {
     }
 }
 
-pub(super) fn obj(v: Value) -> Map<String, Value> {
+pub(crate) fn obj(v: Value) -> Map<String, Value> {
     v.as_object().cloned().unwrap_or_default()
 }
 
@@ -159,9 +159,15 @@ async fn handle(
         .unwrap_or_else(|e| e.into_inner())
         .clone();
     let path = parts.uri.path().to_string();
-    if path.starts_with(super::admin::PREFIX) {
-        let (status, v) =
-            super::admin::handle(state, &parts.method, &path, parts.uri.query(), &body).await;
+    if path.starts_with(crate::mock::front::admin::PREFIX) {
+        let (status, v) = crate::mock::front::admin::handle(
+            state,
+            &parts.method,
+            &path,
+            parts.uri.query(),
+            &body,
+        )
+        .await;
         let mut res = Response::new(full(v.to_string()));
         *res.status_mut() = status;
         res.headers_mut().insert(
@@ -175,12 +181,18 @@ async fn handle(
             return Ok(res);
         }
     }
-    let draw = super::chaos::Draw::new(state, &parts.method, &path, &body);
+    let draw = crate::mock::front::chaos::Draw::new(state, &parts.method, &path, &body);
     let mut outcome = draw.run(state, &mut faults, || {
         if path.starts_with("/v3/") {
-            super::v3::check(state, &parts.method, &parts.uri, &parts.headers, &body)
+            crate::mock::protocol::v3::check(
+                state,
+                &parts.method,
+                &parts.uri,
+                &parts.headers,
+                &body,
+            )
         } else {
-            super::v2::check(
+            crate::mock::protocol::v2::check(
                 state,
                 &parts.method,
                 &parts.uri,
@@ -198,7 +210,7 @@ async fn handle(
     }
     {
         let mut journal = state.journal.lock().unwrap_or_else(|e| e.into_inner());
-        if journal.len() >= super::JOURNAL_LIMIT {
+        if journal.len() >= crate::mock::JOURNAL_LIMIT {
             journal.remove(0);
         }
         journal.push(Recorded {
@@ -325,7 +337,7 @@ pub(crate) fn signed_headers(
     Ok(h)
 }
 
-pub(super) fn ok(body: Bytes, content_type: &'static str, status: StatusCode) -> Outcome {
+pub(crate) fn ok(body: Bytes, content_type: &'static str, status: StatusCode) -> Outcome {
     Outcome {
         status,
         body,

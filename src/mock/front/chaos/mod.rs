@@ -13,7 +13,7 @@ mod draw;
 pub(crate) use admin::admin;
 pub(crate) use draw::{changed, refuse_connection, Draw, Engine, Slot};
 
-use super::Server;
+use crate::mock::Server;
 use draw::latest;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -227,7 +227,7 @@ impl Server {
     }
 }
 
-pub(crate) fn chaos_off(state: &super::State) {
+pub(crate) fn chaos_off(state: &crate::mock::State) {
     if let Some(e) = latest(state) {
         e.on.store(false, Ordering::Relaxed);
     }

@@ -15,7 +15,7 @@ fn field(name: &str, kind: &str, required: bool, children: Vec<Field>) -> Field 
 
 fn check_rows(fields: &[Field], sent: Value, form: Form) -> Checked {
     let key = PrivateKey::from_pem(include_str!(
-        "../../tests/fixtures/client/wechatpay_key.pem"
+        "../../../tests/fixtures/client/wechatpay_key.pem"
     ))
     .unwrap();
     let ctx = Ctx {

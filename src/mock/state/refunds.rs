@@ -2,20 +2,20 @@
 //! APIv2 `secapi/pay/refund` shares): amounts checked against the order, the same
 //! `out_refund_no` answered the same, `REFUND.SUCCESS` to a loopback `notify_url`.
 
-use super::deliver::Job;
-use super::dispatch::Call;
-use super::flows::{find, json_ok, not_found, text, update};
-use super::request::Request;
-use super::service::{error, Outcome};
-use super::state::{new_id, Order, Refund, TradeState};
-use super::State;
+use crate::mock::front::service::{error, Outcome};
+use crate::mock::state::deliver::Job;
+use crate::mock::state::dispatch::Call;
+use crate::mock::state::flows::{find, json_ok, not_found, text, update};
+use crate::mock::state::store::{new_id, Order, Refund, TradeState};
+use crate::mock::surface::request::Request;
+use crate::mock::State;
 use crate::util::unix_now;
 use serde_json::{json, Value};
 /// Why a refund cannot be made: (code, message).
-pub(super) type Refusal = (&'static str, &'static str);
+pub(crate) type Refusal = (&'static str, &'static str);
 
 /// Makes a refund of `amount` fen of `o` (or finds the same one made before).
-pub(super) fn make_refund(
+pub(crate) fn make_refund(
     state: &State,
     o: &Order,
     out_refund_no: &str,
@@ -74,7 +74,7 @@ pub(super) fn make_refund(
     };
     refunds.push(r.clone());
     drop(refunds);
-    super::chaos::changed();
+    crate::mock::front::chaos::changed();
     update(state, o, |x| {
         x.refunded += amount;
         x.state = TradeState::Refund;
@@ -89,7 +89,7 @@ pub(super) fn make_refund(
             resource: json!({
                 "mchid": r.mchid, "out_trade_no": r.out_trade_no, "transaction_id": r.transaction_id,
                 "out_refund_no": r.out_refund_no, "refund_id": r.refund_id, "refund_status": "SUCCESS",
-                "success_time": super::notify::beijing_time(r.created),
+                "success_time": crate::mock::state::notify::beijing_time(r.created),
                 "user_received_account": "支付用户零钱",
                 "amount": { "total": r.total, "refund": r.refund, "payer_total": r.total, "payer_refund": r.refund },
             }),
@@ -98,8 +98,8 @@ pub(super) fn make_refund(
     Ok(r)
 }
 
-pub(super) fn refund_json(r: &Refund) -> Value {
-    let time = super::notify::beijing_time(r.created);
+pub(crate) fn refund_json(r: &Refund) -> Value {
+    let time = crate::mock::state::notify::beijing_time(r.created);
     json!({
         "refund_id": r.refund_id, "out_refund_no": r.out_refund_no,
         "transaction_id": r.transaction_id, "out_trade_no": r.out_trade_no,
@@ -113,7 +113,7 @@ pub(super) fn refund_json(r: &Refund) -> Value {
     })
 }
 
-pub(super) fn refund(state: &State, call: &Call, req: &Request) -> Option<Outcome> {
+pub(crate) fn refund(state: &State, call: &Call, req: &Request) -> Option<Outcome> {
     let body = req.json.clone()?;
     let Some(o) = find(state, &call.entry.merchant.mchid, req, None) else {
         return not_found(state);
@@ -130,7 +130,7 @@ pub(super) fn refund(state: &State, call: &Call, req: &Request) -> Option<Outcom
     )
 }
 
-pub(super) fn refund_query(state: &State, call: &Call, req: &Request) -> Option<Outcome> {
+pub(crate) fn refund_query(state: &State, call: &Call, req: &Request) -> Option<Outcome> {
     let no = req.vars.get("out_refund_no").and_then(Value::as_str)?;
     let found = state
         .flows

@@ -2,11 +2,11 @@
 //! download URL on the emulator with the bill's SHA1; `v3/billdownload/file?token=…` answers it
 //! (gzip when asked).
 
-use super::dispatch::Call;
-use super::request::Request;
-use super::service::{error, ok, Outcome};
-use super::state::{beijing_date, gzip_stored, trade_bill};
-use super::State;
+use crate::mock::front::service::{error, ok, Outcome};
+use crate::mock::state::dispatch::Call;
+use crate::mock::state::store::{beijing_date, gzip_stored, trade_bill};
+use crate::mock::surface::request::Request;
+use crate::mock::State;
 use bytes::Bytes;
 use http::StatusCode;
 use serde_json::{json, Value};
@@ -14,7 +14,7 @@ use sha1::{Digest, Sha1};
 
 /// The bill of `mchid` for `date` (`yyyy-MM-dd`, Beijing time) and `bill_type`
 /// (`ALL`, `SUCCESS`, `REFUND`).
-pub(super) fn bill(state: &State, mchid: &str, date: &str, bill_type: &str) -> Vec<u8> {
+pub(crate) fn bill(state: &State, mchid: &str, date: &str, bill_type: &str) -> Vec<u8> {
     let orders: Vec<_> = state
         .flows
         .orders()
@@ -34,7 +34,7 @@ pub(super) fn bill(state: &State, mchid: &str, date: &str, bill_type: &str) -> V
     trade_bill(&orders, &refunds)
 }
 
-pub(super) fn tradebill(state: &State, call: &Call, req: &Request) -> Option<Outcome> {
+pub(crate) fn tradebill(state: &State, call: &Call, req: &Request) -> Option<Outcome> {
     let q = |k: &str| req.query.get(k).and_then(Value::as_str).unwrap_or("");
     let date = q("bill_date");
     let bill_type = if q("bill_type").is_empty() {
@@ -48,7 +48,7 @@ pub(super) fn tradebill(state: &State, call: &Call, req: &Request) -> Option<Out
 
 /// The fund-flow bill of `mchid` for `date`: payments in and refunds out of the basic account
 /// (`BASIC`); the operation and fees accounts (`OPERATION`, `FEES`) have no movement here.
-pub(super) fn fundflow_bill(state: &State, mchid: &str, date: &str, account: &str) -> Vec<u8> {
+pub(crate) fn fundflow_bill(state: &State, mchid: &str, date: &str, account: &str) -> Vec<u8> {
     let yuan = |fen: i64| format!("{}.{:02}", fen / 100, fen % 100);
     let mut out = String::from(
         "记账时间,微信支付业务单号,资金流水单号,业务名称,业务类型,收支类型,收支金额（元）,\
@@ -78,7 +78,7 @@ pub(super) fn fundflow_bill(state: &State, mchid: &str, date: &str, account: &st
         } else {
             spent -= amount;
         }
-        let time = super::notify::beijing_time(*t)[..19].replace('T', " ");
+        let time = crate::mock::state::notify::beijing_time(*t)[..19].replace('T', " ");
         out.push_str(&format!(
             "`{time},`{id},`{:020},`{kind},`{kind},`{way},`{},`{},`system,`缺省,`{voucher}\r\n",
             n + 1,
@@ -97,7 +97,7 @@ pub(super) fn fundflow_bill(state: &State, mchid: &str, date: &str, account: &st
     out.into_bytes()
 }
 
-pub(super) fn fundflowbill(state: &State, call: &Call, req: &Request) -> Option<Outcome> {
+pub(crate) fn fundflowbill(state: &State, call: &Call, req: &Request) -> Option<Outcome> {
     let q = |k: &str| req.query.get(k).and_then(Value::as_str).unwrap_or("");
     let account = if q("account_type").is_empty() {
         "BASIC"
@@ -130,14 +130,14 @@ fn hand_out(state: &State, data: Vec<u8>, tar_type: &str) -> Option<Outcome> {
         .get()
         .map(|i| i.url.clone())
         .unwrap_or_default();
-    Some(super::flows::json_ok(json!({
+    Some(crate::mock::state::flows::json_ok(json!({
         "hash_type": "SHA1",
         "hash_value": hash,
         "download_url": format!("{base}v3/billdownload/file?token={token}"),
     })))
 }
 
-pub(super) fn download(state: &State, req: &Request) -> Option<Outcome> {
+pub(crate) fn download(state: &State, req: &Request) -> Option<Outcome> {
     let token = req.query.get("token").and_then(Value::as_str)?;
     let file = state
         .flows

@@ -5,14 +5,14 @@
 //! The tables have defects (placeholders listed as body fields, alternative rows sharing a
 //! name, empty tables): these never make a request fail. When unsure, the emulator accepts.
 
-use super::request::Request;
 use crate::catalogue::{Endpoint, Field};
 use crate::crypto::PrivateKey;
+use crate::mock::surface::request::Request;
 use serde_json::{Map, Value};
 
 /// Why a request is refused, naming the field.
 #[derive(Debug)]
-pub(super) struct Refusal {
+pub(crate) struct Refusal {
     pub field: String,
     /// A required field is missing (APIv2 answers it as a `return_code` FAIL).
     pub missing: bool,
@@ -20,7 +20,7 @@ pub(super) struct Refusal {
 }
 
 impl Refusal {
-    pub(super) fn message(&self) -> String {
+    pub(crate) fn message(&self) -> String {
         if self.missing {
             format!(
                 "输入源“{}”缺少必填参数 (missing required field: {})",
@@ -50,7 +50,7 @@ struct Ctx<'a> {
 }
 
 /// Checks the request against the endpoint's tables.
-pub(super) fn check(endpoint: &Endpoint, req: &Request, key: &PrivateKey) -> Checked {
+pub(crate) fn check(endpoint: &Endpoint, req: &Request, key: &PrivateKey) -> Checked {
     let ctx = Ctx {
         key,
         encrypted_seen: std::cell::Cell::new(false),

@@ -6,11 +6,11 @@
 //! are RFC 3339 at +08:00 (APIv2: `yyyyMMddHHmmss`); amounts are integers; sensitive fields are
 //! base64 RSA-OAEP under the merchant's public key; arrays hold one element.
 
-use super::dispatch::Call;
-use super::request::Request;
-use super::Merchant;
 use crate::catalogue::{Endpoint, Field};
 use crate::crypto::PublicKey;
+use crate::mock::state::dispatch::Call;
+use crate::mock::surface::request::Request;
+use crate::mock::Merchant;
 use serde_json::{Map, Number, Value};
 
 fn required(fields: &[Field], name: &str) -> bool {
@@ -18,7 +18,7 @@ fn required(fields: &[Field], name: &str) -> bool {
 }
 
 /// The answer maker for one request.
-pub(super) struct Synth<'a> {
+pub(crate) struct Synth<'a> {
     seed: String,
     echo: Map<String, Value>,
     merchant_key: &'a PublicKey,
@@ -28,7 +28,7 @@ pub(super) struct Synth<'a> {
 }
 
 impl<'a> Synth<'a> {
-    pub(super) fn new(call: &Call<'a>, req: &Request, merchant_key: &'a PublicKey) -> Synth<'a> {
+    pub(crate) fn new(call: &Call<'a>, req: &Request, merchant_key: &'a PublicKey) -> Synth<'a> {
         let mut seen = Vec::with_capacity(call.body.len() + call.path.len() + 16);
         seen.extend_from_slice(call.method.as_str().as_bytes());
         seen.extend_from_slice(call.path.as_bytes());
@@ -55,7 +55,7 @@ impl<'a> Synth<'a> {
 
     /// The answer's top level: its required fields, the optional ones the request gave a value
     /// for, and the optional scalars (`transaction_id`, `trade_state`…: what a caller reads).
-    pub(super) fn answer(&self, fields: &[Field]) -> Map<String, Value> {
+    pub(crate) fn answer(&self, fields: &[Field]) -> Map<String, Value> {
         let mut out = self.object(fields);
         for field in fields {
             let scalar = matches!(
@@ -71,7 +71,7 @@ impl<'a> Synth<'a> {
     }
 
     /// A JSON object of these fields: the required ones and those the request gave.
-    pub(super) fn object(&self, fields: &[Field]) -> Map<String, Value> {
+    pub(crate) fn object(&self, fields: &[Field]) -> Map<String, Value> {
         let mut out = Map::new();
         for field in fields {
             // `coupon_fee_$n`: the documentation's device for `coupon_fee_0`, `coupon_fee_1`…
@@ -91,7 +91,7 @@ impl<'a> Synth<'a> {
 
     /// An APIv2 message: `SUCCESS` codes and these fields (`nonce_str` and `sign` are added
     /// when it is signed).
-    pub(super) fn v2_message(&self, fields: &[Field], merchant: &Merchant) -> Map<String, Value> {
+    pub(crate) fn v2_message(&self, fields: &[Field], merchant: &Merchant) -> Map<String, Value> {
         let mut out = Map::new();
         // Derived from the request too, so the signed message is the same for the same request.
         out.insert("nonce_str".into(), self.hex("nonce_str")[..32].into());
@@ -125,7 +125,7 @@ impl<'a> Synth<'a> {
     }
 
     /// A download's bytes.
-    pub(super) fn file(&self, endpoint: &Endpoint) -> Vec<u8> {
+    pub(crate) fn file(&self, endpoint: &Endpoint) -> Vec<u8> {
         if endpoint.template.contains("images") {
             // A PNG signature and a hash: enough to be recognised as an image.
             let mut png = b"\x89PNG\r\n\x1a\n".to_vec();

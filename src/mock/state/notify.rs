@@ -1,7 +1,7 @@
 //! Notifications (callbacks) as WeChat Pay sends them: an encrypted resource in a signed envelope.
 
-use super::{service, State};
 use crate::error::{Error, Result};
+use crate::mock::{front::service, State};
 use http::{HeaderMap, StatusCode};
 use serde_json::{json, Value};
 use std::sync::Arc;
@@ -65,7 +65,7 @@ pub(crate) async fn send(
     resource: Value,
 ) -> Result<StatusCode> {
     let target = url::Url::parse(&url).map_err(|e| Error::argument("url", e.to_string()))?;
-    if !super::deliver::loopback(&url) {
+    if !crate::mock::state::deliver::loopback(&url) {
         return Err(Error::argument(
             "url",
             format!("the emulator only notifies http(s) URLs on 127.0.0.0/8, [::1] or localhost, not {url}"),
@@ -102,7 +102,7 @@ pub(crate) async fn send_v2(
     url: String,
     fields: serde_json::Map<String, Value>,
 ) -> Result<(StatusCode, bool)> {
-    if !super::deliver::loopback(&url) {
+    if !crate::mock::state::deliver::loopback(&url) {
         return Err(Error::argument("url", format!("not a loopback URL: {url}")));
     }
     let merchant = &state
@@ -110,7 +110,7 @@ pub(crate) async fn send_v2(
         .get(&mchid)
         .ok_or_else(|| Error::argument("mchid", format!("the emulator has no merchant {mchid}")))?
         .merchant;
-    let xml = super::v2::signed_xml(fields, merchant);
+    let xml = crate::mock::protocol::v2::signed_xml(fields, merchant);
     let res = http()?
         .post(&url)
         .header(http::header::CONTENT_TYPE, "text/xml")

@@ -1,17 +1,17 @@
 //! The core flows over the same state, APIv2: `pay/unifiedorder`, `pay/orderquery`,
 //! `pay/closeorder`, `secapi/pay/refund` (mutual TLS), `pay/downloadbill`.
 
-use super::dispatch::Call;
-use super::request::Request;
-use super::service::{ok, Outcome};
-use super::state::{compact_time, Order, TradeState};
-use super::v2::signed_xml;
-use super::State;
+use crate::mock::front::service::{ok, Outcome};
+use crate::mock::protocol::v2::signed_xml;
+use crate::mock::state::dispatch::Call;
+use crate::mock::state::store::{compact_time, Order, TradeState};
+use crate::mock::surface::request::Request;
+use crate::mock::State;
 use bytes::Bytes;
 use http::StatusCode;
 use serde_json::{json, Map, Value};
 
-pub(super) fn answer(state: &State, call: &Call, template: &str, req: &Request) -> Option<Outcome> {
+pub(crate) fn answer(state: &State, call: &Call, template: &str, req: &Request) -> Option<Outcome> {
     let fields = req.v2.as_ref()?;
     let mchid = call.entry.merchant.mchid.as_str();
     match template {
@@ -44,7 +44,7 @@ fn xml(state: &State, mchid: &str, mut fields: Map<String, Value>) -> Outcome {
 }
 
 /// A signed `result_code` FAIL answer.
-pub(super) fn fail(state: &State, mchid: &str, code: &str, des: &str) -> Outcome {
+pub(crate) fn fail(state: &State, mchid: &str, code: &str, des: &str) -> Outcome {
     let mut out = xml(
         state,
         mchid,
@@ -81,7 +81,7 @@ fn unifiedorder(state: &State, mchid: &str, f: &Map<String, Value>) -> Option<Ou
         currency: get(f, "fee_type").unwrap_or("CNY").to_string(),
         openid: get(f, "openid").map(str::to_string),
         notify_url: get(f, "notify_url").map(str::to_string),
-        prepay_id: super::state::new_id("prepay"),
+        prepay_id: crate::mock::state::store::new_id("prepay"),
         request: Value::Object(request),
         partner: false,
         v2: true,
@@ -91,7 +91,7 @@ fn unifiedorder(state: &State, mchid: &str, f: &Map<String, Value>) -> Option<Ou
         created: crate::util::unix_now(),
         refunded: 0,
     };
-    let o = match super::flows::remember(state, order) {
+    let o = match crate::mock::state::flows::remember(state, order) {
         Ok(o) => o,
         Err(refusal) => return Some(refusal),
     };
@@ -163,7 +163,7 @@ fn orderquery(state: &State, mchid: &str, f: &Map<String, Value>) -> Option<Outc
 }
 
 /// The fields of an APIv2 payment notification (`nonce_str` and `sign` are added when sent).
-pub(super) fn notification(o: &Order) -> Value {
+pub(crate) fn notification(o: &Order) -> Value {
     let mut v = json!({
         "return_code": "SUCCESS", "return_msg": "OK", "appid": o.appid, "mch_id": o.mchid,
         "result_code": "SUCCESS", "openid": o.openid.clone().unwrap_or_default(),
@@ -183,7 +183,7 @@ fn closeorder(state: &State, mchid: &str, f: &Map<String, Value>) -> Option<Outc
     let Some(o) = find(state, mchid, f) else {
         return not_found(state, mchid);
     };
-    Some(match super::flows::close_order(state, &o) {
+    Some(match crate::mock::state::flows::close_order(state, &o) {
         Ok(()) => success(state, mchid, json!({ "appid": o.appid })),
         Err(()) => fail(state, mchid, "ORDERPAID", "订单已支付"),
     })
@@ -199,7 +199,7 @@ fn refund(state: &State, mchid: &str, f: &Map<String, Value>) -> Option<Outcome>
     let mut request = f.clone();
     request.remove("nonce_str");
     request.remove("sign");
-    let made = super::refunds::make_refund(
+    let made = crate::mock::state::refunds::make_refund(
         state,
         &o,
         out_refund_no,
@@ -260,7 +260,7 @@ fn refundquery(state: &State, mchid: &str, f: &Map<String, Value>) -> Option<Out
         v[format!("refund_channel_{n}")] = json!("ORIGINAL");
         v[format!("refund_recv_accout_{n}")] = json!("支付用户零钱");
         v[format!("refund_success_time_{n}")] =
-            json!(super::notify::beijing_time(r.created)[..19].replace('T', " "));
+            json!(crate::mock::state::notify::beijing_time(r.created)[..19].replace('T', " "));
     }
     Some(success(state, mchid, v))
 }
@@ -271,11 +271,12 @@ fn downloadbill(state: &State, mchid: &str, f: &Map<String, Value>) -> Option<Ou
         return None;
     }
     let date = format!("{}-{}-{}", &d[..4], &d[4..6], &d[6..]);
-    let data = super::bills::bill(state, mchid, &date, get(f, "bill_type").unwrap_or("ALL"));
+    let data =
+        crate::mock::state::bills::bill(state, mchid, &date, get(f, "bill_type").unwrap_or("ALL"));
     let gzip = get(f, "tar_type").is_some_and(|t| t.eq_ignore_ascii_case("GZIP"));
     Some(if gzip {
         ok(
-            Bytes::from(super::state::gzip_stored(&data)),
+            Bytes::from(crate::mock::state::store::gzip_stored(&data)),
             "application/octet-stream",
             StatusCode::OK,
         )

@@ -1,8 +1,8 @@
 //! Fast mode: every request gets one pre-signed answer, with no checks and no journal, so a load
 //! generator measures the client and not the emulator (see `ServerBuilder::fast`).
 
-use super::State;
 use crate::error::Result;
+use crate::mock::State;
 use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, Response, StatusCode};
 use std::collections::HashSet;
@@ -39,8 +39,11 @@ impl FastAnswer {
             match signed.as_ref() {
                 Some((at, headers)) if at.elapsed() < RESIGN_AFTER => headers.clone(),
                 _ => {
-                    let mut headers =
-                        super::service::signed_headers(state, BODY.as_bytes(), &HashSet::new())?;
+                    let mut headers = crate::mock::front::service::signed_headers(
+                        state,
+                        BODY.as_bytes(),
+                        &HashSet::new(),
+                    )?;
                     headers.insert("Request-ID", HeaderValue::from_static("08FASTMODE"));
                     headers.insert(
                         http::header::CONTENT_TYPE,

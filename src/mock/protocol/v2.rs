@@ -1,14 +1,17 @@
 //! APIv2 checks: merchant, client certificate, `nonce_str`, `sign_type`, `sign`.
 
-use super::service::{v2_fail, Outcome};
-use super::State;
+use crate::mock::front::service::{v2_fail, Outcome};
+use crate::mock::State;
 use crate::util::nonce;
 use bytes::Bytes;
 use http::{HeaderMap, Method};
 use serde_json::{Map, Value};
 
 /// Adds `nonce_str` and an HMAC-SHA256 `sign` unless the script gave its own `sign`.
-pub(super) fn signed_xml(mut fields: Map<String, Value>, merchant: &super::Merchant) -> String {
+pub(crate) fn signed_xml(
+    mut fields: Map<String, Value>,
+    merchant: &crate::mock::Merchant,
+) -> String {
     if !fields.contains_key("sign") {
         fields
             .entry("nonce_str")
@@ -25,7 +28,7 @@ pub(super) fn signed_xml(mut fields: Map<String, Value>, merchant: &super::Merch
 }
 
 /// The APIv2 checks, then the answer.
-pub(super) fn check(
+pub(crate) fn check(
     state: &State,
     method: &Method,
     uri: &http::Uri,
@@ -34,9 +37,9 @@ pub(super) fn check(
     client_cert: Option<&[u8]>,
 ) -> Outcome {
     let path = uri.path();
-    let fields = if let Some(boundary) = super::v3::multipart_boundary(headers) {
+    let fields = if let Some(boundary) = crate::mock::protocol::v3::multipart_boundary(headers) {
         // An upload (`secapi/mch/uploadmedia`): the signed fields are the text parts.
-        super::v3::multipart_parts(body, &boundary)
+        crate::mock::protocol::v3::multipart_parts(body, &boundary)
             .into_iter()
             .filter(|(name, _)| name != "media")
             .map(|(name, content)| {
@@ -64,7 +67,8 @@ pub(super) fn check(
     };
     // The documented `security: true` calls need mutual TLS with this merchant's certificate.
     // Refused with an XML FAIL rather than at the TLS level, so the client reads why.
-    let route = super::routes::find(&state.routes, method.as_str(), path).map(|(r, _)| r);
+    let route =
+        crate::mock::surface::routes::find(&state.routes, method.as_str(), path).map(|(r, _)| r);
     let security = route.is_some_and(|r| r.endpoint.security());
     // The documented `nonceless` calls are signed without a `nonce_str`.
     let nonceless = route.is_some_and(|r| r.endpoint.options.iter().any(|o| o.name == "nonceless"));
@@ -93,9 +97,9 @@ pub(super) fn check(
     if crate::v2::sign::verify(&fields, &entry.merchant.apiv2_secret).is_err() {
         return v2_fail("签名错误");
     }
-    let mut out = super::dispatch::answer(
+    let mut out = crate::mock::state::dispatch::answer(
         state,
-        &super::dispatch::Call {
+        &crate::mock::state::dispatch::Call {
             method,
             path,
             query: uri.query(),

@@ -1,7 +1,7 @@
 //! The emulator's background worker: orders paid after the configured delay, and notifications
 //! POSTed to loopback `notify_url`s, retried on WeChat Pay's schedule (shortened).
 
-use super::State;
+use crate::mock::State;
 use serde_json::Value;
 use std::sync::Arc;
 use std::time::Duration;
@@ -33,7 +33,7 @@ pub(crate) enum Job {
     },
 }
 
-/// One notification delivery attempt (or a skipped one), from [`Server::deliveries`](super::Server::deliveries).
+/// One notification delivery attempt (or a skipped one), from [`Server::deliveries`](crate::mock::Server::deliveries).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Delivery {
@@ -90,7 +90,7 @@ async fn run(state: Arc<State>, job: Job) {
             after,
         } => {
             tokio::time::sleep(after).await;
-            let _ = super::flows::pay(&state, Some(&mchid), &out_trade_no);
+            let _ = crate::mock::state::flows::pay(&state, Some(&mchid), &out_trade_no);
         }
         Job::Notify {
             mchid,
@@ -146,7 +146,14 @@ async fn deliver(
         d.attempt = attempt as u32 + 1;
         let sent = if v2 {
             let fields = resource.as_object().cloned().unwrap_or_default();
-            match super::notify::send_v2(state.clone(), mchid.clone(), url.clone(), fields).await {
+            match crate::mock::state::notify::send_v2(
+                state.clone(),
+                mchid.clone(),
+                url.clone(),
+                fields,
+            )
+            .await
+            {
                 // A 2xx whose reply is not `SUCCESS` is a failure too.
                 Ok((status, false)) if status.is_success() => {
                     Ok(http::StatusCode::UNPROCESSABLE_ENTITY)
@@ -155,7 +162,7 @@ async fn deliver(
                 Err(e) => Err(e),
             }
         } else {
-            super::notify::send(
+            crate::mock::state::notify::send(
                 state.clone(),
                 mchid.clone(),
                 url.clone(),

@@ -2,19 +2,19 @@
 //! closed and refunded; the day's trade bill and its download. Any other call, and (unless the
 //! emulator is strict) an order it never created, gets the documented default answer.
 
-use super::deliver::Job;
-use super::dispatch::Call;
-use super::request::Request;
-use super::service::{error, ok, Outcome};
-use super::state::{new_id, Order, TradeState};
-use super::State;
+use crate::mock::front::service::{error, ok, Outcome};
+use crate::mock::state::deliver::Job;
+use crate::mock::state::dispatch::Call;
+use crate::mock::state::store::{new_id, Order, TradeState};
+use crate::mock::surface::request::Request;
+use crate::mock::State;
 use crate::util::unix_now;
 use bytes::Bytes;
 use http::StatusCode;
 use serde_json::{json, Map, Value};
 
 /// The state's answer to a call that passed its checks, if the call is one of the flows'.
-pub(super) fn answer(state: &State, call: &Call, template: &str, req: &Request) -> Option<Outcome> {
+pub(crate) fn answer(state: &State, call: &Call, template: &str, req: &Request) -> Option<Outcome> {
     let method = call.method.as_str();
     let t = template
         .trim_start_matches("v3/")
@@ -27,18 +27,20 @@ pub(super) fn answer(state: &State, call: &Call, template: &str, req: &Request) 
         ("GET", "pay/transactions/id/{transaction_id}")
         | ("GET", "pay/transactions/out-trade-no/{out_trade_no}") => query(state, call, req),
         ("POST", "pay/transactions/out-trade-no/{out_trade_no}/close") => close(state, call, req),
-        ("POST", "refund/domestic/refunds") => super::refunds::refund(state, call, req),
-        ("GET", "refund/domestic/refunds/{out_refund_no}") => {
-            super::refunds::refund_query(state, call, req)
+        ("POST", "refund/domestic/refunds") => {
+            crate::mock::state::refunds::refund(state, call, req)
         }
-        ("GET", "bill/tradebill") => super::bills::tradebill(state, call, req),
-        ("GET", "bill/fundflowbill") => super::bills::fundflowbill(state, call, req),
-        ("GET", "billdownload/file") => super::bills::download(state, req),
-        _ => super::flows_v2::answer(state, call, template, req),
+        ("GET", "refund/domestic/refunds/{out_refund_no}") => {
+            crate::mock::state::refunds::refund_query(state, call, req)
+        }
+        ("GET", "bill/tradebill") => crate::mock::state::bills::tradebill(state, call, req),
+        ("GET", "bill/fundflowbill") => crate::mock::state::bills::fundflowbill(state, call, req),
+        ("GET", "billdownload/file") => crate::mock::state::bills::download(state, req),
+        _ => crate::mock::state::flows_v2::answer(state, call, template, req),
     }
 }
 
-pub(super) fn json_ok(v: Value) -> Outcome {
+pub(crate) fn json_ok(v: Value) -> Outcome {
     ok(
         Bytes::from(v.to_string()),
         "application/json",
@@ -46,7 +48,7 @@ pub(super) fn json_ok(v: Value) -> Outcome {
     )
 }
 
-pub(super) fn text<'a>(v: &'a Value, path: &[&str]) -> Option<&'a str> {
+pub(crate) fn text<'a>(v: &'a Value, path: &[&str]) -> Option<&'a str> {
     path.iter().try_fold(v, |v, k| v.get(k))?.as_str()
 }
 
@@ -100,7 +102,7 @@ fn create(state: &State, call: &Call, template: &str, req: &Request) -> Option<O
 /// Keeps a new order, or finds the same one created before. A repeated `out_trade_no` with
 /// another request is `400 INVALID_REQUEST` when strict; otherwise the new order replaces an
 /// order of the same kind (and stands beside orders of other kinds).
-pub(super) fn remember(state: &State, order: Order) -> Result<Order, Outcome> {
+pub(crate) fn remember(state: &State, order: Order) -> Result<Order, Outcome> {
     let strict = state.flows.strict();
     let mut orders = state.flows.orders();
     let same = |o: &Order| {
@@ -117,7 +119,12 @@ pub(super) fn remember(state: &State, order: Order) -> Result<Order, Outcome> {
         }
         if strict {
             return Err(if order.v2 {
-                super::flows_v2::fail(state, &order.mchid, "OUT_TRADE_NO_USED", "商户订单号重复")
+                crate::mock::state::flows_v2::fail(
+                    state,
+                    &order.mchid,
+                    "OUT_TRADE_NO_USED",
+                    "商户订单号重复",
+                )
             } else {
                 error(
                     400,
@@ -130,7 +137,7 @@ pub(super) fn remember(state: &State, order: Order) -> Result<Order, Outcome> {
     }
     orders.push(order.clone());
     drop(orders);
-    super::chaos::changed();
+    crate::mock::front::chaos::changed();
     if let Some(after) = state.flows.config.auto_pay {
         state.flows.job(Job::AutoPay {
             mchid: order.mchid.clone(),
@@ -186,7 +193,10 @@ pub(crate) fn order_json(o: &Order) -> Value {
     }
     if let Some(t) = o.success_time {
         put("bank_type", json!("OTHERS"));
-        put("success_time", json!(super::notify::beijing_time(t)));
+        put(
+            "success_time",
+            json!(crate::mock::state::notify::beijing_time(t)),
+        );
     }
     let openid = o.openid.clone().unwrap_or_default();
     put(
@@ -208,7 +218,7 @@ pub(crate) fn order_json(o: &Order) -> Value {
 
 /// The latest order of this merchant with this `out_trade_no` or `transaction_id`; through a
 /// `partner` path, a partner order only (and the other way round); `None`: either.
-pub(super) fn find(
+pub(crate) fn find(
     state: &State,
     mchid: &str,
     req: &Request,
@@ -234,7 +244,7 @@ pub(super) fn find(
         .cloned()
 }
 
-pub(super) fn not_found(state: &State) -> Option<Outcome> {
+pub(crate) fn not_found(state: &State) -> Option<Outcome> {
     state.flows.strict().then(|| {
         error(
             404,
@@ -252,7 +262,7 @@ fn query(state: &State, call: &Call, req: &Request) -> Option<Outcome> {
     }
 }
 
-pub(super) fn update(state: &State, o: &Order, change: impl FnOnce(&mut Order)) -> Order {
+pub(crate) fn update(state: &State, o: &Order, change: impl FnOnce(&mut Order)) -> Order {
     let mut orders = state.flows.orders();
     match orders
         .iter_mut()
@@ -268,12 +278,12 @@ pub(super) fn update(state: &State, o: &Order, change: impl FnOnce(&mut Order)) 
 }
 
 /// Closes an order: `Ok` when it is (or was) closed, `Err(code)` when it is paid.
-pub(super) fn close_order(state: &State, o: &Order) -> Result<(), ()> {
+pub(crate) fn close_order(state: &State, o: &Order) -> Result<(), ()> {
     if o.state.paid() {
         return Err(());
     }
     if o.state != TradeState::Closed {
-        super::chaos::changed();
+        crate::mock::front::chaos::changed();
     }
     update(state, o, |x| x.state = TradeState::Closed);
     Ok(())
@@ -311,7 +321,7 @@ pub(crate) fn pay(state: &State, mchid: Option<&str>, out_trade_no: &str) -> Res
         TradeState::NotPay => {}
     }
     o.state = TradeState::Success;
-    super::chaos::changed();
+    crate::mock::front::chaos::changed();
     o.transaction_id = Some(new_id("transaction"));
     o.success_time = Some(unix_now());
     let o = o.clone();
@@ -323,7 +333,7 @@ pub(crate) fn pay(state: &State, mchid: Option<&str>, out_trade_no: &str) -> Res
             event_type: "TRANSACTION.SUCCESS".into(),
             subject: o.out_trade_no.clone(),
             resource: if o.v2 {
-                super::flows_v2::notification(&o)
+                crate::mock::state::flows_v2::notification(&o)
             } else {
                 order_json(&o)
             },

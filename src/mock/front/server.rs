@@ -1,13 +1,13 @@
 //! [`Server`]: the running emulator's handle.
 
-use super::answers::Script;
-use super::routes::Pattern;
-use super::{
-    notify, Answer, BlockingServer, Fault, Merchant, MerchantEntry, Mode, Recorded, ServerBuilder,
-    State,
-};
 use crate::builder::ClientBuilder;
 use crate::error::{Error, Result};
+use crate::mock::surface::answers::Script;
+use crate::mock::surface::routes::Pattern;
+use crate::mock::{
+    state::notify, Answer, BlockingServer, Fault, Merchant, MerchantEntry, Mode, Recorded,
+    ServerBuilder, State,
+};
 use http::{HeaderMap, StatusCode};
 use serde_json::Value;
 use std::sync::Arc;
@@ -15,14 +15,14 @@ use tokio::task::JoinHandle;
 
 /// A running emulator; it stops when dropped (see also [`Server::shutdown`]).
 pub struct Server {
-    pub(super) state: Arc<State>,
-    pub(super) url: String,
-    pub(super) ca_pem: String,
-    pub(super) first_mchid: String,
-    pub(super) task: Option<JoinHandle<()>>,
+    pub(crate) state: Arc<State>,
+    pub(crate) url: String,
+    pub(crate) ca_pem: String,
+    pub(crate) first_mchid: String,
+    pub(crate) task: Option<JoinHandle<()>>,
     /// Auto-payments and notification deliveries.
-    pub(super) worker: Option<JoinHandle<()>>,
-    pub(super) stop: tokio::sync::watch::Sender<bool>,
+    pub(crate) worker: Option<JoinHandle<()>>,
+    pub(crate) stop: tokio::sync::watch::Sender<bool>,
 }
 
 impl Drop for Server {

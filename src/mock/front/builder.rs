@@ -1,10 +1,11 @@
 //! [`ServerBuilder`]: port, merchants, platform key, mode; starting the emulator.
 
-use super::{
-    generate_rsa_pem, service, tls, BlockingServer, Merchant, MerchantEntry, Mode, Server, State,
-};
 use crate::crypto::PrivateKey;
 use crate::error::{Error, Result};
+use crate::mock::{
+    front::service, front::tls, generate_rsa_pem, BlockingServer, Merchant, MerchantEntry, Mode,
+    Server, State,
+};
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use zeroize::Zeroizing;
@@ -33,12 +34,12 @@ pub struct ServerBuilder {
     merchants: Vec<Merchant>,
     platform_key: Option<(Zeroizing<String>, String)>,
     mode: Mode,
-    flows: super::state::FlowConfig,
+    flows: crate::mock::state::store::FlowConfig,
 }
 
 impl ServerBuilder {
     /// Offers HTTP/2 as well as HTTP/1.1 (by ALPN); off by default. The client then speaks
-    /// HTTP/2, and [`Recorded::version`](super::Recorded::version) shows it.
+    /// HTTP/2, and [`Recorded::version`](crate::mock::Recorded::version) shows it.
     pub fn http2(mut self, on: bool) -> Self {
         self.http2 = on;
         self
@@ -89,7 +90,7 @@ impl ServerBuilder {
 
     /// Pays every order this long after it is created (as if its payer scanned and paid), which
     /// sends its `TRANSACTION.SUCCESS` notification. Default: orders wait for
-    /// [`Server::pay`](super::Server::pay).
+    /// [`Server::pay`](crate::mock::Server::pay).
     pub fn auto_pay(mut self, after: std::time::Duration) -> Self {
         self.flows.auto_pay = Some(after);
         self
@@ -106,7 +107,7 @@ impl ServerBuilder {
     /// `404 ORDER_NOT_EXIST` (APIv2 `ORDERNOTEXIST`) instead of a documented default answer,
     /// and an `out_trade_no` reused with other parameters is `400 INVALID_REQUEST` (instead of
     /// replacing the earlier order of the same kind). See also
-    /// [`Server::set_strict`](super::Server::set_strict).
+    /// [`Server::set_strict`](crate::mock::Server::set_strict).
     pub fn strict(mut self, on: bool) -> Self {
         self.flows.strict = on;
         self
@@ -157,13 +158,13 @@ impl ServerBuilder {
             platform_serial,
             platform_cert_pem,
             mode: self.mode,
-            routes: super::routes::documented(),
+            routes: crate::mock::surface::routes::documented(),
             scripts: Mutex::new(Vec::new()),
             faults: Mutex::new(HashSet::new()),
             journal: Mutex::new(Vec::new()),
             nonces: Mutex::new(HashMap::new()),
-            flows: super::state::Flows::new(self.flows),
-            fast: self.fast.then(super::fast::FastAnswer::new),
+            flows: crate::mock::state::store::Flows::new(self.flows),
+            fast: self.fast.then(crate::mock::front::fast::FastAnswer::new),
             connections: Default::default(),
             chaos: Default::default(),
         });
@@ -181,14 +182,14 @@ impl ServerBuilder {
         let config = authority.server_config(self.http2)?;
         let (stop, stopped) = tokio::sync::watch::channel(false);
         let url = format!("https://127.0.0.1:{}/", addr.port());
-        let _ = state.flows.info.set(super::state::Info {
+        let _ = state.flows.info.set(crate::mock::state::store::Info {
             url: url.clone(),
             ca_pem: authority.ca_pem.clone(),
             mchid: first.clone(),
         });
         let (jobs, queue) = tokio::sync::mpsc::unbounded_channel();
         let _ = state.flows.jobs.set(jobs);
-        let worker = tokio::spawn(super::deliver::worker(state.clone(), queue));
+        let worker = tokio::spawn(crate::mock::state::deliver::worker(state.clone(), queue));
         let task = tokio::spawn(service::serve(listener, config, state.clone(), stopped));
         Ok(Server {
             state,

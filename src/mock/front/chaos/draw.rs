@@ -1,7 +1,7 @@
 //! The engine of chaos mode: the seed's sequence, the draw of each request's fault, the journal.
 
 use super::{Chaos, ChaosFault, ChaosRecord, CHAOS_JOURNAL_LIMIT};
-use crate::mock::service::{error, Outcome};
+use crate::mock::front::service::{error, Outcome};
 use crate::mock::{Fault, State};
 use bytes::Bytes;
 use http::Method;
@@ -287,14 +287,14 @@ impl Draw {
             .unwrap_or_default()
             .to_string();
         if !state.merchants.contains_key(&mchid) {
-            return crate::mock::service::v2_fail("emulated fault (chaos mode)");
+            return crate::mock::front::service::v2_fail("emulated fault (chaos mode)");
         }
         let code = if code == "SYSTEM_ERROR" {
             "SYSTEMERROR"
         } else {
             code
         };
-        crate::mock::flows_v2::fail(state, &mchid, code, "emulated fault (chaos mode)")
+        crate::mock::state::flows_v2::fail(state, &mchid, code, "emulated fault (chaos mode)")
     }
 }
 

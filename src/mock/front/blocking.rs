@@ -1,7 +1,7 @@
 //! The emulator for blocking code: a [`Server`] on a runtime of its own, on a background thread.
 
-use super::{Server, ServerBuilder};
 use crate::error::{Error, Result};
+use crate::mock::{Server, ServerBuilder};
 use http::StatusCode;
 use serde_json::Value;
 use std::sync::mpsc;
@@ -71,7 +71,7 @@ impl BlockingServer {
     /// [`Server::notify`], blocking.
     pub fn notify(&self, url: &str, event_type: &str, resource: &Value) -> Result<StatusCode> {
         let s = self.server();
-        let task = super::notify::send(
+        let task = crate::mock::state::notify::send(
             s.state.clone(),
             s.first_mchid.clone(),
             url.to_string(),

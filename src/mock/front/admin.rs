@@ -2,11 +2,11 @@
 //! same port (a prefix WeChat Pay never uses), no signature (the emulator listens on 127.0.0.1
 //! only); and the [`Server`] methods over the flows' state.
 
-use super::answers::Script;
-use super::deliver::Delivery;
-use super::routes::Pattern;
-use super::{Answer, Fault, Server, State};
 use crate::error::{Error, Result};
+use crate::mock::state::deliver::Delivery;
+use crate::mock::surface::answers::Script;
+use crate::mock::surface::routes::Pattern;
+use crate::mock::{Answer, Fault, Server, State};
 use bytes::Bytes;
 use http::{Method, StatusCode};
 use serde_json::{json, Value};
@@ -22,8 +22,8 @@ impl Server {
     /// [`Server::deliveries`]). Returns the order as a query answers it; an order paid before is
     /// returned as it is. A closed or unknown order is an [`Error::Argument`].
     pub fn pay(&self, out_trade_no: &str) -> Result<Value> {
-        super::flows::pay(&self.state, None, out_trade_no)
-            .map(|o| super::flows::order_json(&o))
+        crate::mock::state::flows::pay(&self.state, None, out_trade_no)
+            .map(|o| crate::mock::state::flows::order_json(&o))
             .map_err(|why| Error::argument("out_trade_no", why))
     }
 
@@ -34,7 +34,7 @@ impl Server {
             .iter()
             .rev()
             .find(|o| o.out_trade_no == out_trade_no)?;
-        Some(super::flows::order_json(o))
+        Some(crate::mock::state::flows::order_json(o))
     }
 
     /// Every notification delivery attempt so far, oldest first (including the skipped ones:
@@ -48,7 +48,7 @@ impl Server {
             .clone()
     }
 
-    /// Switches strict orders on or off (see [`ServerBuilder::strict`](super::ServerBuilder::strict)).
+    /// Switches strict orders on or off (see [`ServerBuilder::strict`](crate::mock::ServerBuilder::strict)).
     pub fn set_strict(&self, on: bool) {
         self.state
             .flows
@@ -216,7 +216,7 @@ pub(crate) async fn handle(
                 .flows
                 .orders()
                 .iter()
-                .map(super::flows::order_json)
+                .map(crate::mock::state::flows::order_json)
                 .collect(),
         )),
         ("POST", ["script"]) => match script(state, &body) {
@@ -233,8 +233,8 @@ pub(crate) async fn handle(
         }
         ("POST", ["orders", no, "pay"]) => {
             let no = percent_encoding::percent_decode_str(no).decode_utf8_lossy();
-            match super::flows::pay(state, None, &no) {
-                Ok(o) => okj(super::flows::order_json(&o)),
+            match crate::mock::state::flows::pay(state, None, &no) {
+                Ok(o) => okj(crate::mock::state::flows::order_json(&o)),
                 Err(why) => (
                     StatusCode::NOT_FOUND,
                     json!({ "code": "ORDER_NOT_EXIST", "message": why }),
@@ -254,7 +254,7 @@ pub(crate) async fn handle(
                 .unwrap_or_default();
             let resource = body.get("resource").cloned().unwrap_or(json!({}));
             let sent =
-                super::notify::send(state.clone(), mchid, url.into(), event.into(), resource).await;
+                crate::mock::state::notify::send(state.clone(), mchid, url.into(), event.into(), resource).await;
             match sent {
                 Ok(status) => okj(json!({ "status": status.as_u16() })),
                 Err(e) => (
@@ -291,7 +291,7 @@ pub(crate) async fn handle(
                 .store(on, std::sync::atomic::Ordering::Relaxed);
             okj(json!({ "strict": on }))
         }
-        (m, parts) => super::chaos::admin(state, m, parts, &body).unwrap_or_else(|| {
+        (m, parts) => crate::mock::front::chaos::admin(state, m, parts, &body).unwrap_or_else(|| {
             (
                 StatusCode::NOT_FOUND,
                 json!({ "code": "NOT_FOUND", "message": format!("no admin call {method} {path}") }),

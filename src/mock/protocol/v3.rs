@@ -1,7 +1,7 @@
 //! APIv3 checks: `Authorization`, signature, replay, `Wechatpay-Serial`, JSON body.
 
-use super::service::{error, ok, Outcome};
-use super::State;
+use crate::mock::front::service::{error, ok, Outcome};
+use crate::mock::State;
 use crate::util::{nonce, unix_now};
 use base64::Engine;
 use bytes::Bytes;
@@ -38,7 +38,7 @@ fn authorization(headers: &HeaderMap) -> std::result::Result<Map<String, Value>,
 }
 
 /// The APIv3 checks, then the answer.
-pub(super) fn check(
+pub(crate) fn check(
     state: &State,
     method: &Method,
     uri: &http::Uri,
@@ -94,7 +94,7 @@ fn v3_signed(
     uri: &http::Uri,
     headers: &HeaderMap,
     body: &Bytes,
-    entry: &super::MerchantEntry,
+    entry: &crate::mock::MerchantEntry,
     nonce_str: &str,
 ) -> Outcome {
     {
@@ -134,9 +134,9 @@ fn v3_signed(
     if method == Method::GET && path == "/v3/certificates" {
         return certificates(state, &entry.merchant);
     }
-    super::dispatch::answer(
+    crate::mock::state::dispatch::answer(
         state,
-        &super::dispatch::Call {
+        &crate::mock::state::dispatch::Call {
             method,
             path,
             query: uri.query(),
@@ -148,7 +148,7 @@ fn v3_signed(
     )
 }
 
-fn certificates(state: &State, merchant: &super::Merchant) -> Outcome {
+fn certificates(state: &State, merchant: &crate::mock::Merchant) -> Outcome {
     let nonce = nonce(12);
     let ciphertext = match crate::crypto::aes::aes_256_gcm_encrypt(
         merchant.apiv3_key.as_bytes(),
@@ -179,7 +179,7 @@ fn certificates(state: &State, merchant: &super::Merchant) -> Outcome {
 
 /// The bytes an APIv3 signature covers: the body, except for a media upload
 /// (`multipart/form-data` with a `meta` part), where WeChat Pay signs the `meta` JSON alone.
-pub(super) fn signed_body<'a>(headers: &HeaderMap, body: &'a [u8]) -> &'a [u8] {
+pub(crate) fn signed_body<'a>(headers: &HeaderMap, body: &'a [u8]) -> &'a [u8] {
     multipart_boundary(headers)
         .and_then(|b| multipart_meta(body, &b))
         .unwrap_or(body)
@@ -194,7 +194,7 @@ fn multipart_meta<'a>(body: &'a [u8], boundary: &str) -> Option<&'a [u8]> {
 }
 
 /// The boundary of a `multipart/form-data` request.
-pub(super) fn multipart_boundary(headers: &HeaderMap) -> Option<String> {
+pub(crate) fn multipart_boundary(headers: &HeaderMap) -> Option<String> {
     headers
         .get(http::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -208,7 +208,7 @@ pub(super) fn multipart_boundary(headers: &HeaderMap) -> Option<String> {
 }
 
 /// The parts of a multipart body: (name, content), in order.
-pub(super) fn multipart_parts<'a>(body: &'a [u8], boundary: &str) -> Vec<(String, &'a [u8])> {
+pub(crate) fn multipart_parts<'a>(body: &'a [u8], boundary: &str) -> Vec<(String, &'a [u8])> {
     let delimiter = format!("--{boundary}");
     let mut parts = Vec::new();
     let mut rest = body;

@@ -1,17 +1,17 @@
 //! After a request passed the protocol checks: its scripted answer, else the documented call's
 //! field checks and default answer, else `404 NOT_FOUND` (APIv3) or `FAIL` (APIv2).
 
-use super::answers::AnswerBody;
-use super::service::{error, obj, ok, v2_fail, Outcome};
-use super::v2::signed_xml;
-use super::{checks, request, synth, MerchantEntry, State};
 use crate::catalogue::{Protocol, ResponseSpec};
+use crate::mock::front::service::{error, obj, ok, v2_fail, Outcome};
+use crate::mock::protocol::v2::signed_xml;
+use crate::mock::surface::answers::AnswerBody;
+use crate::mock::{surface::checks, surface::request, surface::synth, MerchantEntry, State};
 use bytes::Bytes;
 use http::{HeaderMap, Method, StatusCode};
 use serde_json::{json, Map, Value};
 
 /// A request whose signature verified.
-pub(super) struct Call<'a> {
+pub(crate) struct Call<'a> {
     pub method: &'a Method,
     /// As received, with its leading `/`.
     pub path: &'a str,
@@ -24,7 +24,7 @@ pub(super) struct Call<'a> {
 }
 
 /// The scripted answer for the route, else the documented default, else 404.
-pub(super) fn answer(state: &State, call: &Call) -> Outcome {
+pub(crate) fn answer(state: &State, call: &Call) -> Outcome {
     let merchant = &call.entry.merchant;
     let scripted = {
         let mut scripts = state.scripts.lock().unwrap_or_else(|e| e.into_inner());
@@ -48,7 +48,8 @@ pub(super) fn answer(state: &State, call: &Call) -> Outcome {
         out.delay = a.delay;
         return out;
     }
-    let Some((route, vars)) = super::routes::find(&state.routes, call.method.as_str(), call.path)
+    let Some((route, vars)) =
+        crate::mock::surface::routes::find(&state.routes, call.method.as_str(), call.path)
     else {
         return if call.v2_fields.is_none() {
             error(
@@ -85,7 +86,8 @@ pub(super) fn answer(state: &State, call: &Call) -> Outcome {
             }
         };
     }
-    if let Some(out) = super::flows::answer(state, call, &endpoint.template, &request) {
+    if let Some(out) = crate::mock::state::flows::answer(state, call, &endpoint.template, &request)
+    {
         return out;
     }
     let synth = synth::Synth::new(call, &request, &call.entry.public_key);
