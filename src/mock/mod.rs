@@ -17,7 +17,7 @@
 //!   certificate of that merchant: the handshake accepts connections without one (so other calls
 //!   work), and such a call is then refused with `<return_code>FAIL</return_code>` and a
 //!   `return_msg` saying the certificate is missing (or belongs to another merchant), which the
-//!   client reports as [`Error::V2Failure`]. Refusals are XML FAIL
+//!   client reports as [`Error::V2Failure`](crate::Error::V2Failure). Refusals are XML FAIL
 //!   answers, e.g. `<return_msg>签名错误</return_msg>`.
 //!
 //! Every documented WeChat Pay call is known (1,143 method and template pairs, APIv3 and APIv2,
@@ -83,96 +83,25 @@ pub use front::blocking::BlockingServer;
 pub use front::builder::ServerBuilder;
 pub use front::chaos::{Chaos, ChaosFault, ChaosRecord};
 pub use front::server::Server;
+pub use protocol::faults::Fault;
+pub use protocol::keys::{Merchant, Mode};
 pub use state::deliver::Delivery;
-pub use surface::answers::{Answer, Fault, Recorded};
+pub use surface::answers::{Answer, Recorded};
 
-use crate::crypto::{PrivateKey, PublicKey};
-use crate::error::{Error, Result};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::sync::Mutex;
 use surface::answers::Script;
-use zeroize::Zeroizing;
 
 /// How many requests the journal keeps (a long-running emulator must not grow without end).
 const JOURNAL_LIMIT: usize = 10_000;
 
-/// A merchant the emulator knows, with every credential the client needs. `Debug` shows the
-/// mchid and serial only, never the key or the secrets.
-///
-/// ```
-/// let m = wechatpay::mock::Merchant::generate("1900000001")?;
-/// assert_eq!((m.serial.len(), m.apiv3_key.len()), (40, 32));
-/// assert!(!format!("{m:?}").contains(m.apiv2_secret.as_str()));
-/// # Ok::<(), wechatpay::Error>(())
-/// ```
-#[derive(Clone)]
-pub struct Merchant {
-    /// Merchant id.
-    pub mchid: String,
-    /// Merchant API certificate serial (`serial_no` of APIv3 signatures).
-    pub serial: String,
-    /// Merchant API private key, PKCS#8 PEM.
-    pub private_key_pem: Zeroizing<String>,
-    /// APIv2 secret.
-    pub apiv2_secret: Zeroizing<String>,
-    /// APIv3 key (32 bytes).
-    pub apiv3_key: Zeroizing<String>,
-}
-
-impl std::fmt::Debug for Merchant {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Merchant")
-            .field("mchid", &self.mchid)
-            .field("serial", &self.serial)
-            .finish_non_exhaustive()
-    }
-}
-
-impl Merchant {
-    /// A merchant with a fresh RSA-2048 key, a random 40-hex-digit serial, a 32-character
-    /// APIv2 secret and a 32-byte APIv3 key.
-    pub fn generate(mchid: &str) -> Result<Merchant> {
-        Ok(Merchant {
-            mchid: mchid.to_string(),
-            serial: front::tls::random_serial(),
-            private_key_pem: generate_rsa_pem()?,
-            apiv2_secret: Zeroizing::new(crate::util::nonce(32)),
-            apiv3_key: Zeroizing::new(crate::util::nonce(32)),
-        })
-    }
-}
-
-fn generate_rsa_pem() -> Result<Zeroizing<String>> {
-    let pair = aws_lc_rs::rsa::KeyPair::generate(aws_lc_rs::rsa::KeySize::Rsa2048)
-        .map_err(|e| Error::Crypto(format!("RSA key generation: {e}")))?;
-    let der = aws_lc_rs::encoding::AsDer::<aws_lc_rs::encoding::Pkcs8V1Der>::as_der(&pair)
-        .map_err(|e| Error::Crypto(format!("RSA key encoding: {e}")))?;
-    Ok(PrivateKey::from_der(der.as_ref())?.to_pkcs8_pem())
-}
-
-/// Which WeChat Pay key signs the emulator's answers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Mode {
-    /// A WeChat Pay public key, `Wechatpay-Serial: PUB_KEY_ID_…` (the default since 2024).
-    #[default]
-    PublicKey,
-    /// A platform certificate, downloadable from `GET /v3/certificates`.
-    Certificate,
-}
-
 /// State shared by the listener and the handle.
 pub(crate) struct State {
-    merchants: HashMap<String, MerchantEntry>,
-    platform_key: PrivateKey,
-    public_key_id: String,
-    platform_serial: String,
-    platform_cert_pem: String,
-    mode: Mode,
+    keys: protocol::keys::Keys,
     routes: Vec<surface::routes::Route>,
     scripts: Mutex<Vec<Script>>,
     faults: Mutex<HashSet<Fault>>,
     journal: Mutex<Vec<Recorded>>,
-    nonces: Mutex<HashMap<(String, String), i64>>,
     flows: state::store::Flows,
     /// Set in fast mode: the one answer every request gets.
     fast: Option<front::fast::FastAnswer>,
@@ -180,12 +109,4 @@ pub(crate) struct State {
     connections: std::sync::atomic::AtomicUsize,
     /// Chaos mode ([`Server::chaos`]).
     chaos: front::chaos::Slot,
-}
-
-struct MerchantEntry {
-    merchant: Merchant,
-    public_key: PublicKey,
-    cert_pem: String,
-    /// The exact certificate a security (mutual TLS) call must present.
-    cert_der: Vec<u8>,
 }

@@ -68,7 +68,7 @@ fn config(state: &State) -> Value {
     let Some(info) = state.flows.info.get() else {
         return json!({});
     };
-    let entry = &state.merchants[&info.mchid];
+    let entry = &state.keys.merchants[&info.mchid];
     let m = &entry.merchant;
     json!({
         "base_url": info.url,
@@ -78,10 +78,10 @@ fn config(state: &State) -> Value {
         "serial": m.serial,
         "private_key_pem": m.private_key_pem.as_str(),
         "merchant_certificate_pem": entry.cert_pem,
-        "public_key_id": state.public_key_id,
-        "public_key_pem": state.platform_key.public_key().to_pem(),
-        "platform_serial": state.platform_serial,
-        "platform_certificate_pem": state.platform_cert_pem,
+        "public_key_id": state.keys.public_key_id,
+        "public_key_pem": state.keys.platform_key.public_key().to_pem(),
+        "platform_serial": state.keys.platform_serial,
+        "platform_certificate_pem": state.keys.platform_cert_pem,
         "apiv2_secret": m.apiv2_secret.as_str(),
         "apiv3_key": m.apiv3_key.as_str(),
         "strict": state.flows.strict(),

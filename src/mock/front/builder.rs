@@ -2,10 +2,8 @@
 
 use crate::crypto::PrivateKey;
 use crate::error::{Error, Result};
-use crate::mock::{
-    front::service, front::tls, generate_rsa_pem, BlockingServer, Merchant, MerchantEntry, Mode,
-    Server, State,
-};
+use crate::mock::protocol::keys::{generate_rsa_pem, random_serial, Keys, MerchantEntry};
+use crate::mock::{front::service, front::tls, BlockingServer, Merchant, Mode, Server, State};
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use zeroize::Zeroizing;
@@ -127,7 +125,7 @@ impl ServerBuilder {
             ),
         };
         let platform_key = PrivateKey::from_pem(platform_key_pem.as_bytes())?;
-        let platform_serial = tls::random_serial();
+        let platform_serial = random_serial();
         let platform_cert_pem =
             authority.platform_certificate(&platform_serial, &platform_key_pem)?;
         let mut merchants = self.merchants;
@@ -151,18 +149,21 @@ impl ServerBuilder {
                 },
             );
         }
-        let state = Arc::new(State {
+        let keys = Keys {
             merchants: entries,
             platform_key,
             public_key_id,
             platform_serial,
             platform_cert_pem,
             mode: self.mode,
+            nonces: Mutex::new(HashMap::new()),
+        };
+        let state = Arc::new(State {
+            keys,
             routes: crate::mock::surface::routes::documented(),
             scripts: Mutex::new(Vec::new()),
             faults: Mutex::new(HashSet::new()),
             journal: Mutex::new(Vec::new()),
-            nonces: Mutex::new(HashMap::new()),
             flows: crate::mock::state::store::Flows::new(self.flows),
             fast: self.fast.then(crate::mock::front::fast::FastAnswer::new),
             connections: Default::default(),

@@ -2,7 +2,7 @@
 //! generator measures the client and not the emulator (see `ServerBuilder::fast`).
 
 use crate::error::Result;
-use crate::mock::State;
+use crate::mock::protocol::keys::Keys;
 use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, Response, StatusCode};
 use std::collections::HashSet;
@@ -31,7 +31,7 @@ impl FastAnswer {
     /// request).
     pub(crate) fn response<B>(
         &self,
-        state: &State,
+        keys: &Keys,
         wrap: impl FnOnce(Bytes) -> B,
     ) -> Result<Response<B>> {
         let headers = {
@@ -39,8 +39,8 @@ impl FastAnswer {
             match signed.as_ref() {
                 Some((at, headers)) if at.elapsed() < RESIGN_AFTER => headers.clone(),
                 _ => {
-                    let mut headers = crate::mock::front::service::signed_headers(
-                        state,
+                    let mut headers = crate::mock::protocol::v3::signed_headers(
+                        keys,
                         BODY.as_bytes(),
                         &HashSet::new(),
                     )?;

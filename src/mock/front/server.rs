@@ -2,11 +2,11 @@
 
 use crate::builder::ClientBuilder;
 use crate::error::{Error, Result};
+use crate::mock::protocol::keys::MerchantEntry;
 use crate::mock::surface::answers::Script;
 use crate::mock::surface::routes::Pattern;
 use crate::mock::{
-    state::notify, Answer, BlockingServer, Fault, Merchant, MerchantEntry, Mode, Recorded,
-    ServerBuilder, State,
+    state::notify, Answer, BlockingServer, Fault, Merchant, Mode, Recorded, ServerBuilder, State,
 };
 use http::{HeaderMap, StatusCode};
 use serde_json::Value;
@@ -41,7 +41,7 @@ impl std::fmt::Debug for Server {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Server")
             .field("url", &self.url)
-            .field("public_key_id", &self.state.public_key_id)
+            .field("public_key_id", &self.state.keys.public_key_id)
             .finish_non_exhaustive()
     }
 }
@@ -86,22 +86,22 @@ impl Server {
 
     /// The `PUB_KEY_ID_…` of the WeChat Pay public key.
     pub fn public_key_id(&self) -> &str {
-        &self.state.public_key_id
+        &self.state.keys.public_key_id
     }
 
     /// The WeChat Pay public key (SPKI PEM).
     pub fn public_key_pem(&self) -> String {
-        self.state.platform_key.public_key().to_pem()
+        self.state.keys.platform_key.public_key().to_pem()
     }
 
     /// The platform certificate (PEM) over the same key, for certificate mode.
     pub fn platform_certificate_pem(&self) -> &str {
-        &self.state.platform_cert_pem
+        &self.state.keys.platform_cert_pem
     }
 
     /// The platform certificate's serial.
     pub fn platform_serial(&self) -> &str {
-        &self.state.platform_serial
+        &self.state.keys.platform_serial
     }
 
     /// The first merchant (the generated one unless others were given).
@@ -112,24 +112,25 @@ impl Server {
 
     /// A merchant by mchid.
     pub fn merchant_by_id(&self, mchid: &str) -> Option<&Merchant> {
-        self.state.merchants.get(mchid).map(|e| &e.merchant)
+        self.state.keys.merchants.get(mchid).map(|e| &e.merchant)
     }
 
     /// The merchant's API certificate (PEM), its client certificate for mutual TLS.
     pub fn merchant_certificate_pem(&self) -> &str {
-        &self.state.merchants[&self.first_mchid].cert_pem
+        &self.state.keys.merchants[&self.first_mchid].cert_pem
     }
 
     /// A client builder with everything set for the first merchant: ids, keys, secrets, the
     /// emulator's base URI and CA, the mTLS identity, and the WeChat Pay key of the server's mode
     /// (in certificate mode: none; call `download_certificates`).
     pub fn client_builder(&self) -> ClientBuilder {
-        self.entry_builder(&self.state.merchants[&self.first_mchid])
+        self.entry_builder(&self.state.keys.merchants[&self.first_mchid])
     }
 
     /// [`Server::client_builder`] for another merchant the emulator knows.
     pub fn client_builder_for(&self, mchid: &str) -> Option<ClientBuilder> {
         self.state
+            .keys
             .merchants
             .get(mchid)
             .map(|e| self.entry_builder(e))
@@ -146,8 +147,8 @@ impl Server {
             .merchant_identity(&entry.cert_pem, m.private_key_pem.as_bytes())
             .base_uri(&self.url)
             .add_root_certificate(&self.ca_pem);
-        if self.state.mode == Mode::PublicKey {
-            b = b.public_key(&self.state.public_key_id, self.public_key_pem());
+        if self.state.keys.mode == Mode::PublicKey {
+            b = b.public_key(&self.state.keys.public_key_id, self.public_key_pem());
         }
         b
     }
@@ -220,7 +221,7 @@ impl Server {
     /// Decrypts a sensitive field the client encrypted for WeChat Pay (RSA-OAEP under the
     /// emulator's platform key); read the ciphertext from [`Recorded::body`].
     pub fn decrypt(&self, ciphertext_b64: &str) -> Result<String> {
-        crate::crypto::decrypt_sensitive(&self.state.platform_key, ciphertext_b64)
+        crate::crypto::decrypt_sensitive(&self.state.keys.platform_key, ciphertext_b64)
     }
 
     /// A notification (callback) as WeChat Pay would send it to the first merchant, without
@@ -228,7 +229,20 @@ impl Server {
     /// `resource` encrypted with AES-256-GCM under the merchant's APIv3 key. The signature
     /// faults ([`Fault::BadSignature`], [`Fault::WrongSerial`], [`Fault::SkewedClock`]) apply.
     pub fn notification(&self, event_type: &str, resource: &Value) -> Result<(HeaderMap, Vec<u8>)> {
-        notify::build(&self.state, &self.first_mchid, event_type, resource)
+        let faults = self
+            .state
+            .faults
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        let keys = &self.state.keys;
+        crate::mock::protocol::notification::build(
+            keys,
+            &faults,
+            &self.first_mchid,
+            event_type,
+            resource,
+        )
     }
 
     /// POSTs a notification (see [`Server::notification`]) to `url`, which must be an
@@ -297,7 +311,7 @@ impl Server {
              export WECHATPAY_BASE_URI={}\nexport WECHATPAY_CA={ca}\n",
             m.mchid,
             m.serial,
-            self.state.public_key_id,
+            self.state.keys.public_key_id,
             m.apiv2_secret.as_str(),
             m.apiv3_key.as_str(),
             self.url

@@ -1,15 +1,15 @@
-//! The emulator's HTTP side: TLS accept, request checks as WeChat Pay makes them, signed answers.
+//! The emulator's HTTP side: TLS accept, the hyper service, the journal, faults applied to the
+//! answers, and their signature on the way out.
 
-use crate::error::Result;
-use crate::mock::{Fault, Mode, Recorded, State};
-use crate::util::{nonce, unix_now};
-use base64::Engine;
+use crate::mock::protocol::call::{error, Outcome};
+use crate::mock::protocol::v3::signed_headers;
+use crate::mock::{Fault, Recorded, State};
+use crate::util::nonce;
 use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, Request, Response, StatusCode};
 use http_body_util::{combinators::BoxBody, BodyExt, Full, StreamBody};
 use hyper::body::{Frame, Incoming};
 use hyper_util::rt::TokioIo;
-use serde_json::{json, Map, Value};
 use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
@@ -101,47 +101,6 @@ fn full(body: impl Into<Bytes>) -> Body {
         .boxed()
 }
 
-/// What a check decided: the status, the body, and the outcome code for the journal.
-pub(crate) struct Outcome {
-    pub status: StatusCode,
-    pub body: Bytes,
-    pub content_type: &'static str,
-    pub code: String,
-    pub headers: Vec<(String, String)>,
-    pub delay: Option<Duration>,
-    /// The request's signature verified with a known merchant's key or secret.
-    pub verified: bool,
-}
-
-pub(crate) fn error(status: u16, code: &str, message: &str) -> Outcome {
-    Outcome {
-        status: StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST),
-        body: Bytes::from(json!({ "code": code, "message": message }).to_string()),
-        content_type: "application/json",
-        code: code.to_string(),
-        headers: Vec::new(),
-        delay: None,
-        verified: false,
-    }
-}
-
-pub(crate) fn v2_fail(message: &str) -> Outcome {
-    let xml = crate::v2::xml::to_xml(&obj(json!({"return_code": "FAIL", "return_msg": message})));
-    Outcome {
-        status: StatusCode::OK,
-        body: Bytes::from(xml),
-        content_type: "text/xml",
-        code: "FAIL".into(),
-        headers: Vec::new(),
-        delay: None,
-        verified: false,
-    }
-}
-
-pub(crate) fn obj(v: Value) -> Map<String, Value> {
-    v.as_object().cloned().unwrap_or_default()
-}
-
 async fn handle(
     state: &Arc<State>,
     req: Request<Incoming>,
@@ -177,30 +136,13 @@ async fn handle(
         return Ok(res);
     }
     if let Some(fast) = &state.fast {
-        if let Ok(res) = fast.response(state, |b: Bytes| full(b)) {
+        if let Ok(res) = fast.response(&state.keys, |b: Bytes| full(b)) {
             return Ok(res);
         }
     }
     let draw = crate::mock::front::chaos::Draw::new(state, &parts.method, &path, &body);
     let mut outcome = draw.run(state, &mut faults, || {
-        if path.starts_with("/v3/") {
-            crate::mock::protocol::v3::check(
-                state,
-                &parts.method,
-                &parts.uri,
-                &parts.headers,
-                &body,
-            )
-        } else {
-            crate::mock::protocol::v2::check(
-                state,
-                &parts.method,
-                &parts.uri,
-                &parts.headers,
-                &body,
-                client_cert,
-            )
-        }
+        crate::mock::state::dispatch::process(state, &parts, &body, client_cert)
     });
     if faults.contains(&Fault::ServerError) {
         // The checks still ran (the journal says whether the request was good); the answer fails.
@@ -251,7 +193,7 @@ fn respond(
     faults: &HashSet<Fault>,
 ) -> Response<Body> {
     let mut headers = if signed {
-        signed_headers(state, &outcome.body, faults).unwrap_or_default()
+        signed_headers(&state.keys, &outcome.body, faults).unwrap_or_default()
     } else {
         HeaderMap::new()
     };
@@ -300,51 +242,4 @@ fn respond(
     *res.status_mut() = status;
     *res.headers_mut() = headers;
     res
-}
-
-/// The four `Wechatpay-*` headers over `body`, with any signature fault applied.
-pub(crate) fn signed_headers(
-    state: &State,
-    body: &[u8],
-    faults: &HashSet<Fault>,
-) -> Result<HeaderMap> {
-    let mut ts = unix_now();
-    if faults.contains(&Fault::SkewedClock) {
-        ts -= 600;
-    }
-    let nonce = nonce(32);
-    let signed: &[u8] = if faults.contains(&Fault::BadSignature) {
-        b"not the body"
-    } else {
-        body
-    };
-    let message = crate::v3::canonical_response(&ts.to_string(), &nonce, signed);
-    let signature =
-        base64::engine::general_purpose::STANDARD.encode(state.platform_key.sign(&message)?);
-    let serial = if faults.contains(&Fault::WrongSerial) {
-        "PUB_KEY_ID_0000000000000000000000000000".to_string()
-    } else if state.mode == Mode::Certificate {
-        state.platform_serial.clone()
-    } else {
-        state.public_key_id.clone()
-    };
-    let mut h = HeaderMap::new();
-    let value = |s: &str| HeaderValue::from_str(s).unwrap_or(HeaderValue::from_static(""));
-    h.insert("Wechatpay-Timestamp", value(&ts.to_string()));
-    h.insert("Wechatpay-Nonce", value(&nonce));
-    h.insert("Wechatpay-Signature", value(&signature));
-    h.insert("Wechatpay-Serial", value(&serial));
-    Ok(h)
-}
-
-pub(crate) fn ok(body: Bytes, content_type: &'static str, status: StatusCode) -> Outcome {
-    Outcome {
-        status,
-        body,
-        content_type,
-        code: "OK".into(),
-        headers: Vec::new(),
-        delay: None,
-        verified: true,
-    }
 }

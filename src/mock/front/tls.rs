@@ -118,12 +118,3 @@ impl Authority {
             .pem())
     }
 }
-
-/// A random 20-byte certificate serial in WeChat's form (uppercase hex, first byte 0x10..0x7F so
-/// it is positive and keeps its 40 digits).
-pub(crate) fn random_serial() -> String {
-    let mut bytes = [0u8; 20];
-    getrandom::getrandom(&mut bytes).expect("the operating system's random source failed");
-    bytes[0] = 0x10 + bytes[0] % 0x70;
-    hex::encode_upper(bytes)
-}

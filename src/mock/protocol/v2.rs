@@ -1,17 +1,17 @@
-//! APIv2 checks: merchant, client certificate, `nonce_str`, `sign_type`, `sign`.
+//! APIv2 (MD5 or HMAC-SHA256 `sign` under the merchant's secret): the checks of a request
+//! (merchant, client certificate, `nonce_str`, `sign_type`, `sign`) and the signed XML answers.
 
-use crate::mock::front::service::{v2_fail, Outcome};
-use crate::mock::State;
+use super::call::{ok, v2_fail, Call, Outcome};
+use super::keys::{Keys, Merchant};
+use super::multipart;
+use crate::catalogue::Endpoint;
 use crate::util::nonce;
 use bytes::Bytes;
-use http::{HeaderMap, Method};
-use serde_json::{Map, Value};
+use http::{HeaderMap, Method, StatusCode};
+use serde_json::{json, Map, Value};
 
 /// Adds `nonce_str` and an HMAC-SHA256 `sign` unless the script gave its own `sign`.
-pub(crate) fn signed_xml(
-    mut fields: Map<String, Value>,
-    merchant: &crate::mock::Merchant,
-) -> String {
+pub(crate) fn signed_xml(mut fields: Map<String, Value>, merchant: &Merchant) -> String {
     if !fields.contains_key("sign") {
         fields
             .entry("nonce_str")
@@ -27,19 +27,21 @@ pub(crate) fn signed_xml(
     crate::v2::xml::to_xml(&fields)
 }
 
-/// The APIv2 checks, then the answer.
-pub(crate) fn check(
-    state: &State,
-    method: &Method,
-    uri: &http::Uri,
-    headers: &HeaderMap,
-    body: &Bytes,
+/// The APIv2 checks: the verified call, or the `FAIL` answer. `endpoint` is the documented call
+/// the path goes to (the surface finds it): it says whether the call needs the merchant's
+/// client certificate (`security`) and whether it is signed without a `nonce_str`.
+pub(crate) fn check<'a>(
+    keys: &'a Keys,
+    endpoint: Option<&Endpoint>,
+    method: &'a Method,
+    uri: &'a http::Uri,
+    headers: &'a HeaderMap,
+    body: &'a Bytes,
     client_cert: Option<&[u8]>,
-) -> Outcome {
-    let path = uri.path();
-    let fields = if let Some(boundary) = crate::mock::protocol::v3::multipart_boundary(headers) {
+) -> Result<Call<'a>, Outcome> {
+    let fields = if let Some(boundary) = multipart::boundary(headers) {
         // An upload (`secapi/mch/uploadmedia`): the signed fields are the text parts.
-        crate::mock::protocol::v3::multipart_parts(body, &boundary)
+        multipart::parts(body, &boundary)
             .into_iter()
             .filter(|(name, _)| name != "media")
             .map(|(name, content)| {
@@ -55,60 +57,89 @@ pub(crate) fn check(
     } else {
         match std::str::from_utf8(body).ok().map(crate::v2::xml::from_xml) {
             Some(Ok(f)) => f,
-            _ => return v2_fail("XML格式错误 (the body is not XML)"),
+            _ => return Err(v2_fail("XML格式错误 (the body is not XML)")),
         }
     };
     let mchid = ["mch_id", "mchid", "combine_mch_id"]
         .iter()
         .find_map(|k| fields.get(*k).and_then(|v| v.as_str()))
         .unwrap_or("");
-    let Some(entry) = state.merchants.get(mchid) else {
-        return v2_fail("mch_id参数格式错误 (unknown merchant)");
+    let Some(entry) = keys.merchants.get(mchid) else {
+        return Err(v2_fail("mch_id参数格式错误 (unknown merchant)"));
     };
     // The documented `security: true` calls need mutual TLS with this merchant's certificate.
     // Refused with an XML FAIL rather than at the TLS level, so the client reads why.
-    let route =
-        crate::mock::surface::routes::find(&state.routes, method.as_str(), path).map(|(r, _)| r);
-    let security = route.is_some_and(|r| r.endpoint.security());
+    let security = endpoint.is_some_and(|e| e.security());
     // The documented `nonceless` calls are signed without a `nonce_str`.
-    let nonceless = route.is_some_and(|r| r.endpoint.options.iter().any(|o| o.name == "nonceless"));
+    let nonceless = endpoint.is_some_and(|e| e.options.iter().any(|o| o.name == "nonceless"));
     match client_cert {
         _ if !security => {}
         None => {
-            return v2_fail(
+            return Err(v2_fail(
                 "证书不存在 (the merchant API certificate is missing: this call needs mutual TLS)",
-            )
+            ))
         }
         Some(der) if der != entry.cert_der.as_slice() => {
-            return v2_fail(
+            return Err(v2_fail(
                 "证书与商户号不匹配 (the client certificate is not this mch_id's API certificate)",
-            )
+            ))
         }
         Some(_) => {}
     }
     if method != Method::GET && !nonceless && !fields.contains_key("nonce_str") {
-        return v2_fail("缺少参数nonce_str");
+        return Err(v2_fail("缺少参数nonce_str"));
     }
     if let Some(t) = fields.get("sign_type").and_then(|v| v.as_str()) {
         if crate::v2::SignType::parse(t).is_err() {
-            return v2_fail("sign_type参数错误");
+            return Err(v2_fail("sign_type参数错误"));
         }
     }
     if crate::v2::sign::verify(&fields, &entry.merchant.apiv2_secret).is_err() {
-        return v2_fail("签名错误");
+        return Err(v2_fail("签名错误"));
     }
-    let mut out = crate::mock::state::dispatch::answer(
-        state,
-        &crate::mock::state::dispatch::Call {
-            method,
-            path,
-            query: uri.query(),
-            headers,
-            body,
-            entry,
-            v2_fields: Some(&fields),
-        },
+    Ok(Call {
+        method,
+        path: uri.path(),
+        query: uri.query(),
+        headers,
+        body,
+        entry,
+        v2_fields: Some(fields),
+    })
+}
+
+/// A signed `SUCCESS` message to `mchid` carrying `fields` (its `result_code` among them).
+fn xml(keys: &Keys, mchid: &str, mut fields: Map<String, Value>) -> Outcome {
+    let mut head = Map::new();
+    head.insert("return_code".into(), json!("SUCCESS"));
+    head.insert("return_msg".into(), json!("OK"));
+    head.insert("mch_id".into(), json!(mchid));
+    head.append(&mut fields);
+    let merchant = &keys.merchants[mchid].merchant;
+    ok(
+        Bytes::from(signed_xml(head, merchant)),
+        "text/xml",
+        StatusCode::OK,
+    )
+}
+
+/// A signed `result_code` FAIL answer.
+pub(crate) fn fail(keys: &Keys, mchid: &str, code: &str, des: &str) -> Outcome {
+    let mut out = xml(
+        keys,
+        mchid,
+        json!({ "result_code": "FAIL", "err_code": code, "err_code_des": des })
+            .as_object()
+            .cloned()
+            .unwrap_or_default(),
     );
-    out.verified = true;
+    out.code = code.to_string();
     out
+}
+
+/// A signed `result_code` SUCCESS answer with these fields.
+pub(crate) fn success(keys: &Keys, mchid: &str, v: Value) -> Outcome {
+    let mut m = v.as_object().cloned().unwrap_or_default();
+    m.insert("result_code".into(), json!("SUCCESS"));
+    xml(keys, mchid, m)
 }

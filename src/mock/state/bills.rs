@@ -2,8 +2,8 @@
 //! download URL on the emulator with the bill's SHA1; `v3/billdownload/file?token=…` answers it
 //! (gzip when asked).
 
-use crate::mock::front::service::{error, ok, Outcome};
-use crate::mock::state::dispatch::Call;
+use crate::mock::protocol::call::Call;
+use crate::mock::protocol::call::{error, ok, Outcome};
 use crate::mock::state::store::{beijing_date, gzip_stored, trade_bill};
 use crate::mock::surface::request::Request;
 use crate::mock::State;
@@ -78,7 +78,7 @@ pub(crate) fn fundflow_bill(state: &State, mchid: &str, date: &str, account: &st
         } else {
             spent -= amount;
         }
-        let time = crate::mock::state::notify::beijing_time(*t)[..19].replace('T', " ");
+        let time = crate::mock::protocol::notification::beijing_time(*t)[..19].replace('T', " ");
         out.push_str(&format!(
             "`{time},`{id},`{:020},`{kind},`{kind},`{way},`{},`{},`system,`缺省,`{voucher}\r\n",
             n + 1,

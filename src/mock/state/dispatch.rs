@@ -2,30 +2,57 @@
 //! field checks and default answer, else `404 NOT_FOUND` (APIv3) or `FAIL` (APIv2).
 
 use crate::catalogue::{Protocol, ResponseSpec};
-use crate::mock::front::service::{error, obj, ok, v2_fail, Outcome};
-use crate::mock::protocol::v2::signed_xml;
+use crate::mock::protocol::call::{error, obj, ok, v2_fail, Call, Outcome};
+use crate::mock::protocol::v2::{self, signed_xml};
+use crate::mock::protocol::v3;
 use crate::mock::surface::answers::AnswerBody;
-use crate::mock::{surface::checks, surface::request, surface::synth, MerchantEntry, State};
+use crate::mock::surface::routes;
+use crate::mock::{surface::checks, surface::request, surface::synth, State};
 use bytes::Bytes;
-use http::{HeaderMap, Method, StatusCode};
-use serde_json::{json, Map, Value};
+use http::{Method, StatusCode};
+use serde_json::{json, Value};
 
-/// A request whose signature verified.
-pub(crate) struct Call<'a> {
-    pub method: &'a Method,
-    /// As received, with its leading `/`.
-    pub path: &'a str,
-    pub query: Option<&'a str>,
-    pub headers: &'a HeaderMap,
-    pub body: &'a Bytes,
-    pub entry: &'a MerchantEntry,
-    /// APIv2: the signed fields (XML body, GET query, or an upload's text parts).
-    pub v2_fields: Option<&'a Map<String, Value>>,
+/// A request's answer: the protocol's checks, then the verified call's answer.
+pub(crate) fn process(
+    state: &State,
+    parts: &http::request::Parts,
+    body: &Bytes,
+    client_cert: Option<&[u8]>,
+) -> Outcome {
+    let (method, uri, headers) = (&parts.method, &parts.uri, &parts.headers);
+    let checked = if uri.path().starts_with("/v3/") {
+        v3::check(&state.keys, method, uri, headers, body)
+    } else {
+        // Whether an APIv2 call needs mutual TLS or a nonce is the documented call's option.
+        let endpoint =
+            routes::find(&state.routes, method.as_str(), uri.path()).map(|(r, _)| r.endpoint);
+        v2::check(
+            &state.keys,
+            endpoint,
+            method,
+            uri,
+            headers,
+            body,
+            client_cert,
+        )
+    };
+    match checked {
+        Err(refusal) => refusal,
+        Ok(call) => {
+            let mut out = answer(state, &call);
+            out.verified = true;
+            out
+        }
+    }
 }
 
 /// The scripted answer for the route, else the documented default, else 404.
-pub(crate) fn answer(state: &State, call: &Call) -> Outcome {
+fn answer(state: &State, call: &Call) -> Outcome {
     let merchant = &call.entry.merchant;
+    // The key download is answered in either key mode, before any script.
+    if call.method == Method::GET && call.path == "/v3/certificates" {
+        return v3::certificates(&state.keys, merchant);
+    }
     let scripted = {
         let mut scripts = state.scripts.lock().unwrap_or_else(|e| e.into_inner());
         scripts
@@ -48,9 +75,7 @@ pub(crate) fn answer(state: &State, call: &Call) -> Outcome {
         out.delay = a.delay;
         return out;
     }
-    let Some((route, vars)) =
-        crate::mock::surface::routes::find(&state.routes, call.method.as_str(), call.path)
-    else {
+    let Some((route, vars)) = routes::find(&state.routes, call.method.as_str(), call.path) else {
         return if call.v2_fields.is_none() {
             error(
                 404,
@@ -63,7 +88,7 @@ pub(crate) fn answer(state: &State, call: &Call) -> Outcome {
     };
     let endpoint = route.endpoint;
     let request = request::Request::read(vars, call);
-    if let Err(refusal) = checks::check(endpoint, &request, &state.platform_key) {
+    if let Err(refusal) = checks::check(endpoint, &request, &state.keys.platform_key) {
         return match endpoint.protocol {
             Protocol::V3 => error(400, "PARAM_ERROR", &refusal.message()),
             Protocol::V2 if refusal.missing => v2_fail(&refusal.message()),

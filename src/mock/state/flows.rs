@@ -2,9 +2,9 @@
 //! closed and refunded; the day's trade bill and its download. Any other call, and (unless the
 //! emulator is strict) an order it never created, gets the documented default answer.
 
-use crate::mock::front::service::{error, ok, Outcome};
+use crate::mock::protocol::call::Call;
+use crate::mock::protocol::call::{error, ok, Outcome};
 use crate::mock::state::deliver::Job;
-use crate::mock::state::dispatch::Call;
 use crate::mock::state::store::{new_id, Order, TradeState};
 use crate::mock::surface::request::Request;
 use crate::mock::State;
@@ -119,8 +119,8 @@ pub(crate) fn remember(state: &State, order: Order) -> Result<Order, Outcome> {
         }
         if strict {
             return Err(if order.v2 {
-                crate::mock::state::flows_v2::fail(
-                    state,
+                crate::mock::protocol::v2::fail(
+                    &state.keys,
                     &order.mchid,
                     "OUT_TRADE_NO_USED",
                     "商户订单号重复",
@@ -195,7 +195,7 @@ pub(crate) fn order_json(o: &Order) -> Value {
         put("bank_type", json!("OTHERS"));
         put(
             "success_time",
-            json!(crate::mock::state::notify::beijing_time(t)),
+            json!(crate::mock::protocol::notification::beijing_time(t)),
         );
     }
     let openid = o.openid.clone().unwrap_or_default();

@@ -1,9 +1,9 @@
 //! The core flows over the same state, APIv2: `pay/unifiedorder`, `pay/orderquery`,
 //! `pay/closeorder`, `secapi/pay/refund` (mutual TLS), `pay/downloadbill`.
 
-use crate::mock::front::service::{ok, Outcome};
-use crate::mock::protocol::v2::signed_xml;
-use crate::mock::state::dispatch::Call;
+use crate::mock::protocol::call::Call;
+use crate::mock::protocol::call::{ok, Outcome};
+use crate::mock::protocol::v2::{fail, success};
 use crate::mock::state::store::{compact_time, Order, TradeState};
 use crate::mock::surface::request::Request;
 use crate::mock::State;
@@ -27,40 +27,6 @@ pub(crate) fn answer(state: &State, call: &Call, template: &str, req: &Request) 
 
 fn get<'a>(f: &'a Map<String, Value>, k: &str) -> Option<&'a str> {
     f.get(k).and_then(Value::as_str).filter(|s| !s.is_empty())
-}
-
-fn xml(state: &State, mchid: &str, mut fields: Map<String, Value>) -> Outcome {
-    let mut head = Map::new();
-    head.insert("return_code".into(), json!("SUCCESS"));
-    head.insert("return_msg".into(), json!("OK"));
-    head.insert("mch_id".into(), json!(mchid));
-    head.append(&mut fields);
-    let merchant = &state.merchants[mchid].merchant;
-    ok(
-        Bytes::from(signed_xml(head, merchant)),
-        "text/xml",
-        StatusCode::OK,
-    )
-}
-
-/// A signed `result_code` FAIL answer.
-pub(crate) fn fail(state: &State, mchid: &str, code: &str, des: &str) -> Outcome {
-    let mut out = xml(
-        state,
-        mchid,
-        json!({ "result_code": "FAIL", "err_code": code, "err_code_des": des })
-            .as_object()
-            .cloned()
-            .unwrap_or_default(),
-    );
-    out.code = code.to_string();
-    out
-}
-
-fn success(state: &State, mchid: &str, v: Value) -> Outcome {
-    let mut m = v.as_object().cloned().unwrap_or_default();
-    m.insert("result_code".into(), json!("SUCCESS"));
-    xml(state, mchid, m)
 }
 
 fn unifiedorder(state: &State, mchid: &str, f: &Map<String, Value>) -> Option<Outcome> {
@@ -111,7 +77,7 @@ fn unifiedorder(state: &State, mchid: &str, f: &Map<String, Value>) -> Option<Ou
         }
         _ => {}
     }
-    Some(success(state, mchid, v))
+    Some(success(&state.keys, mchid, v))
 }
 
 fn find(state: &State, mchid: &str, f: &Map<String, Value>) -> Option<Order> {
@@ -136,7 +102,7 @@ fn not_found(state: &State, mchid: &str) -> Option<Outcome> {
     state
         .flows
         .strict()
-        .then(|| fail(state, mchid, "ORDERNOTEXIST", "此交易订单号不存在"))
+        .then(|| fail(&state.keys, mchid, "ORDERNOTEXIST", "此交易订单号不存在"))
 }
 
 fn orderquery(state: &State, mchid: &str, f: &Map<String, Value>) -> Option<Outcome> {
@@ -159,7 +125,7 @@ fn orderquery(state: &State, mchid: &str, f: &Map<String, Value>) -> Option<Outc
     if let Some(a) = &o.attach {
         v["attach"] = json!(a);
     }
-    Some(success(state, mchid, v))
+    Some(success(&state.keys, mchid, v))
 }
 
 /// The fields of an APIv2 payment notification (`nonce_str` and `sign` are added when sent).
@@ -184,8 +150,8 @@ fn closeorder(state: &State, mchid: &str, f: &Map<String, Value>) -> Option<Outc
         return not_found(state, mchid);
     };
     Some(match crate::mock::state::flows::close_order(state, &o) {
-        Ok(()) => success(state, mchid, json!({ "appid": o.appid })),
-        Err(()) => fail(state, mchid, "ORDERPAID", "订单已支付"),
+        Ok(()) => success(&state.keys, mchid, json!({ "appid": o.appid })),
+        Err(()) => fail(&state.keys, mchid, "ORDERPAID", "订单已支付"),
     })
 }
 
@@ -210,7 +176,7 @@ fn refund(state: &State, mchid: &str, f: &Map<String, Value>) -> Option<Outcome>
     );
     Some(match made {
         Ok(r) => success(
-            state,
+            &state.keys,
             mchid,
             json!({
                 "appid": o.appid, "transaction_id": r.transaction_id, "out_trade_no": r.out_trade_no,
@@ -219,8 +185,8 @@ fn refund(state: &State, mchid: &str, f: &Map<String, Value>) -> Option<Outcome>
                 "cash_fee": r.total.to_string(), "refund_channel": "ORIGINAL",
             }),
         ),
-        Err(("NOT_ENOUGH", des)) => fail(state, mchid, "NOTENOUGH", des),
-        Err((code, des)) => fail(state, mchid, code, des),
+        Err(("NOT_ENOUGH", des)) => fail(&state.keys, mchid, "NOTENOUGH", des),
+        Err((code, des)) => fail(&state.keys, mchid, code, des),
     })
 }
 
@@ -245,7 +211,7 @@ fn refundquery(state: &State, mchid: &str, f: &Map<String, Value>) -> Option<Out
         return state
             .flows
             .strict()
-            .then(|| fail(state, mchid, "REFUNDNOTEXIST", "退款订单查询失败"));
+            .then(|| fail(&state.keys, mchid, "REFUNDNOTEXIST", "退款订单查询失败"));
     };
     let mut v = json!({
         "transaction_id": first.transaction_id, "out_trade_no": first.out_trade_no,
@@ -259,10 +225,11 @@ fn refundquery(state: &State, mchid: &str, f: &Map<String, Value>) -> Option<Out
         v[format!("refund_status_{n}")] = json!("SUCCESS");
         v[format!("refund_channel_{n}")] = json!("ORIGINAL");
         v[format!("refund_recv_accout_{n}")] = json!("支付用户零钱");
-        v[format!("refund_success_time_{n}")] =
-            json!(crate::mock::state::notify::beijing_time(r.created)[..19].replace('T', " "));
+        v[format!("refund_success_time_{n}")] = json!(
+            crate::mock::protocol::notification::beijing_time(r.created)[..19].replace('T', " ")
+        );
     }
-    Some(success(state, mchid, v))
+    Some(success(&state.keys, mchid, v))
 }
 
 fn downloadbill(state: &State, mchid: &str, f: &Map<String, Value>) -> Option<Outcome> {

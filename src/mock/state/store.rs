@@ -175,7 +175,7 @@ pub(crate) fn new_id(kind: &str) -> String {
 
 /// `yyyyMMddHHmmss` in Beijing time (APIv2 times).
 pub(crate) fn compact_time(unix: i64) -> String {
-    crate::mock::state::notify::beijing_time(unix)
+    crate::mock::protocol::notification::beijing_time(unix)
         .chars()
         .filter(char::is_ascii_digit)
         .take(14)
@@ -184,7 +184,7 @@ pub(crate) fn compact_time(unix: i64) -> String {
 
 /// `yyyy-MM-dd` in Beijing time.
 pub(crate) fn beijing_date(unix: i64) -> String {
-    crate::mock::state::notify::beijing_time(unix)[..10].to_string()
+    crate::mock::protocol::notification::beijing_time(unix)[..10].to_string()
 }
 
 /// A trade bill in WeChat Pay's CSV form: a header, one line per transaction (values prefixed
@@ -199,7 +199,7 @@ pub(crate) fn trade_bill(orders: &[Order], refunds: &[Refund]) -> Vec<u8> {
     let (mut total, mut refunded, mut fee) = (0i64, 0i64, 0i64);
     for o in orders {
         let when = o.success_time.unwrap_or(o.created);
-        let time = crate::mock::state::notify::beijing_time(when)[..19].replace('T', " ");
+        let time = crate::mock::protocol::notification::beijing_time(when)[..19].replace('T', " ");
         let charge = o.total * 6 / 1000;
         total += o.total;
         fee += charge;
@@ -222,7 +222,8 @@ pub(crate) fn trade_bill(orders: &[Order], refunds: &[Refund]) -> Vec<u8> {
     }
     for r in refunds {
         refunded += r.refund;
-        let time = crate::mock::state::notify::beijing_time(r.created)[..19].replace('T', " ");
+        let time =
+            crate::mock::protocol::notification::beijing_time(r.created)[..19].replace('T', " ");
         out.push_str(&format!(
             "`{time},`,`{},`0,`,`{},`{},`,`,`REFUND,`OTHERS,`{},`0.00,`0.00,`{},`{},`{},`0.00,`ORIGINAL,`SUCCESS,`,`,`0.00,`0.60%,`0.00,`{},`\r\n",
             r.mchid,

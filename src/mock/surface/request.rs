@@ -1,6 +1,7 @@
 //! A request's values, read once: for the field checks and for the answer's echoes.
 
-use crate::mock::state::dispatch::Call;
+use crate::mock::protocol::call::Call;
+use crate::mock::protocol::multipart;
 use serde_json::{Map, Value};
 
 /// A request's values, read once for the checks and the answer.
@@ -27,12 +28,9 @@ impl Request {
             .map(|(k, v)| (k.into_owned(), Value::String(v.into_owned())))
             .collect();
         let json = serde_json::from_slice::<Value>(call.body).ok();
-        let meta = crate::mock::protocol::v3::multipart_boundary(call.headers).and_then(|b| {
-            crate::mock::protocol::v3::multipart_parts(call.body, &b)
-                .into_iter()
-                .find(|(name, _)| name == "meta")
-                .and_then(|(_, content)| serde_json::from_slice(content).ok())
-        });
+        let meta = multipart::boundary(call.headers)
+            .and_then(|b| multipart::meta(call.body, &b))
+            .and_then(|content| serde_json::from_slice(content).ok());
         Request {
             serial_sent: call.headers.contains_key("Wechatpay-Serial"),
             header_names: call
@@ -44,7 +42,7 @@ impl Request {
             query,
             json,
             meta,
-            v2: call.v2_fields.cloned(),
+            v2: call.v2_fields.clone(),
         }
     }
 

@@ -8,7 +8,7 @@
 
 use crate::catalogue::{Endpoint, Field};
 use crate::crypto::PublicKey;
-use crate::mock::state::dispatch::Call;
+use crate::mock::protocol::call::Call;
 use crate::mock::surface::request::Request;
 use crate::mock::Merchant;
 use serde_json::{Map, Number, Value};

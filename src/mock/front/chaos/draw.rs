@@ -1,7 +1,7 @@
 //! The engine of chaos mode: the seed's sequence, the draw of each request's fault, the journal.
 
 use super::{Chaos, ChaosFault, ChaosRecord, CHAOS_JOURNAL_LIMIT};
-use crate::mock::front::service::{error, Outcome};
+use crate::mock::protocol::call::{error, Outcome};
 use crate::mock::{Fault, State};
 use bytes::Bytes;
 use http::Method;
@@ -282,19 +282,19 @@ impl Draw {
         let mchid = ["mch_id", "mchid"]
             .iter()
             .find_map(|k| self.fields.get(*k).and_then(Value::as_str))
-            .filter(|m| state.merchants.contains_key(*m))
+            .filter(|m| state.keys.merchants.contains_key(*m))
             .or_else(|| state.flows.info.get().map(|i| i.mchid.as_str()))
             .unwrap_or_default()
             .to_string();
-        if !state.merchants.contains_key(&mchid) {
-            return crate::mock::front::service::v2_fail("emulated fault (chaos mode)");
+        if !state.keys.merchants.contains_key(&mchid) {
+            return crate::mock::protocol::call::v2_fail("emulated fault (chaos mode)");
         }
         let code = if code == "SYSTEM_ERROR" {
             "SYSTEMERROR"
         } else {
             code
         };
-        crate::mock::state::flows_v2::fail(state, &mchid, code, "emulated fault (chaos mode)")
+        crate::mock::protocol::v2::fail(&state.keys, &mchid, code, "emulated fault (chaos mode)")
     }
 }
 
