@@ -82,18 +82,16 @@ mod surface;
 pub use front::blocking::BlockingServer;
 pub use front::builder::ServerBuilder;
 pub use front::chaos::{Chaos, ChaosFault, ChaosRecord};
+pub use front::journal::Recorded;
 pub use front::server::Server;
 pub use protocol::faults::Fault;
 pub use protocol::keys::{Merchant, Mode};
 pub use state::deliver::Delivery;
-pub use surface::answers::{Answer, Recorded};
+pub use surface::answers::Answer;
 
 use std::collections::HashSet;
 use std::sync::Mutex;
 use surface::answers::Script;
-
-/// How many requests the journal keeps (a long-running emulator must not grow without end).
-const JOURNAL_LIMIT: usize = 10_000;
 
 /// State shared by the listener and the handle.
 pub(crate) struct State {

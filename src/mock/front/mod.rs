@@ -5,6 +5,7 @@ pub(crate) mod blocking;
 pub(crate) mod builder;
 pub(crate) mod chaos;
 pub(crate) mod fast;
+pub(crate) mod journal;
 pub(crate) mod server;
 pub(crate) mod service;
 pub(crate) mod tls;

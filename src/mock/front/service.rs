@@ -152,7 +152,7 @@ async fn handle(
     }
     {
         let mut journal = state.journal.lock().unwrap_or_else(|e| e.into_inner());
-        if journal.len() >= crate::mock::JOURNAL_LIMIT {
+        if journal.len() >= super::journal::JOURNAL_LIMIT {
             journal.remove(0);
         }
         journal.push(Recorded {

@@ -1,14 +1,13 @@
-//! Scripted answers, faults and the journal's records.
+//! Scripted answers ([`Server::on`](crate::mock::Server::on)): what they hold, and how a verified
+//! call gets the one scripted for its route.
 
-use crate::mock::surface::routes::Pattern;
-// For the doc links.
-#[allow(unused_imports)]
-use crate::error::Error;
-#[allow(unused_imports)]
-use crate::mock::Server;
+use super::routes::Pattern;
+use crate::mock::protocol::call::{ok, Call, Outcome};
+use crate::mock::protocol::v2::signed_xml;
 use bytes::Bytes;
-use http::{HeaderMap, Method, StatusCode};
+use http::StatusCode;
 use serde_json::{Map, Value};
+use std::sync::Mutex;
 use std::time::Duration;
 
 /// A scripted answer.
@@ -84,31 +83,6 @@ impl Answer {
     }
 }
 
-/// One request as the emulator received it, and what it made of it.
-#[derive(Debug, Clone)]
-#[non_exhaustive]
-pub struct Recorded {
-    /// Method.
-    pub method: Method,
-    /// Path as received.
-    pub path: String,
-    /// Query as received.
-    pub query: Option<String>,
-    /// Headers.
-    pub headers: HeaderMap,
-    /// Body bytes.
-    pub body: Bytes,
-    /// True if the connection presented a client certificate issued by the emulator's CA.
-    pub client_cert: bool,
-    /// True if the request's signature (APIv3 `Authorization`, APIv2 `sign`) verified with a
-    /// known merchant's key or secret.
-    pub verified: bool,
-    /// `OK`, or the error code answered (`SIGN_ERROR`, `NOT_FOUND`, `FAIL`…).
-    pub outcome: String,
-    /// HTTP/1.1 or HTTP/2.
-    pub version: http::Version,
-}
-
 pub(crate) struct Script {
     pub(crate) pattern: Pattern,
     /// Answered in order; the last one repeats.
@@ -122,4 +96,31 @@ impl Script {
         self.served += 1;
         self.answers[i].clone()
     }
+}
+
+/// The latest script whose route matches the call, answered (the script advances).
+pub(crate) fn scripted(scripts: &Mutex<Vec<Script>>, call: &Call) -> Option<Outcome> {
+    let a = {
+        let mut scripts = scripts.lock().unwrap_or_else(|e| e.into_inner());
+        scripts
+            .iter_mut()
+            .find(|s| s.pattern.matches(call.method.as_str(), call.path).is_some())
+            .map(|s| s.next())
+    }?;
+    let (bytes, content_type) = match a.body {
+        AnswerBody::Empty => (Bytes::new(), "application/json"),
+        AnswerBody::Json(v) => (Bytes::from(v.to_string()), "application/json"),
+        AnswerBody::Raw(b) => (b, "application/octet-stream"),
+        AnswerBody::Xml(fields) => (
+            Bytes::from(signed_xml(fields, &call.entry.merchant)),
+            "text/xml",
+        ),
+    };
+    let mut out = ok(bytes, content_type, a.status);
+    if !a.status.is_success() {
+        out.code = format!("HTTP_{}", a.status.as_u16());
+    }
+    out.headers = a.headers;
+    out.delay = a.delay;
+    Some(out)
 }

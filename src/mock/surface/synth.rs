@@ -6,11 +6,11 @@
 //! are RFC 3339 at +08:00 (APIv2: `yyyyMMddHHmmss`); amounts are integers; sensitive fields are
 //! base64 RSA-OAEP under the merchant's public key; arrays hold one element.
 
+use super::request::Request;
 use crate::catalogue::{Endpoint, Field};
 use crate::crypto::PublicKey;
 use crate::mock::protocol::call::Call;
-use crate::mock::surface::request::Request;
-use crate::mock::Merchant;
+use crate::mock::protocol::keys::Merchant;
 use serde_json::{Map, Number, Value};
 
 fn required(fields: &[Field], name: &str) -> bool {
