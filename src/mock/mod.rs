@@ -86,7 +86,7 @@ pub use front::journal::Recorded;
 pub use front::server::Server;
 pub use protocol::faults::Fault;
 pub use protocol::keys::{Merchant, Mode};
-pub use state::deliver::Delivery;
+pub use state::jobs::Delivery;
 pub use surface::answers::Answer;
 
 use std::collections::HashSet;

@@ -3,7 +3,7 @@
 //! only); and the [`Server`] methods over the flows' state.
 
 use crate::error::{Error, Result};
-use crate::mock::state::deliver::Delivery;
+use crate::mock::state::jobs::Delivery;
 use crate::mock::surface::answers::Script;
 use crate::mock::surface::routes::Pattern;
 use crate::mock::{Answer, Fault, Server, State};
@@ -22,8 +22,8 @@ impl Server {
     /// [`Server::deliveries`]). Returns the order as a query answers it; an order paid before is
     /// returned as it is. A closed or unknown order is an [`Error::Argument`].
     pub fn pay(&self, out_trade_no: &str) -> Result<Value> {
-        crate::mock::state::flows::pay(&self.state, None, out_trade_no)
-            .map(|o| crate::mock::state::flows::order_json(&o))
+        crate::mock::state::orders::pay(&self.state, None, out_trade_no)
+            .map(|o| crate::mock::state::orders::order_json(&o))
             .map_err(|why| Error::argument("out_trade_no", why))
     }
 
@@ -34,7 +34,7 @@ impl Server {
             .iter()
             .rev()
             .find(|o| o.out_trade_no == out_trade_no)?;
-        Some(crate::mock::state::flows::order_json(o))
+        Some(crate::mock::state::orders::order_json(o))
     }
 
     /// Every notification delivery attempt so far, oldest first (including the skipped ones:
@@ -216,7 +216,7 @@ pub(crate) async fn handle(
                 .flows
                 .orders()
                 .iter()
-                .map(crate::mock::state::flows::order_json)
+                .map(crate::mock::state::orders::order_json)
                 .collect(),
         )),
         ("POST", ["script"]) => match script(state, &body) {
@@ -233,8 +233,8 @@ pub(crate) async fn handle(
         }
         ("POST", ["orders", no, "pay"]) => {
             let no = percent_encoding::percent_decode_str(no).decode_utf8_lossy();
-            match crate::mock::state::flows::pay(state, None, &no) {
-                Ok(o) => okj(crate::mock::state::flows::order_json(&o)),
+            match crate::mock::state::orders::pay(state, None, &no) {
+                Ok(o) => okj(crate::mock::state::orders::order_json(&o)),
                 Err(why) => (
                     StatusCode::NOT_FOUND,
                     json!({ "code": "ORDER_NOT_EXIST", "message": why }),

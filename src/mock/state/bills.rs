@@ -2,9 +2,10 @@
 //! download URL on the emulator with the bill's SHA1; `v3/billdownload/file?token=…` answers it
 //! (gzip when asked).
 
-use crate::mock::protocol::call::Call;
-use crate::mock::protocol::call::{error, ok, Outcome};
-use crate::mock::state::store::{beijing_date, gzip_stored, trade_bill};
+use super::orders::json_ok;
+use super::store::{beijing_date, gzip_stored, trade_bill};
+use crate::mock::protocol::call::{error, ok, Call, Outcome};
+use crate::mock::protocol::notification::beijing_time;
 use crate::mock::surface::request::Request;
 use crate::mock::State;
 use bytes::Bytes;
@@ -78,7 +79,7 @@ pub(crate) fn fundflow_bill(state: &State, mchid: &str, date: &str, account: &st
         } else {
             spent -= amount;
         }
-        let time = crate::mock::protocol::notification::beijing_time(*t)[..19].replace('T', " ");
+        let time = beijing_time(*t)[..19].replace('T', " ");
         out.push_str(&format!(
             "`{time},`{id},`{:020},`{kind},`{kind},`{way},`{},`{},`system,`缺省,`{voucher}\r\n",
             n + 1,
@@ -130,7 +131,7 @@ fn hand_out(state: &State, data: Vec<u8>, tar_type: &str) -> Option<Outcome> {
         .get()
         .map(|i| i.url.clone())
         .unwrap_or_default();
-    Some(crate::mock::state::flows::json_ok(json!({
+    Some(json_ok(json!({
         "hash_type": "SHA1",
         "hash_value": hash,
         "download_url": format!("{base}v3/billdownload/file?token={token}"),

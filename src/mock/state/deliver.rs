@@ -1,6 +1,9 @@
 //! The emulator's background worker: orders paid after the configured delay, and notifications
 //! POSTed to loopback `notify_url`s, retried on WeChat Pay's schedule (shortened).
 
+use super::jobs::{Delivery, Job};
+use super::notify;
+use super::orders;
 use crate::mock::State;
 use serde_json::Value;
 use std::sync::Arc;
@@ -10,63 +13,6 @@ use std::time::Duration;
 const SCHEDULE: [u32; 15] = [
     1, 1, 2, 12, 40, 80, 120, 120, 120, 240, 720, 720, 720, 1440, 1440,
 ];
-
-/// Work for the worker.
-pub(crate) enum Job {
-    /// Pay this order after this delay.
-    AutoPay {
-        mchid: String,
-        out_trade_no: String,
-        after: Duration,
-    },
-    /// Deliver a notification.
-    Notify {
-        mchid: String,
-        url: String,
-        event_type: String,
-        /// `out_trade_no` or `out_refund_no`.
-        subject: String,
-        /// APIv3: the resource sealed in the JSON envelope; APIv2: the XML fields.
-        resource: Value,
-        /// An APIv2 (XML) notification.
-        v2: bool,
-    },
-}
-
-/// One notification delivery attempt (or a skipped one), from [`Server::deliveries`](crate::mock::Server::deliveries).
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct Delivery {
-    /// The `notify_url`.
-    pub url: String,
-    /// `TRANSACTION.SUCCESS` or `REFUND.SUCCESS`.
-    pub event_type: String,
-    /// The order's `out_trade_no` or the refund's `out_refund_no`.
-    pub subject: String,
-    /// 1 for the first attempt.
-    pub attempt: u32,
-    /// The handler's HTTP status, if it answered.
-    pub status: Option<u16>,
-    /// `delivered` (2xx), `failed` (another status or no connection: retried), `gave-up` (the
-    /// last attempt failed), or `skipped` (not a loopback URL: never contacted).
-    pub outcome: String,
-    /// Why it failed, if it did.
-    pub error: Option<String>,
-}
-
-/// True for `http(s)` URLs on 127.0.0.0/8, `[::1]` or `localhost`.
-pub(crate) fn loopback(url: &str) -> bool {
-    let Ok(u) = url::Url::parse(url) else {
-        return false;
-    };
-    matches!(u.scheme(), "http" | "https")
-        && match u.host() {
-            Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-            Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-            Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
-            None => false,
-        }
-}
 
 /// Runs jobs until the channel closes or the task is aborted (its tasks go with it).
 pub(crate) async fn worker(state: Arc<State>, mut jobs: tokio::sync::mpsc::UnboundedReceiver<Job>) {
@@ -90,7 +36,7 @@ async fn run(state: Arc<State>, job: Job) {
             after,
         } => {
             tokio::time::sleep(after).await;
-            let _ = crate::mock::state::flows::pay(&state, Some(&mchid), &out_trade_no);
+            let _ = orders::pay(&state, Some(&mchid), &out_trade_no);
         }
         Job::Notify {
             mchid,
@@ -134,7 +80,7 @@ async fn deliver(
         outcome: "skipped".into(),
         error: None,
     };
-    if !loopback(&url) {
+    if !notify::loopback(&url) {
         d.error = Some("not a loopback URL: the emulator never calls out".into());
         record(&state, d);
         return;
@@ -146,14 +92,7 @@ async fn deliver(
         d.attempt = attempt as u32 + 1;
         let sent = if v2 {
             let fields = resource.as_object().cloned().unwrap_or_default();
-            match crate::mock::state::notify::send_v2(
-                state.clone(),
-                mchid.clone(),
-                url.clone(),
-                fields,
-            )
-            .await
-            {
+            match notify::send_v2(state.clone(), mchid.clone(), url.clone(), fields).await {
                 // A 2xx whose reply is not `SUCCESS` is a failure too.
                 Ok((status, false)) if status.is_success() => {
                     Ok(http::StatusCode::UNPROCESSABLE_ENTITY)
@@ -162,7 +101,7 @@ async fn deliver(
                 Err(e) => Err(e),
             }
         } else {
-            crate::mock::state::notify::send(
+            notify::send(
                 state.clone(),
                 mchid.clone(),
                 url.clone(),
@@ -191,28 +130,5 @@ async fn deliver(
         }
         d.outcome = if last { "gave-up" } else { "failed" }.into();
         record(&state, d.clone());
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn loopback_urls() {
-        for u in [
-            "http://127.0.0.1:1/n",
-            "http://127.9.8.7/n",
-            "https://[::1]:8443/x",
-            "http://localhost:3000/",
-        ] {
-            assert!(super::loopback(u), "{u}");
-        }
-        for u in [
-            "http://10.0.0.1/",
-            "https://example.com/n",
-            "ftp://127.0.0.1/",
-            "x",
-        ] {
-            assert!(!super::loopback(u), "{u}");
-        }
     }
 }

@@ -3,6 +3,7 @@
 //! the documented default answer; `404 NOT_FOUND` (APIv3) or `FAIL` (APIv2) for a path no call
 //! has. The composition lives here, above the surface, so the surface never calls a flow.
 
+use super::{flows, flows_v2};
 use crate::mock::protocol::call::{Call, Outcome};
 use crate::mock::protocol::{v2, v3};
 use crate::mock::surface::{answers, documented, routes};
@@ -59,8 +60,10 @@ fn answer(state: &State, call: &Call) -> Outcome {
             Ok(checked) => checked,
             Err(refusal) => return refusal,
         };
-    if let Some(out) = crate::mock::state::flows::answer(state, call, &endpoint.template, &request)
-    {
+    let template = endpoint.template.as_str();
+    let flow = flows::answer(state, call, template, &request)
+        .or_else(|| flows_v2::answer(state, call, template, &request));
+    if let Some(out) = flow {
         return out;
     }
     documented::synthesize(endpoint, call, &request)

@@ -1,10 +1,12 @@
 //! The core flows over the same state, APIv2: `pay/unifiedorder`, `pay/orderquery`,
 //! `pay/closeorder`, `secapi/pay/refund` (mutual TLS), `pay/downloadbill`.
 
-use crate::mock::protocol::call::Call;
-use crate::mock::protocol::call::{ok, Outcome};
+use super::orders::{close_order, remember};
+use super::store::{compact_time, gzip_stored, new_id, Order, TradeState};
+use super::{bills, refunds};
+use crate::mock::protocol::call::{ok, Call, Outcome};
+use crate::mock::protocol::notification::beijing_time;
 use crate::mock::protocol::v2::{fail, success};
-use crate::mock::state::store::{compact_time, Order, TradeState};
 use crate::mock::surface::request::Request;
 use crate::mock::State;
 use bytes::Bytes;
@@ -47,7 +49,7 @@ fn unifiedorder(state: &State, mchid: &str, f: &Map<String, Value>) -> Option<Ou
         currency: get(f, "fee_type").unwrap_or("CNY").to_string(),
         openid: get(f, "openid").map(str::to_string),
         notify_url: get(f, "notify_url").map(str::to_string),
-        prepay_id: crate::mock::state::store::new_id("prepay"),
+        prepay_id: new_id("prepay"),
         request: Value::Object(request),
         partner: false,
         v2: true,
@@ -57,7 +59,7 @@ fn unifiedorder(state: &State, mchid: &str, f: &Map<String, Value>) -> Option<Ou
         created: crate::util::unix_now(),
         refunded: 0,
     };
-    let o = match crate::mock::state::flows::remember(state, order) {
+    let o = match remember(state, order) {
         Ok(o) => o,
         Err(refusal) => return Some(refusal),
     };
@@ -128,28 +130,11 @@ fn orderquery(state: &State, mchid: &str, f: &Map<String, Value>) -> Option<Outc
     Some(success(&state.keys, mchid, v))
 }
 
-/// The fields of an APIv2 payment notification (`nonce_str` and `sign` are added when sent).
-pub(crate) fn notification(o: &Order) -> Value {
-    let mut v = json!({
-        "return_code": "SUCCESS", "return_msg": "OK", "appid": o.appid, "mch_id": o.mchid,
-        "result_code": "SUCCESS", "openid": o.openid.clone().unwrap_or_default(),
-        "is_subscribe": "N", "trade_type": o.trade_type, "bank_type": "OTHERS",
-        "total_fee": o.total.to_string(), "fee_type": o.currency, "cash_fee": o.total.to_string(),
-        "transaction_id": o.transaction_id.clone().unwrap_or_default(),
-        "out_trade_no": o.out_trade_no,
-        "time_end": compact_time(o.success_time.unwrap_or(o.created)),
-    });
-    if let Some(a) = &o.attach {
-        v["attach"] = json!(a);
-    }
-    v
-}
-
 fn closeorder(state: &State, mchid: &str, f: &Map<String, Value>) -> Option<Outcome> {
     let Some(o) = find(state, mchid, f) else {
         return not_found(state, mchid);
     };
-    Some(match crate::mock::state::flows::close_order(state, &o) {
+    Some(match close_order(state, &o) {
         Ok(()) => success(&state.keys, mchid, json!({ "appid": o.appid })),
         Err(()) => fail(&state.keys, mchid, "ORDERPAID", "订单已支付"),
     })
@@ -165,7 +150,7 @@ fn refund(state: &State, mchid: &str, f: &Map<String, Value>) -> Option<Outcome>
     let mut request = f.clone();
     request.remove("nonce_str");
     request.remove("sign");
-    let made = crate::mock::state::refunds::make_refund(
+    let made = refunds::make_refund(
         state,
         &o,
         out_refund_no,
@@ -225,9 +210,8 @@ fn refundquery(state: &State, mchid: &str, f: &Map<String, Value>) -> Option<Out
         v[format!("refund_status_{n}")] = json!("SUCCESS");
         v[format!("refund_channel_{n}")] = json!("ORIGINAL");
         v[format!("refund_recv_accout_{n}")] = json!("支付用户零钱");
-        v[format!("refund_success_time_{n}")] = json!(
-            crate::mock::protocol::notification::beijing_time(r.created)[..19].replace('T', " ")
-        );
+        v[format!("refund_success_time_{n}")] =
+            json!(beijing_time(r.created)[..19].replace('T', " "));
     }
     Some(success(&state.keys, mchid, v))
 }
@@ -238,12 +222,11 @@ fn downloadbill(state: &State, mchid: &str, f: &Map<String, Value>) -> Option<Ou
         return None;
     }
     let date = format!("{}-{}-{}", &d[..4], &d[4..6], &d[6..]);
-    let data =
-        crate::mock::state::bills::bill(state, mchid, &date, get(f, "bill_type").unwrap_or("ALL"));
+    let data = bills::bill(state, mchid, &date, get(f, "bill_type").unwrap_or("ALL"));
     let gzip = get(f, "tar_type").is_some_and(|t| t.eq_ignore_ascii_case("GZIP"));
     Some(if gzip {
         ok(
-            Bytes::from(crate::mock::state::store::gzip_stored(&data)),
+            Bytes::from(gzip_stored(&data)),
             "application/octet-stream",
             StatusCode::OK,
         )

@@ -5,6 +5,8 @@ pub(crate) mod deliver;
 pub(crate) mod dispatch;
 pub(crate) mod flows;
 pub(crate) mod flows_v2;
+pub(crate) mod jobs;
 pub(crate) mod notify;
+pub(crate) mod orders;
 pub(crate) mod refunds;
 pub(crate) mod store;

@@ -17,7 +17,7 @@ pub(crate) async fn send(
     resource: Value,
 ) -> Result<StatusCode> {
     let target = url::Url::parse(&url).map_err(|e| Error::argument("url", e.to_string()))?;
-    if !crate::mock::state::deliver::loopback(&url) {
+    if !loopback(&url) {
         return Err(Error::argument(
             "url",
             format!("the emulator only notifies http(s) URLs on 127.0.0.0/8, [::1] or localhost, not {url}"),
@@ -60,7 +60,7 @@ pub(crate) async fn send_v2(
     url: String,
     fields: serde_json::Map<String, Value>,
 ) -> Result<(StatusCode, bool)> {
-    if !crate::mock::state::deliver::loopback(&url) {
+    if !loopback(&url) {
         return Err(Error::argument("url", format!("not a loopback URL: {url}")));
     }
     let merchant = &state
@@ -80,4 +80,41 @@ pub(crate) async fn send_v2(
     let status = res.status();
     let reply = res.text().await.unwrap_or_default();
     Ok((status, reply.contains("SUCCESS")))
+}
+
+/// True for `http(s)` URLs on 127.0.0.0/8, `[::1]` or `localhost`.
+pub(crate) fn loopback(url: &str) -> bool {
+    let Ok(u) = url::Url::parse(url) else {
+        return false;
+    };
+    matches!(u.scheme(), "http" | "https")
+        && match u.host() {
+            Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+            Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+            Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+            None => false,
+        }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn loopback_urls() {
+        for u in [
+            "http://127.0.0.1:1/n",
+            "http://127.9.8.7/n",
+            "https://[::1]:8443/x",
+            "http://localhost:3000/",
+        ] {
+            assert!(super::loopback(u), "{u}");
+        }
+        for u in [
+            "http://10.0.0.1/",
+            "https://example.com/n",
+            "ftp://127.0.0.1/",
+            "x",
+        ] {
+            assert!(!super::loopback(u), "{u}");
+        }
+    }
 }

@@ -2,11 +2,11 @@
 //! APIv2 `secapi/pay/refund` shares): amounts checked against the order, the same
 //! `out_refund_no` answered the same, `REFUND.SUCCESS` to a loopback `notify_url`.
 
-use crate::mock::protocol::call::Call;
-use crate::mock::protocol::call::{error, Outcome};
-use crate::mock::state::deliver::Job;
-use crate::mock::state::flows::{find, json_ok, not_found, text, update};
-use crate::mock::state::store::{new_id, Order, Refund, TradeState};
+use super::jobs::Job;
+use super::orders::{find, json_ok, not_found, text, update};
+use super::store::{changed, new_id, Order, Refund, TradeState};
+use crate::mock::protocol::call::{error, Call, Outcome};
+use crate::mock::protocol::notification::beijing_time;
 use crate::mock::surface::request::Request;
 use crate::mock::State;
 use crate::util::unix_now;
@@ -74,7 +74,7 @@ pub(crate) fn make_refund(
     };
     refunds.push(r.clone());
     drop(refunds);
-    crate::mock::front::chaos::changed();
+    changed();
     update(state, o, |x| {
         x.refunded += amount;
         x.state = TradeState::Refund;
@@ -89,7 +89,7 @@ pub(crate) fn make_refund(
             resource: json!({
                 "mchid": r.mchid, "out_trade_no": r.out_trade_no, "transaction_id": r.transaction_id,
                 "out_refund_no": r.out_refund_no, "refund_id": r.refund_id, "refund_status": "SUCCESS",
-                "success_time": crate::mock::protocol::notification::beijing_time(r.created),
+                "success_time": beijing_time(r.created),
                 "user_received_account": "支付用户零钱",
                 "amount": { "total": r.total, "refund": r.refund, "payer_total": r.total, "payer_refund": r.refund },
             }),
@@ -99,7 +99,7 @@ pub(crate) fn make_refund(
 }
 
 pub(crate) fn refund_json(r: &Refund) -> Value {
-    let time = crate::mock::protocol::notification::beijing_time(r.created);
+    let time = beijing_time(r.created);
     json!({
         "refund_id": r.refund_id, "out_refund_no": r.out_refund_no,
         "transaction_id": r.transaction_id, "out_trade_no": r.out_trade_no,

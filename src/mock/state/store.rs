@@ -1,7 +1,8 @@
 //! The emulator's memory of the core flows: orders, refunds, bills handed out, notifications
 //! delivered. Kept in memory for the life of the [`Server`](crate::mock::Server).
 
-use crate::mock::state::deliver::{Delivery, Job};
+use super::jobs::{Delivery, Job};
+use crate::mock::protocol::notification::beijing_time;
 use serde_json::Value;
 use std::collections::HashMap;
 use std::sync::{Mutex, OnceLock};
@@ -154,6 +155,22 @@ impl Flows {
     }
 }
 
+thread_local! {
+    /// Changes made to the flows' state on this thread: processing is synchronous, so the
+    /// difference across it is what one request changed (chaos mode journals it).
+    static CHANGES: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+/// Called by the flows where they change the state.
+pub(crate) fn changed() {
+    CHANGES.with(|c| c.set(c.get() + 1));
+}
+
+/// The changes made on this thread so far.
+pub(crate) fn changes() -> u64 {
+    CHANGES.with(|c| c.get())
+}
+
 /// A 28-digit `transaction_id` (`4200…`), a `prepay_id` (`wx…`), a 29-digit `refund_id`.
 pub(crate) fn new_id(kind: &str) -> String {
     let mut digits = String::new();
@@ -175,7 +192,7 @@ pub(crate) fn new_id(kind: &str) -> String {
 
 /// `yyyyMMddHHmmss` in Beijing time (APIv2 times).
 pub(crate) fn compact_time(unix: i64) -> String {
-    crate::mock::protocol::notification::beijing_time(unix)
+    beijing_time(unix)
         .chars()
         .filter(char::is_ascii_digit)
         .take(14)
@@ -184,7 +201,7 @@ pub(crate) fn compact_time(unix: i64) -> String {
 
 /// `yyyy-MM-dd` in Beijing time.
 pub(crate) fn beijing_date(unix: i64) -> String {
-    crate::mock::protocol::notification::beijing_time(unix)[..10].to_string()
+    beijing_time(unix)[..10].to_string()
 }
 
 /// A trade bill in WeChat Pay's CSV form: a header, one line per transaction (values prefixed
@@ -199,7 +216,7 @@ pub(crate) fn trade_bill(orders: &[Order], refunds: &[Refund]) -> Vec<u8> {
     let (mut total, mut refunded, mut fee) = (0i64, 0i64, 0i64);
     for o in orders {
         let when = o.success_time.unwrap_or(o.created);
-        let time = crate::mock::protocol::notification::beijing_time(when)[..19].replace('T', " ");
+        let time = beijing_time(when)[..19].replace('T', " ");
         let charge = o.total * 6 / 1000;
         total += o.total;
         fee += charge;
@@ -222,8 +239,7 @@ pub(crate) fn trade_bill(orders: &[Order], refunds: &[Refund]) -> Vec<u8> {
     }
     for r in refunds {
         refunded += r.refund;
-        let time =
-            crate::mock::protocol::notification::beijing_time(r.created)[..19].replace('T', " ");
+        let time = beijing_time(r.created)[..19].replace('T', " ");
         out.push_str(&format!(
             "`{time},`,`{},`0,`,`{},`{},`,`,`REFUND,`OTHERS,`{},`0.00,`0.00,`{},`{},`{},`0.00,`ORIGINAL,`SUCCESS,`,`,`0.00,`0.60%,`0.00,`{},`\r\n",
             r.mchid,

@@ -2,6 +2,7 @@
 
 use super::{Chaos, ChaosFault, ChaosRecord, CHAOS_JOURNAL_LIMIT};
 use crate::mock::protocol::call::{error, Outcome};
+use crate::mock::state::store::changes;
 use crate::mock::{Fault, State};
 use bytes::Bytes;
 use http::Method;
@@ -100,21 +101,6 @@ pub(crate) fn refuse_connection(state: &State) -> bool {
         code: String::new(),
     });
     true
-}
-
-thread_local! {
-    /// Changes made to the flows' state on this thread: processing is synchronous, so the
-    /// difference across it is what one request changed.
-    static CHANGES: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
-}
-
-/// Called by the flows where they change the state.
-pub(crate) fn changed() {
-    CHANGES.with(|c| c.set(c.get() + 1));
-}
-
-fn changes() -> u64 {
-    CHANGES.with(|c| c.get())
 }
 
 /// A request's draw: its fault (if any) and what it needs to be journaled.

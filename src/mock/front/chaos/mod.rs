@@ -11,7 +11,7 @@ mod admin;
 mod draw;
 
 pub(crate) use admin::admin;
-pub(crate) use draw::{changed, refuse_connection, Draw, Engine, Slot};
+pub(crate) use draw::{refuse_connection, Draw, Engine, Slot};
 
 use crate::mock::Server;
 use draw::latest;
