@@ -81,30 +81,10 @@ mod surface;
 
 pub use front::blocking::BlockingServer;
 pub use front::builder::ServerBuilder;
-pub use front::chaos::{Chaos, ChaosFault, ChaosRecord};
+pub use front::chaos::kinds::{Chaos, ChaosFault, ChaosRecord};
 pub use front::journal::Recorded;
 pub use front::server::Server;
 pub use protocol::faults::Fault;
 pub use protocol::keys::{Merchant, Mode};
 pub use state::jobs::Delivery;
 pub use surface::answers::Answer;
-
-use std::collections::HashSet;
-use std::sync::Mutex;
-use surface::answers::Script;
-
-/// State shared by the listener and the handle.
-pub(crate) struct State {
-    keys: protocol::keys::Keys,
-    routes: Vec<surface::routes::Route>,
-    scripts: Mutex<Vec<Script>>,
-    faults: Mutex<HashSet<Fault>>,
-    journal: Mutex<Vec<Recorded>>,
-    flows: state::store::Flows,
-    /// Set in fast mode: the one answer every request gets.
-    fast: Option<front::fast::FastAnswer>,
-    /// TCP connections accepted so far (a cold burst should not open one per request).
-    connections: std::sync::atomic::AtomicUsize,
-    /// Chaos mode ([`Server::chaos`]).
-    chaos: front::chaos::Slot,
-}

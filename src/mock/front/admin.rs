@@ -2,11 +2,16 @@
 //! same port (a prefix WeChat Pay never uses), no signature (the emulator listens on 127.0.0.1
 //! only); and the [`Server`] methods over the flows' state.
 
+use super::server::Server;
+use super::shared::Shared;
 use crate::error::{Error, Result};
+use crate::mock::protocol::faults::Fault;
+use crate::mock::state::emulator::State;
 use crate::mock::state::jobs::Delivery;
+use crate::mock::state::{notify, orders};
+use crate::mock::surface::answers::Answer;
 use crate::mock::surface::answers::Script;
 use crate::mock::surface::routes::Pattern;
-use crate::mock::{Answer, Fault, Server, State};
 use bytes::Bytes;
 use http::{Method, StatusCode};
 use serde_json::{json, Value};
@@ -22,25 +27,26 @@ impl Server {
     /// [`Server::deliveries`]). Returns the order as a query answers it; an order paid before is
     /// returned as it is. A closed or unknown order is an [`Error::Argument`].
     pub fn pay(&self, out_trade_no: &str) -> Result<Value> {
-        crate::mock::state::orders::pay(&self.state, None, out_trade_no)
-            .map(|o| crate::mock::state::orders::order_json(&o))
+        orders::pay(&self.shared.state, None, out_trade_no)
+            .map(|o| orders::order_json(&o))
             .map_err(|why| Error::argument("out_trade_no", why))
     }
 
     /// The latest order with this `out_trade_no`, as a query answers it.
     pub fn order(&self, out_trade_no: &str) -> Option<Value> {
-        let orders = self.state.flows.orders();
+        let orders = self.shared.state.flows.orders();
         let o = orders
             .iter()
             .rev()
             .find(|o| o.out_trade_no == out_trade_no)?;
-        Some(crate::mock::state::orders::order_json(o))
+        Some(orders::order_json(o))
     }
 
     /// Every notification delivery attempt so far, oldest first (including the skipped ones:
     /// a `notify_url` that is not loopback is never contacted).
     pub fn deliveries(&self) -> Vec<Delivery> {
-        self.state
+        self.shared
+            .state
             .flows
             .deliveries
             .lock()
@@ -50,7 +56,8 @@ impl Server {
 
     /// Switches strict orders on or off (see [`ServerBuilder::strict`](crate::mock::ServerBuilder::strict)).
     pub fn set_strict(&self, on: bool) {
-        self.state
+        self.shared
+            .state
             .flows
             .strict
             .store(on, std::sync::atomic::Ordering::Relaxed);
@@ -60,7 +67,7 @@ impl Server {
     /// the merchant's ids, keys and secrets, the WeChat Pay public key. Keys are generated per
     /// run: this is a test double.
     pub fn config_json(&self) -> Value {
-        config(&self.state)
+        config(&self.shared.state)
     }
 }
 
@@ -112,8 +119,8 @@ fn fault(name: &str, body: &Value, query: Option<&str>) -> Option<Fault> {
     })
 }
 
-fn journal(state: &State) -> Value {
-    let journal = state.journal.lock().unwrap_or_else(|e| e.into_inner());
+fn journal(shared: &Shared) -> Value {
+    let journal = shared.journal.lock().unwrap_or_else(|e| e.into_inner());
     Value::Array(
         journal
             .iter()
@@ -182,7 +189,7 @@ fn script(state: &State, body: &Value) -> std::result::Result<Value, String> {
 
 /// Answers an admin request: (status, JSON).
 pub(crate) async fn handle(
-    state: &Arc<State>,
+    shared: &Arc<Shared>,
     method: &Method,
     path: &str,
     query: Option<&str>,
@@ -196,14 +203,15 @@ pub(crate) async fn handle(
             Err(e) => return bad(&format!("the body is not JSON: {e}")),
         }
     };
+    let state = &shared.state;
     let rest = path.strip_prefix(PREFIX).unwrap_or("");
     let parts: Vec<&str> = rest.split('/').filter(|s| !s.is_empty()).collect();
     let okj = |v: Value| (StatusCode::OK, v);
     match (method.as_str(), parts.as_slice()) {
         ("GET", ["config"]) => okj(config(state)),
-        ("GET", ["journal"]) => okj(journal(state)),
+        ("GET", ["journal"]) => okj(journal(shared)),
         ("DELETE", ["journal"]) => {
-            state
+            shared
                 .journal
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
@@ -216,7 +224,7 @@ pub(crate) async fn handle(
                 .flows
                 .orders()
                 .iter()
-                .map(crate::mock::state::orders::order_json)
+                .map(orders::order_json)
                 .collect(),
         )),
         ("POST", ["script"]) => match script(state, &body) {
@@ -233,8 +241,8 @@ pub(crate) async fn handle(
         }
         ("POST", ["orders", no, "pay"]) => {
             let no = percent_encoding::percent_decode_str(no).decode_utf8_lossy();
-            match crate::mock::state::orders::pay(state, None, &no) {
-                Ok(o) => okj(crate::mock::state::orders::order_json(&o)),
+            match orders::pay(state, None, &no) {
+                Ok(o) => okj(orders::order_json(&o)),
                 Err(why) => (
                     StatusCode::NOT_FOUND,
                     json!({ "code": "ORDER_NOT_EXIST", "message": why }),
@@ -253,8 +261,7 @@ pub(crate) async fn handle(
                 .map(|i| i.mchid.clone())
                 .unwrap_or_default();
             let resource = body.get("resource").cloned().unwrap_or(json!({}));
-            let sent =
-                crate::mock::state::notify::send(state.clone(), mchid, url.into(), event.into(), resource).await;
+            let sent = notify::send(state.clone(), mchid, url.into(), event.into(), resource).await;
             match sent {
                 Ok(status) => okj(json!({ "status": status.as_u16() })),
                 Err(e) => (
@@ -291,7 +298,7 @@ pub(crate) async fn handle(
                 .store(on, std::sync::atomic::Ordering::Relaxed);
             okj(json!({ "strict": on }))
         }
-        (m, parts) => crate::mock::front::chaos::admin(state, m, parts, &body).unwrap_or_else(|| {
+        (m, parts) => super::chaos::admin::admin(shared, m, parts, &body).unwrap_or_else(|| {
             (
                 StatusCode::NOT_FOUND,
                 json!({ "code": "NOT_FOUND", "message": format!("no admin call {method} {path}") }),

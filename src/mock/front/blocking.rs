@@ -1,7 +1,9 @@
 //! The emulator for blocking code: a [`Server`] on a runtime of its own, on a background thread.
 
+use super::builder::ServerBuilder;
+use super::server::Server;
 use crate::error::{Error, Result};
-use crate::mock::{Server, ServerBuilder};
+use crate::mock::state::notify;
 use http::StatusCode;
 use serde_json::Value;
 use std::sync::mpsc;
@@ -71,8 +73,8 @@ impl BlockingServer {
     /// [`Server::notify`], blocking.
     pub fn notify(&self, url: &str, event_type: &str, resource: &Value) -> Result<StatusCode> {
         let s = self.server();
-        let task = crate::mock::state::notify::send(
-            s.state.clone(),
+        let task = notify::send(
+            s.shared.state.clone(),
             s.first_mchid.clone(),
             url.to_string(),
             event_type.to_string(),
@@ -129,5 +131,31 @@ impl Drop for BlockingServer {
                 let _ = thread.join();
             }
         }
+    }
+}
+
+impl Server {
+    /// [`Server::start`] for blocking code: the emulator runs on its own runtime on a
+    /// background thread.
+    ///
+    /// ```no_run
+    /// # #[cfg(feature = "blocking")]
+    /// # fn run() -> wechatpay::Result<()> {
+    /// let server = wechatpay::mock::Server::start_blocking()?;
+    /// let client = wechatpay::blocking::Client::from(server.client_builder().build()?);
+    /// let res = client.chain("v3/certificates").get(serde_json::json!({}))?;
+    /// assert_eq!(res.status(), 200);
+    /// # Ok(()) }
+    /// ```
+    pub fn start_blocking() -> Result<BlockingServer> {
+        Server::builder().start_blocking()
+    }
+}
+
+impl ServerBuilder {
+    /// Starts the emulator on a runtime of its own, on a background thread, for blocking code
+    /// (no tokio runtime needed by the caller).
+    pub fn start_blocking(self) -> Result<BlockingServer> {
+        BlockingServer::start(self)
     }
 }

@@ -1,9 +1,17 @@
 //! [`ServerBuilder`]: port, merchants, platform key, mode; starting the emulator.
 
+use super::fast::FastAnswer;
+use super::server::Server;
+use super::shared::Shared;
+use super::{service, tls};
 use crate::crypto::PrivateKey;
 use crate::error::{Error, Result};
 use crate::mock::protocol::keys::{generate_rsa_pem, random_serial, Keys, MerchantEntry};
-use crate::mock::{front::service, front::tls, BlockingServer, Merchant, Mode, Server, State};
+use crate::mock::protocol::keys::{Merchant, Mode};
+use crate::mock::state::deliver;
+use crate::mock::state::emulator::State;
+use crate::mock::state::store::{FlowConfig, Flows, Info};
+use crate::mock::surface::routes;
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use zeroize::Zeroizing;
@@ -32,7 +40,7 @@ pub struct ServerBuilder {
     merchants: Vec<Merchant>,
     platform_key: Option<(Zeroizing<String>, String)>,
     mode: Mode,
-    flows: crate::mock::state::store::FlowConfig,
+    flows: FlowConfig,
 }
 
 impl ServerBuilder {
@@ -160,14 +168,10 @@ impl ServerBuilder {
         };
         let state = Arc::new(State {
             keys,
-            routes: crate::mock::surface::routes::documented(),
+            routes: routes::documented(),
             scripts: Mutex::new(Vec::new()),
             faults: Mutex::new(HashSet::new()),
-            journal: Mutex::new(Vec::new()),
-            flows: crate::mock::state::store::Flows::new(self.flows),
-            fast: self.fast.then(crate::mock::front::fast::FastAnswer::new),
-            connections: Default::default(),
-            chaos: Default::default(),
+            flows: Flows::new(self.flows),
         });
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", self.port))
             .await
@@ -183,17 +187,24 @@ impl ServerBuilder {
         let config = authority.server_config(self.http2)?;
         let (stop, stopped) = tokio::sync::watch::channel(false);
         let url = format!("https://127.0.0.1:{}/", addr.port());
-        let _ = state.flows.info.set(crate::mock::state::store::Info {
+        let _ = state.flows.info.set(Info {
             url: url.clone(),
             ca_pem: authority.ca_pem.clone(),
             mchid: first.clone(),
         });
         let (jobs, queue) = tokio::sync::mpsc::unbounded_channel();
         let _ = state.flows.jobs.set(jobs);
-        let worker = tokio::spawn(crate::mock::state::deliver::worker(state.clone(), queue));
-        let task = tokio::spawn(service::serve(listener, config, state.clone(), stopped));
-        Ok(Server {
+        let worker = tokio::spawn(deliver::worker(state.clone(), queue));
+        let shared = Arc::new(Shared {
             state,
+            journal: Mutex::new(Vec::new()),
+            fast: self.fast.then(FastAnswer::new),
+            connections: Default::default(),
+            chaos: Default::default(),
+        });
+        let task = tokio::spawn(service::serve(listener, config, shared.clone(), stopped));
+        Ok(Server {
+            shared,
             url,
             worker: Some(worker),
             ca_pem: authority.ca_pem,
@@ -202,10 +213,17 @@ impl ServerBuilder {
             stop,
         })
     }
+}
 
-    /// Starts the emulator on a runtime of its own, on a background thread, for blocking code
-    /// (no tokio runtime needed by the caller).
-    pub fn start_blocking(self) -> Result<BlockingServer> {
-        BlockingServer::start(self)
+impl Server {
+    /// Starts an emulator with a fresh platform key and one generated merchant (`1900000001`),
+    /// on the current tokio runtime.
+    pub async fn start() -> Result<Server> {
+        Server::builder().start().await
+    }
+
+    /// Configures an emulator.
+    pub fn builder() -> ServerBuilder {
+        ServerBuilder::default()
     }
 }

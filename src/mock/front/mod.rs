@@ -8,4 +8,5 @@ pub(crate) mod fast;
 pub(crate) mod journal;
 pub(crate) mod server;
 pub(crate) mod service;
+pub(crate) mod shared;
 pub(crate) mod tls;

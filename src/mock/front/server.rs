@@ -1,13 +1,17 @@
 //! [`Server`]: the running emulator's handle.
 
+use super::journal::Recorded;
+use super::shared::Shared;
 use crate::builder::ClientBuilder;
 use crate::error::{Error, Result};
+use crate::mock::protocol::faults::Fault;
 use crate::mock::protocol::keys::MerchantEntry;
+use crate::mock::protocol::keys::{Keys, Merchant, Mode};
+use crate::mock::protocol::notification;
+use crate::mock::state::notify;
+use crate::mock::surface::answers::Answer;
 use crate::mock::surface::answers::Script;
 use crate::mock::surface::routes::Pattern;
-use crate::mock::{
-    state::notify, Answer, BlockingServer, Fault, Merchant, Mode, Recorded, ServerBuilder, State,
-};
 use http::{HeaderMap, StatusCode};
 use serde_json::Value;
 use std::sync::Arc;
@@ -15,7 +19,7 @@ use tokio::task::JoinHandle;
 
 /// A running emulator; it stops when dropped (see also [`Server::shutdown`]).
 pub struct Server {
-    pub(crate) state: Arc<State>,
+    pub(crate) shared: Arc<Shared>,
     pub(crate) url: String,
     pub(crate) ca_pem: String,
     pub(crate) first_mchid: String,
@@ -37,43 +41,22 @@ impl Drop for Server {
     }
 }
 
+impl Server {
+    fn keys(&self) -> &Keys {
+        &self.shared.state.keys
+    }
+}
+
 impl std::fmt::Debug for Server {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Server")
             .field("url", &self.url)
-            .field("public_key_id", &self.state.keys.public_key_id)
+            .field("public_key_id", &self.keys().public_key_id)
             .finish_non_exhaustive()
     }
 }
 
 impl Server {
-    /// Starts an emulator with a fresh platform key and one generated merchant (`1900000001`),
-    /// on the current tokio runtime.
-    pub async fn start() -> Result<Server> {
-        Server::builder().start().await
-    }
-
-    /// [`Server::start`] for blocking code: the emulator runs on its own runtime on a
-    /// background thread.
-    ///
-    /// ```no_run
-    /// # #[cfg(feature = "blocking")]
-    /// # fn run() -> wechatpay::Result<()> {
-    /// let server = wechatpay::mock::Server::start_blocking()?;
-    /// let client = wechatpay::blocking::Client::from(server.client_builder().build()?);
-    /// let res = client.chain("v3/certificates").get(serde_json::json!({}))?;
-    /// assert_eq!(res.status(), 200);
-    /// # Ok(()) }
-    /// ```
-    pub fn start_blocking() -> Result<BlockingServer> {
-        Server::builder().start_blocking()
-    }
-
-    /// Configures an emulator.
-    pub fn builder() -> ServerBuilder {
-        ServerBuilder::default()
-    }
-
     /// Base URI (`https://127.0.0.1:PORT/`).
     pub fn url(&self) -> &str {
         &self.url
@@ -86,22 +69,22 @@ impl Server {
 
     /// The `PUB_KEY_ID_…` of the WeChat Pay public key.
     pub fn public_key_id(&self) -> &str {
-        &self.state.keys.public_key_id
+        &self.keys().public_key_id
     }
 
     /// The WeChat Pay public key (SPKI PEM).
     pub fn public_key_pem(&self) -> String {
-        self.state.keys.platform_key.public_key().to_pem()
+        self.keys().platform_key.public_key().to_pem()
     }
 
     /// The platform certificate (PEM) over the same key, for certificate mode.
     pub fn platform_certificate_pem(&self) -> &str {
-        &self.state.keys.platform_cert_pem
+        &self.keys().platform_cert_pem
     }
 
     /// The platform certificate's serial.
     pub fn platform_serial(&self) -> &str {
-        &self.state.keys.platform_serial
+        &self.keys().platform_serial
     }
 
     /// The first merchant (the generated one unless others were given).
@@ -112,24 +95,25 @@ impl Server {
 
     /// A merchant by mchid.
     pub fn merchant_by_id(&self, mchid: &str) -> Option<&Merchant> {
-        self.state.keys.merchants.get(mchid).map(|e| &e.merchant)
+        self.keys().merchants.get(mchid).map(|e| &e.merchant)
     }
 
     /// The merchant's API certificate (PEM), its client certificate for mutual TLS.
     pub fn merchant_certificate_pem(&self) -> &str {
-        &self.state.keys.merchants[&self.first_mchid].cert_pem
+        &self.keys().merchants[&self.first_mchid].cert_pem
     }
 
     /// A client builder with everything set for the first merchant: ids, keys, secrets, the
     /// emulator's base URI and CA, the mTLS identity, and the WeChat Pay key of the server's mode
     /// (in certificate mode: none; call `download_certificates`).
     pub fn client_builder(&self) -> ClientBuilder {
-        self.entry_builder(&self.state.keys.merchants[&self.first_mchid])
+        self.entry_builder(&self.keys().merchants[&self.first_mchid])
     }
 
     /// [`Server::client_builder`] for another merchant the emulator knows.
     pub fn client_builder_for(&self, mchid: &str) -> Option<ClientBuilder> {
-        self.state
+        self.shared
+            .state
             .keys
             .merchants
             .get(mchid)
@@ -147,8 +131,8 @@ impl Server {
             .merchant_identity(&entry.cert_pem, m.private_key_pem.as_bytes())
             .base_uri(&self.url)
             .add_root_certificate(&self.ca_pem);
-        if self.state.keys.mode == Mode::PublicKey {
-            b = b.public_key(&self.state.keys.public_key_id, self.public_key_pem());
+        if self.keys().mode == Mode::PublicKey {
+            b = b.public_key(&self.keys().public_key_id, self.public_key_pem());
         }
         b
     }
@@ -171,7 +155,12 @@ impl Server {
     /// If `answers` is empty.
     pub fn on_sequence(&self, method: &str, template: &str, answers: Vec<Answer>) {
         assert!(!answers.is_empty(), "a sequence needs at least one answer");
-        let mut scripts = self.state.scripts.lock().unwrap_or_else(|e| e.into_inner());
+        let mut scripts = self
+            .shared
+            .state
+            .scripts
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
         scripts.insert(
             0,
             Script {
@@ -184,7 +173,8 @@ impl Server {
 
     /// Switches a fault on.
     pub fn fault(&self, fault: Fault) {
-        self.state
+        self.shared
+            .state
             .faults
             .lock()
             .unwrap_or_else(|e| e.into_inner())
@@ -193,7 +183,8 @@ impl Server {
 
     /// Switches every fault off.
     pub fn clear_faults(&self) {
-        self.state
+        self.shared
+            .state
             .faults
             .lock()
             .unwrap_or_else(|e| e.into_inner())
@@ -202,7 +193,7 @@ impl Server {
 
     /// Every request received so far, oldest first (the latest 10,000).
     pub fn journal(&self) -> Vec<Recorded> {
-        self.state
+        self.shared
             .journal
             .lock()
             .unwrap_or_else(|e| e.into_inner())
@@ -211,7 +202,7 @@ impl Server {
 
     /// Empties the journal.
     pub fn clear_journal(&self) {
-        self.state
+        self.shared
             .journal
             .lock()
             .unwrap_or_else(|e| e.into_inner())
@@ -221,7 +212,7 @@ impl Server {
     /// Decrypts a sensitive field the client encrypted for WeChat Pay (RSA-OAEP under the
     /// emulator's platform key); read the ciphertext from [`Recorded::body`].
     pub fn decrypt(&self, ciphertext_b64: &str) -> Result<String> {
-        crate::crypto::decrypt_sensitive(&self.state.keys.platform_key, ciphertext_b64)
+        crate::crypto::decrypt_sensitive(&self.keys().platform_key, ciphertext_b64)
     }
 
     /// A notification (callback) as WeChat Pay would send it to the first merchant, without
@@ -229,15 +220,9 @@ impl Server {
     /// `resource` encrypted with AES-256-GCM under the merchant's APIv3 key. The signature
     /// faults ([`Fault::BadSignature`], [`Fault::WrongSerial`], [`Fault::SkewedClock`]) apply.
     pub fn notification(&self, event_type: &str, resource: &Value) -> Result<(HeaderMap, Vec<u8>)> {
-        let faults = self
-            .state
-            .faults
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone();
-        let keys = &self.state.keys;
-        crate::mock::protocol::notification::build(
-            keys,
+        let faults = self.shared.state.faults();
+        notification::build(
+            self.keys(),
             &faults,
             &self.first_mchid,
             event_type,
@@ -255,7 +240,7 @@ impl Server {
         resource: &Value,
     ) -> Result<StatusCode> {
         notify::send(
-            self.state.clone(),
+            self.shared.state.clone(),
             self.first_mchid.clone(),
             url.to_string(),
             event_type.to_string(),
@@ -267,7 +252,7 @@ impl Server {
     /// How many TCP connections the emulator has accepted so far: a client that opens one per
     /// request of a cold burst shows here.
     pub fn connections(&self) -> usize {
-        self.state
+        self.shared
             .connections
             .load(std::sync::atomic::Ordering::Relaxed)
     }
@@ -311,7 +296,7 @@ impl Server {
              export WECHATPAY_BASE_URI={}\nexport WECHATPAY_CA={ca}\n",
             m.mchid,
             m.serial,
-            self.state.keys.public_key_id,
+            self.keys().public_key_id,
             m.apiv2_secret.as_str(),
             m.apiv3_key.as_str(),
             self.url

@@ -1,9 +1,14 @@
 //! The emulator's HTTP side: TLS accept, the hyper service, the journal, faults applied to the
 //! answers, and their signature on the way out.
 
+use super::chaos::draw::{refuse_connection, Draw};
+use super::journal::{Recorded, JOURNAL_LIMIT};
+use super::shared::Shared;
 use crate::mock::protocol::call::{error, Outcome};
+use crate::mock::protocol::faults::Fault;
+use crate::mock::protocol::keys::Keys;
 use crate::mock::protocol::v3::signed_headers;
-use crate::mock::{Fault, Recorded, State};
+use crate::mock::state::dispatch;
 use crate::util::nonce;
 use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, Request, Response, StatusCode};
@@ -24,7 +29,7 @@ const MAX_BODY: usize = 32 << 20;
 pub(crate) async fn serve(
     listener: tokio::net::TcpListener,
     config: Arc<rustls::ServerConfig>,
-    state: Arc<State>,
+    shared: Arc<Shared>,
     mut stop: tokio::sync::watch::Receiver<bool>,
 ) {
     let acceptor = tokio_rustls::TlsAcceptor::from(config);
@@ -37,12 +42,12 @@ pub(crate) async fn serve(
                     tokio::time::sleep(Duration::from_millis(50)).await;
                     continue;
                 };
-                state.connections.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                if crate::mock::front::chaos::refuse_connection(&state) {
+                shared.connections.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                if refuse_connection(&shared.chaos) {
                     // Closed before the TLS handshake: the client could not connect.
                     continue;
                 }
-                let conn = connection(acceptor.clone(), stream, state.clone(), stop.clone());
+                let conn = connection(acceptor.clone(), stream, shared.clone(), stop.clone());
                 connections.spawn(conn);
             }
             Some(_) = connections.join_next(), if !connections.is_empty() => {}
@@ -58,7 +63,7 @@ pub(crate) async fn serve(
 async fn connection(
     acceptor: tokio_rustls::TlsAcceptor,
     stream: tokio::net::TcpStream,
-    state: Arc<State>,
+    shared: Arc<Shared>,
     mut stop: tokio::sync::watch::Receiver<bool>,
 ) {
     let Ok(Ok(tls)) = tokio::time::timeout(Duration::from_secs(10), acceptor.accept(stream)).await
@@ -73,12 +78,12 @@ async fn connection(
         .and_then(|c| c.first())
         .map(|c| Arc::new(c.as_ref().to_vec()));
     let service = hyper::service::service_fn(move |req| {
-        let state = state.clone();
+        let shared = shared.clone();
         let client_cert = client_cert.clone();
         async move {
             let cert = client_cert.as_deref().map(Vec::as_slice);
             // An error closes the connection (HTTP/2: resets the stream) with no answer.
-            handle(&state, req, cert).await
+            handle(&shared, req, cert).await
         }
     });
     // HTTP/1.1 or HTTP/2, as the client's ALPN and preface say.
@@ -102,7 +107,7 @@ fn full(body: impl Into<Bytes>) -> Body {
 }
 
 async fn handle(
-    state: &Arc<State>,
+    shared: &Arc<Shared>,
     req: Request<Incoming>,
     client_cert: Option<&[u8]>,
 ) -> std::io::Result<Response<Body>> {
@@ -112,21 +117,12 @@ async fn handle(
         Ok(b) => b.to_bytes(),
         Err(_) => Bytes::new(),
     };
-    let mut faults = state
-        .faults
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .clone();
+    let state = &shared.state;
+    let mut faults = state.faults();
     let path = parts.uri.path().to_string();
-    if path.starts_with(crate::mock::front::admin::PREFIX) {
-        let (status, v) = crate::mock::front::admin::handle(
-            state,
-            &parts.method,
-            &path,
-            parts.uri.query(),
-            &body,
-        )
-        .await;
+    if path.starts_with(super::admin::PREFIX) {
+        let (status, v) =
+            super::admin::handle(shared, &parts.method, &path, parts.uri.query(), &body).await;
         let mut res = Response::new(full(v.to_string()));
         *res.status_mut() = status;
         res.headers_mut().insert(
@@ -135,14 +131,14 @@ async fn handle(
         );
         return Ok(res);
     }
-    if let Some(fast) = &state.fast {
+    if let Some(fast) = &shared.fast {
         if let Ok(res) = fast.response(&state.keys, |b: Bytes| full(b)) {
             return Ok(res);
         }
     }
-    let draw = crate::mock::front::chaos::Draw::new(state, &parts.method, &path, &body);
+    let draw = Draw::new(&shared.chaos, &parts.method, &path, &body);
     let mut outcome = draw.run(state, &mut faults, || {
-        crate::mock::state::dispatch::process(state, &parts, &body, client_cert)
+        dispatch::process(state, &parts, &body, client_cert)
     });
     if faults.contains(&Fault::ServerError) {
         // The checks still ran (the journal says whether the request was good); the answer fails.
@@ -151,8 +147,8 @@ async fn handle(
         outcome.verified = verified;
     }
     {
-        let mut journal = state.journal.lock().unwrap_or_else(|e| e.into_inner());
-        if journal.len() >= super::journal::JOURNAL_LIMIT {
+        let mut journal = shared.journal.lock().unwrap_or_else(|e| e.into_inner());
+        if journal.len() >= JOURNAL_LIMIT {
             journal.remove(0);
         }
         journal.push(Recorded {
@@ -183,17 +179,12 @@ async fn handle(
         tokio::time::sleep(delay).await;
     }
     let signed = path.starts_with("/v3/") && !draw.unsigned();
-    Ok(respond(state, outcome, signed, &faults))
+    Ok(respond(&state.keys, outcome, signed, &faults))
 }
 
-fn respond(
-    state: &State,
-    outcome: Outcome,
-    signed: bool,
-    faults: &HashSet<Fault>,
-) -> Response<Body> {
+fn respond(keys: &Keys, outcome: Outcome, signed: bool, faults: &HashSet<Fault>) -> Response<Body> {
     let mut headers = if signed {
-        signed_headers(&state.keys, &outcome.body, faults).unwrap_or_default()
+        signed_headers(keys, &outcome.body, faults).unwrap_or_default()
     } else {
         HeaderMap::new()
     };

@@ -2,12 +2,12 @@
 //! download URL on the emulator with the bill's SHA1; `v3/billdownload/file?token=…` answers it
 //! (gzip when asked).
 
+use super::emulator::State;
 use super::orders::json_ok;
 use super::store::{beijing_date, gzip_stored, trade_bill};
 use crate::mock::protocol::call::{error, ok, Call, Outcome};
 use crate::mock::protocol::notification::beijing_time;
 use crate::mock::surface::request::Request;
-use crate::mock::State;
 use bytes::Bytes;
 use http::StatusCode;
 use serde_json::{json, Value};

@@ -1,10 +1,10 @@
 //! The emulator's background worker: orders paid after the configured delay, and notifications
 //! POSTed to loopback `notify_url`s, retried on WeChat Pay's schedule (shortened).
 
+use super::emulator::State;
 use super::jobs::{Delivery, Job};
 use super::notify;
 use super::orders;
-use crate::mock::State;
 use serde_json::Value;
 use std::sync::Arc;
 use std::time::Duration;

@@ -3,11 +3,11 @@
 //! the documented default answer; `404 NOT_FOUND` (APIv3) or `FAIL` (APIv2) for a path no call
 //! has. The composition lives here, above the surface, so the surface never calls a flow.
 
+use super::emulator::State;
 use super::{flows, flows_v2};
 use crate::mock::protocol::call::{Call, Outcome};
 use crate::mock::protocol::{v2, v3};
 use crate::mock::surface::{answers, documented, routes};
-use crate::mock::State;
 use bytes::Bytes;
 use http::Method;
 

@@ -2,12 +2,12 @@
 //! closed and refunded; the day's trade bill and its download. Any other call, and (unless the
 //! emulator is strict) an order it never created, gets the documented default answer.
 
+use super::emulator::State;
 use super::orders::{close_order, find, json_ok, not_found, order_json, remember, text};
 use super::store::{new_id, Order, TradeState};
 use super::{bills, refunds};
 use crate::mock::protocol::call::{error, ok, Call, Outcome};
 use crate::mock::surface::request::Request;
-use crate::mock::State;
 use crate::util::unix_now;
 use bytes::Bytes;
 use http::StatusCode;

@@ -1,6 +1,7 @@
 //! The core flows over the same state, APIv2: `pay/unifiedorder`, `pay/orderquery`,
 //! `pay/closeorder`, `secapi/pay/refund` (mutual TLS), `pay/downloadbill`.
 
+use super::emulator::State;
 use super::orders::{close_order, remember};
 use super::store::{compact_time, gzip_stored, new_id, Order, TradeState};
 use super::{bills, refunds};
@@ -8,7 +9,6 @@ use crate::mock::protocol::call::{ok, Call, Outcome};
 use crate::mock::protocol::notification::beijing_time;
 use crate::mock::protocol::v2::{fail, success};
 use crate::mock::surface::request::Request;
-use crate::mock::State;
 use bytes::Bytes;
 use http::StatusCode;
 use serde_json::{json, Map, Value};

@@ -3,6 +3,7 @@
 pub(crate) mod bills;
 pub(crate) mod deliver;
 pub(crate) mod dispatch;
+pub(crate) mod emulator;
 pub(crate) mod flows;
 pub(crate) mod flows_v2;
 pub(crate) mod jobs;

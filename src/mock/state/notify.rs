@@ -1,9 +1,9 @@
 //! Notifications (callbacks) sent as WeChat Pay sends them: to loopback URLs only, never through a
 //! proxy or a redirect.
 
+use super::emulator::State;
 use crate::error::{Error, Result};
 use crate::mock::protocol::notification;
-use crate::mock::State;
 use http::StatusCode;
 use serde_json::Value;
 use std::sync::Arc;
@@ -23,11 +23,7 @@ pub(crate) async fn send(
             format!("the emulator only notifies http(s) URLs on 127.0.0.0/8, [::1] or localhost, not {url}"),
         ));
     }
-    let faults = state
-        .faults
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .clone();
+    let faults = state.faults();
     let (headers, body) =
         notification::build(&state.keys, &faults, &mchid, &event_type, &resource)?;
     let res = http()?

@@ -1,13 +1,13 @@
 //! The orders both APIs share: kept (or found again), queried, closed, paid; their query form
 //! and the fields of their payment notification (APIv3 resource, APIv2 XML).
 
+use super::emulator::State;
 use super::jobs::Job;
 use super::store::{changed, compact_time, new_id, Order, TradeState};
 use crate::mock::protocol::call::{error, ok, Outcome};
 use crate::mock::protocol::notification::beijing_time;
 use crate::mock::protocol::v2;
 use crate::mock::surface::request::Request;
-use crate::mock::State;
 use crate::util::unix_now;
 use bytes::Bytes;
 use http::StatusCode;

@@ -2,13 +2,13 @@
 //! APIv2 `secapi/pay/refund` shares): amounts checked against the order, the same
 //! `out_refund_no` answered the same, `REFUND.SUCCESS` to a loopback `notify_url`.
 
+use super::emulator::State;
 use super::jobs::Job;
 use super::orders::{find, json_ok, not_found, text, update};
 use super::store::{changed, new_id, Order, Refund, TradeState};
 use crate::mock::protocol::call::{error, Call, Outcome};
 use crate::mock::protocol::notification::beijing_time;
 use crate::mock::surface::request::Request;
-use crate::mock::State;
 use crate::util::unix_now;
 use serde_json::{json, Value};
 /// Why a refund cannot be made: (code, message).

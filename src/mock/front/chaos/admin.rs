@@ -1,8 +1,10 @@
 //! Chaos mode and the ledger over the admin API: `GET`/`POST`/`DELETE /__emulator/chaos`,
 //! `GET /__emulator/ledger`.
 
-use super::{Chaos, ChaosRecord, Engine};
-use crate::mock::State;
+use super::draw::{chaos_off, latest, Engine, Slot};
+use super::kinds::{Chaos, ChaosRecord};
+use crate::mock::front::shared::Shared;
+use crate::mock::state::emulator::State;
 use http::StatusCode;
 use serde_json::{json, Value};
 use std::sync::Arc;
@@ -10,13 +12,13 @@ use std::time::Duration;
 
 /// Answers the admin calls of chaos mode and the ledger; `None` for any other.
 pub(crate) fn admin(
-    state: &State,
+    shared: &Shared,
     method: &str,
     parts: &[&str],
     body: &Value,
 ) -> Option<(StatusCode, Value)> {
     Some(match (method, parts) {
-        ("GET", ["chaos"]) => (StatusCode::OK, journal(state)),
+        ("GET", ["chaos"]) => (StatusCode::OK, journal(&shared.chaos)),
         ("POST", ["chaos"]) => {
             let (Some(seed), Some(rate)) = (body["seed"].as_u64(), body["rate"].as_f64()) else {
                 return Some((
@@ -28,15 +30,15 @@ pub(crate) fn admin(
             if let Some(ms) = body["slow_ms"].as_u64() {
                 chaos = chaos.slow(Duration::from_millis(ms));
             }
-            *state.chaos.lock().unwrap_or_else(|e| e.into_inner()) =
+            *shared.chaos.lock().unwrap_or_else(|e| e.into_inner()) =
                 Some(Arc::new(Engine::new(chaos)));
             (StatusCode::OK, settings(Some(&chaos), true))
         }
         ("DELETE", ["chaos"]) => {
-            super::chaos_off(state);
+            chaos_off(&shared.chaos);
             (StatusCode::OK, json!({ "on": false }))
         }
-        ("GET", ["ledger"]) => (StatusCode::OK, ledger(state)),
+        ("GET", ["ledger"]) => (StatusCode::OK, ledger(&shared.state)),
         _ => return None,
     })
 }
@@ -50,8 +52,8 @@ fn settings(chaos: Option<&Chaos>, on: bool) -> Value {
     })
 }
 
-fn journal(state: &State) -> Value {
-    let Some(engine) = super::latest(state) else {
+fn journal(slot: &Slot) -> Value {
+    let Some(engine) = latest(slot) else {
         return settings(None, false);
     };
     let mut out = settings(

@@ -1,9 +1,10 @@
 //! The engine of chaos mode: the seed's sequence, the draw of each request's fault, the journal.
 
-use super::{Chaos, ChaosFault, ChaosRecord, CHAOS_JOURNAL_LIMIT};
+use super::kinds::{Chaos, ChaosFault, ChaosRecord, CHAOS_JOURNAL_LIMIT};
 use crate::mock::protocol::call::{error, Outcome};
+use crate::mock::protocol::faults::Fault;
+use crate::mock::state::emulator::State;
 use crate::mock::state::store::changes;
-use crate::mock::{Fault, State};
 use bytes::Bytes;
 use http::Method;
 use serde_json::{json, Map, Value};
@@ -13,16 +14,16 @@ use std::sync::{Arc, Mutex};
 
 /// Chaos mode while it is on.
 pub(crate) struct Engine {
-    pub(super) config: Chaos,
+    pub(crate) config: Chaos,
     /// Off, the engine stays in its slot so that its journal can be read.
-    pub(super) on: AtomicBool,
+    pub(crate) on: AtomicBool,
     /// SplitMix64's counter.
     counter: AtomicU64,
     seq: AtomicU64,
     /// Connections to refuse next, armed by faults that close one (so that the client's
     /// reconnection, often its retry, meets a refused connection too).
     armed: AtomicU32,
-    pub(super) journal: Mutex<VecDeque<ChaosRecord>>,
+    pub(crate) journal: Mutex<VecDeque<ChaosRecord>>,
 }
 
 /// The slot in the emulator's state: the latest engine, on or off.
@@ -65,22 +66,19 @@ impl Engine {
     }
 }
 
-pub(super) fn latest(state: &State) -> Option<Arc<Engine>> {
-    state
-        .chaos
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .clone()
+/// The latest engine, on or off.
+pub(crate) fn latest(slot: &Slot) -> Option<Arc<Engine>> {
+    slot.lock().unwrap_or_else(|e| e.into_inner()).clone()
 }
 
 /// The engine while chaos is on.
-fn engine(state: &State) -> Option<Arc<Engine>> {
-    latest(state).filter(|e| e.on.load(Ordering::Relaxed))
+fn engine(slot: &Slot) -> Option<Arc<Engine>> {
+    latest(slot).filter(|e| e.on.load(Ordering::Relaxed))
 }
 
 /// Whether to close a connection just accepted (journaled as [`ChaosFault::RefusedConnection`]).
-pub(crate) fn refuse_connection(state: &State) -> bool {
-    let Some(engine) = engine(state) else {
+pub(crate) fn refuse_connection(slot: &Slot) -> bool {
+    let Some(engine) = engine(slot) else {
         return false;
     };
     let armed = engine
@@ -103,6 +101,13 @@ pub(crate) fn refuse_connection(state: &State) -> bool {
     true
 }
 
+/// Switches chaos mode off; its journal stays readable.
+pub(crate) fn chaos_off(slot: &Slot) {
+    if let Some(e) = latest(slot) {
+        e.on.store(false, Ordering::Relaxed);
+    }
+}
+
 /// A request's draw: its fault (if any) and what it needs to be journaled.
 pub(crate) struct Draw {
     engine: Option<Arc<Engine>>,
@@ -119,8 +124,8 @@ pub(crate) struct Draw {
 
 impl Draw {
     /// Draws the fault of a request (none while chaos is off).
-    pub(crate) fn new(state: &State, method: &Method, path: &str, body: &Bytes) -> Draw {
-        let engine = engine(state);
+    pub(crate) fn new(slot: &Slot, method: &Method, path: &str, body: &Bytes) -> Draw {
+        let engine = engine(slot);
         let v3 = path.starts_with("/v3/");
         let mut draw = Draw {
             fault: None,
