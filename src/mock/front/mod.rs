@@ -1,4 +1,14 @@
-//! Layer 4 of the emulator: the front.
+//! Layer 4 of the emulator, the front: what listens, and the handles a test holds.
+//!
+//! - `service.rs`: the TLS listener and the hyper service (journal, faults, signed answers);
+//!   `tls.rs`: the CA and the certificates it issues.
+//! - `server.rs`, `builder.rs`, `blocking.rs`: [`Server`](crate::mock::Server),
+//!   [`ServerBuilder`](crate::mock::ServerBuilder), [`BlockingServer`](crate::mock::BlockingServer).
+//! - `admin.rs`: the admin API under `/__emulator/` and the server's methods over the flows.
+//! - `fast.rs`: fast mode; `chaos/`: chaos mode; `journal.rs`: the journal's records;
+//!   `shared.rs`: what the listener and the handles share.
+//!
+//! It may use every layer below it; nothing below imports it.
 
 pub(crate) mod admin;
 pub(crate) mod blocking;

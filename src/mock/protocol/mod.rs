@@ -1,4 +1,20 @@
-//! Layer 1 of the emulator: the protocols.
+//! Layer 1 of the emulator, the protocols: how WeChat Pay checks a request's signature and signs
+//! its answers and notifications, per scheme, and the keys it does so with.
+//!
+//! - `keys.rs`: the merchants and their credentials, the platform key under its two names, the
+//!   key mode (public key or platform certificate), the APIv3 replay window.
+//! - `v3.rs`: APIv3 `WECHATPAY2-SHA256-RSA2048`: the request checks, the `Wechatpay-*` answer
+//!   signature, the platform certificate download.
+//! - `v2.rs`: APIv2 MD5/HMAC-SHA256 `sign`: the request checks, the signed XML answers.
+//! - `notification.rs`: the APIv3 notification envelope (sealed resource, signed like an answer).
+//! - `call.rs`: what the checks hand up (the verified [`call::Call`]) and the answer every layer
+//!   hands back ([`call::Outcome`]); `faults.rs`: the faults that break answers on purpose;
+//!   `multipart.rs`: upload bodies.
+//!
+//! It may use the crate's own protocol code (`crate::v3`, `crate::v2`, `crate::crypto`) and the
+//! catalogue's types, nothing else of the emulator. The brand scheme
+//! (`WECHATPAY-BRAND-SHA256-RSA2048`) and SM2/SM3/SM4 join here, one file per scheme beside
+//! `v3.rs`, with their keys and modes in `keys.rs`.
 
 pub(crate) mod call;
 pub(crate) mod faults;

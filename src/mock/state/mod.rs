@@ -1,4 +1,16 @@
-//! Layer 3 of the emulator: state and flows.
+//! Layer 3 of the emulator, state and flows: what the emulator remembers and the calls that
+//! change it.
+//!
+//! - `emulator.rs`: the state below the front (keys, routes, scripts, faults, the flows' memory).
+//! - `store.rs`: orders, refunds, bills handed out, deliveries; the trade bill's CSV.
+//! - `orders.rs`: the order operations both APIs share (keep, find, close, pay).
+//! - `flows.rs` (APIv3), `flows_v2.rs` (APIv2), `refunds.rs`, `bills.rs`: the flows.
+//! - `jobs.rs`, `notify.rs`, `deliver.rs`: notifications, sent to loopback URLs by a worker that
+//!   retries on WeChat Pay's schedule (and pays orders automatically).
+//! - `dispatch.rs`: a request through the protocol checks, then to its script, its flow or its
+//!   documented default answer.
+//!
+//! It may use the surface and the protocols below it, never the front.
 
 pub(crate) mod bills;
 pub(crate) mod deliver;

@@ -5,9 +5,9 @@
 //! The tables have defects (placeholders listed as body fields, alternative rows sharing a
 //! name, empty tables): these never make a request fail. When unsure, the emulator accepts.
 
+use super::request::Request;
 use crate::catalogue::{Endpoint, Field};
 use crate::crypto::PrivateKey;
-use crate::mock::surface::request::Request;
 use serde_json::{Map, Value};
 
 /// Why a request is refused, naming the field.
