@@ -9,9 +9,9 @@ mod events;
 pub use events::{Event, ExpectedOrder, Refund, RefundAmount, Transaction, TransactionAmount};
 
 use crate::client::Client;
-use crate::crypto::aes::aes_256_gcm_decrypt;
 use crate::error::{Error, Result};
-use crate::keyring::Keyring;
+use crate::keys::crypto::aes::aes_256_gcm_decrypt;
+use crate::keys::keyring::Keyring;
 use crate::util::unix_now;
 use http::HeaderMap;
 use serde::Deserialize;
@@ -79,8 +79,8 @@ impl<'a> NotificationParser<'a> {
 
     /// As [`parse`](Self::parse), at a given time (tests, replays).
     pub fn parse_at(&self, headers: &HeaderMap, body: &[u8], now: i64) -> Result<Notification> {
-        crate::v3::check_signed_headers(self.keyring, now, headers, body).map_err(|e| match e {
-            Error::Signature(reason) if reason.starts_with(crate::v3::MISMATCH) => {
+        crate::protocol::v3::check_signed_headers(self.keyring, now, headers, body).map_err(|e| match e {
+            Error::Signature(reason) if reason.starts_with(crate::protocol::v3::MISMATCH) => {
                 Error::Signature(format!(
                     "{reason}; check that the handler passes the raw request body, byte for byte \
                      (not JSON re-serialised by a framework), and that the WeChat Pay key named by Wechatpay-Serial is the right one"
@@ -171,7 +171,7 @@ impl Client {
             .and_then(|v| v.to_str().ok())
             .unwrap_or("");
         if !self.inner.keyring.contains(serial)
-            && crate::rotation::refresh_for(&self.inner, serial).await
+            && crate::client::rotation::refresh_for(&self.inner, serial).await
         {
             return self.parse_notification(headers, body);
         }
@@ -185,7 +185,7 @@ impl Client {
                 "APIv2 notifications need the APIv2 secret: set ClientBuilder::apiv2_secret".into(),
             )
         })?;
-        crate::v2::notify::parse_notification(body, secret)
+        crate::protocol::v2::notify::parse_notification(body, secret)
     }
 
     /// Decrypts an APIv2 refund notification's `req_info` (AES-256-ECB, key = MD5 of the secret).
@@ -197,7 +197,7 @@ impl Client {
         let secret = self.inner.apiv2_secret.as_ref().ok_or_else(|| {
             Error::NotConfigured("APIv2 refund notifications need the APIv2 secret".into())
         })?;
-        crate::v2::notify::decrypt_refund_req_info(req_info, secret)
+        crate::protocol::v2::notify::decrypt_refund_req_info(req_info, secret)
     }
 }
 
