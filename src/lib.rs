@@ -74,13 +74,17 @@ pub use request::pipeline::{PreparedRequest, Protocol};
 // The emulator (src/mock) still names these modules by their paths from before the layout in
 // folders; its own layering moves it to the new paths and removes these aliases.
 #[cfg(feature = "mock")]
-use {client::builder, request::path};
+use {answer::sink, client::builder, request::path};
 
 pub use http;
 
 /// Not part of the API: the intake fuzz target's and its corpus replay's way in.
 #[doc(hidden)]
 pub use answer::intake::fuzz_hook as __intake;
+/// Not part of the API: how the `wechatpay` binary saves a file (`certificates --save`), the
+/// way `sink` does.
+#[doc(hidden)]
+pub use answer::sink::write_file as __write_file;
 pub use serde_json;
 
 // The README's and docs' Rust examples compile as doc tests, so they cannot drift from the API.

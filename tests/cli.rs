@@ -256,5 +256,23 @@ fn help_documents_the_exit_codes() {
     let (code, out, _) = wechatpay(&["--help"]);
     assert_eq!(code, 0);
     assert!(out.contains("Exit codes"), "{out}");
-    assert!(out.contains("2  refused before anything was sent"), "{out}");
+    assert!(out.contains("2  nothing was sent"), "{out}");
+    assert!(out.contains("3  WeChat Pay refused the call"), "{out}");
+    assert!(out.contains("the worst of its attempts"), "{out}");
+}
+
+/// The exit code is the call's outcome: a connection that could never be made (the offline
+/// profile's base is 127.0.0.1:9, where nothing listens) sent nothing, after every retry: 2.
+#[test]
+fn a_call_that_could_not_connect_exits_2() {
+    let (code, out, err) = wechatpay(&[
+        "request",
+        "--args",
+        r#"{"query":{"mchid":"1900000001"}}"#,
+        "GET",
+        "v3/pay/transactions/id/4200000000000000000",
+    ]);
+    assert!(out.is_empty(), "{out}");
+    assert!(err.contains("could not connect"), "{err}");
+    assert_eq!(code, 2, "{err}");
 }

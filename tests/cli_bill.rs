@@ -215,3 +215,102 @@ fn a_bad_date_or_packing_exits_2_with_nothing_sent() {
     assert_eq!(emu.server.journal().len(), before, "nothing was sent");
     assert!(!file.exists());
 }
+
+/// A file's bytes mapped rather than read, so they are resident in this process only once the
+/// emulator sends them, after the binary has started: Linux carries the parent's peak memory
+/// over `exec` into the child's `ru_maxrss`.
+#[cfg(target_os = "linux")]
+struct Mapped(*const u8, usize);
+
+// SAFETY: a read-only private mapping, unmapped once, on drop.
+#[cfg(target_os = "linux")]
+unsafe impl Send for Mapped {}
+
+#[cfg(target_os = "linux")]
+impl Mapped {
+    fn open(path: &std::path::Path) -> Mapped {
+        use std::os::fd::AsRawFd as _;
+        let file = std::fs::File::open(path).unwrap();
+        let len = file.metadata().unwrap().len() as usize;
+        // SAFETY: mapping a whole regular file read-only; nothing writes to it meanwhile.
+        let ptr = unsafe {
+            libc::mmap(
+                std::ptr::null_mut(),
+                len,
+                libc::PROT_READ,
+                libc::MAP_PRIVATE,
+                file.as_raw_fd(),
+                0,
+            )
+        };
+        assert_ne!(ptr, libc::MAP_FAILED);
+        Mapped(ptr as *const u8, len)
+    }
+}
+
+#[cfg(target_os = "linux")]
+impl AsRef<[u8]> for Mapped {
+    fn as_ref(&self) -> &[u8] {
+        // SAFETY: the mapping lives as long as `self`.
+        unsafe { std::slice::from_raw_parts(self.0, self.1) }
+    }
+}
+
+#[cfg(target_os = "linux")]
+impl Drop for Mapped {
+    fn drop(&mut self) {
+        // SAFETY: the mapping made in `open`, unmapped once.
+        unsafe { libc::munmap(self.0 as *mut libc::c_void, self.1) };
+    }
+}
+
+#[test]
+#[cfg(target_os = "linux")]
+fn a_saved_bill_is_never_read_whole_to_tell_gzip() {
+    use sha1::{Digest, Sha1};
+    use std::io::Write as _;
+    // Larger than the binary's own footprint, so reading it whole shows in its peak.
+    const SIZE: u64 = 96 * 1024 * 1024;
+    let emu = Emulator::start("cli-bill-head");
+    let (source, _) = path(&emu, "source.csv");
+    let mut chunk = "交易时间,公众账号ID\n".as_bytes().to_vec();
+    while chunk.len() < 1024 * 1024 {
+        chunk.extend_from_slice(b"`2019-06-11 10:00:00,`wx1,`1900000001,`4200000001,`CB1\n");
+    }
+    let mut file = std::io::BufWriter::new(std::fs::File::create(&source).unwrap());
+    let (mut hash, mut size) = (Sha1::new(), 0u64);
+    while size < SIZE {
+        file.write_all(&chunk).unwrap();
+        hash.update(&chunk);
+        size += chunk.len() as u64;
+    }
+    file.flush().unwrap();
+    drop(file);
+    let url = format!("{}v3/billdownload/file?token=T1", emu.server.url());
+    emu.server.on(
+        "GET",
+        "v3/bill/tradebill",
+        Answer::json(
+            200,
+            json!({"download_url": url, "hash_type": "SHA1",
+                "hash_value": hex::encode(hash.finalize())}),
+        ),
+    );
+    let bill = bytes::Bytes::from_owner(Mapped::open(&source));
+    emu.server
+        .on("GET", "v3/billdownload/file", Answer::raw(200, bill));
+    let (file, f) = path(&emu, "big.csv");
+    let run = cli_common::run_measured(
+        &["bill", "trade", "--date", "2019-06-11", "--out", &f],
+        &emu.vars,
+    );
+    assert_eq!(run.code, 0, "{}", run.err);
+    assert_eq!(std::fs::metadata(&file).unwrap().len(), size);
+    assert!(!run.err.contains("gzip"), "{}", run.err);
+    assert!(
+        run.peak_rss < 64 * 1024 * 1024,
+        "peak RSS {} MB for a {} MB bill",
+        run.peak_rss >> 20,
+        size >> 20
+    );
+}

@@ -108,6 +108,11 @@ fn bad_profiles_are_refused_naming_the_key_never_the_secret() {
     let emu = Emulator::start("cli-prof-bad");
     let file = emu.dir.join("config.toml");
     let config = file.display().to_string();
+    // Private, as a config holding secrets should be (else a warning line comes first); each
+    // write below keeps the mode.
+    std::fs::write(&file, "").unwrap();
+    #[cfg(unix)]
+    std::fs::set_permissions(&file, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
     let cases: [(&str, &str, &str); 6] = [
         ("default = \"emu\"\n", "--profile=nope", "no profile `nope`"),
         (

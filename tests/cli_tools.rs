@@ -258,7 +258,7 @@ fn doctor_checks_a_configuration() {
         let (_, out, _) = run(&["doctor"], &emu.vars);
         assert!(
             out.contains(&format!(
-                "WARN  private_key: `{key}` is readable by others (mode 644); fix: chmod 600 {key}"
+                "WARN  private_key: `{key}` holds private_key, merchant_key and is open to group or others (mode 644); fix: chmod 600 {key}"
             )),
             "{out}"
         );

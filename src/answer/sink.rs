@@ -106,6 +106,15 @@ impl Sink {
     }
 }
 
+/// Writes a whole file the way a download is saved: into a new owner-only temporary file beside
+/// `target`, then renamed over it. A symlink, directory or device at `target` is refused, so a
+/// planted link never redirects the write; a replaced regular file keeps its permissions.
+pub fn write_file(target: &Path, bytes: &[u8]) -> Result<()> {
+    let mut sink = Sink::create(target)?;
+    sink.write(bytes)?;
+    sink.commit()
+}
+
 impl Drop for Sink {
     fn drop(&mut self) {
         // Not committed (an error, or the call was dropped): the partial file is not the bill.

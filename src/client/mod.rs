@@ -2,6 +2,7 @@
 
 pub(crate) mod builder;
 pub(crate) mod chain_macro;
+mod presigned;
 pub(crate) mod rotation;
 
 use crate::answer::response::Response;

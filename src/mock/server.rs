@@ -268,13 +268,20 @@ impl Server {
     }
 
     /// Shell `export` lines that point the `wechatpay` CLI at this emulator; key files are
-    /// written to `dir`.
+    /// written to `dir`, each readable by its owner only (0600 when new), never through a
+    /// symlink (refused). Give it a private directory: the files hold the emulator's keys.
     pub fn env_script(&self, dir: &std::path::Path) -> Result<String> {
         let m = self.merchant();
         let write = |name: &str, content: &str| -> Result<String> {
             let path = dir.join(name);
-            std::fs::write(&path, content).map_err(|e| {
-                Error::NotConfigured(format!("cannot write {}: {e}", path.display()))
+            // Owner-only, created new and renamed into place: a planted symlink is refused,
+            // never followed (a private key written through it would overwrite another file).
+            crate::sink::write_file(&path, content.as_bytes()).map_err(|e| {
+                let reason = match e {
+                    Error::Argument { reason, .. } => reason,
+                    other => other.to_string(),
+                };
+                Error::NotConfigured(format!("cannot write {}: {reason}", path.display()))
             })?;
             Ok(path.display().to_string())
         };

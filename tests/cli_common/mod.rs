@@ -106,6 +106,26 @@ pub fn fixture(name: &str) -> String {
     )
 }
 
+/// A fixture holding a secret, copied readable by its owner only (a checkout leaves it 0644, and
+/// the binary warns about such a key on every run).
+pub fn private_fixture(name: &str) -> String {
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("cli-fixtures");
+    let target = dir.join(name);
+    std::fs::create_dir_all(&dir).unwrap();
+    // Written aside and renamed: test binaries running at once never see half a key.
+    static WRITES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = WRITES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let part = dir.join(format!("{name}.{}.{n}.part", std::process::id()));
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(&part).unwrap();
+    std::io::Write::write_all(&mut file, &std::fs::read(fixture(name)).unwrap()).unwrap();
+    std::fs::rename(&part, &target).unwrap();
+    target.display().to_string()
+}
+
 /// The variables of an offline client: fixture keys, and a base URI where nothing listens (a
 /// dry run must not try it).
 pub fn offline() -> Vec<(String, String)> {
@@ -115,7 +135,7 @@ pub fn offline() -> Vec<(String, String)> {
             "WECHATPAY_SERIAL",
             "1DDE55AD98ED71D6EDD4A4A16996DE7B47773A8C".to_string(),
         ),
-        ("WECHATPAY_PRIVATE_KEY", fixture("merchant_key.pem")),
+        ("WECHATPAY_PRIVATE_KEY", private_fixture("merchant_key.pem")),
         (
             "WECHATPAY_PUBLIC_KEY_ID",
             "PUB_KEY_ID_0119000000012024000000000000".to_string(),
@@ -130,4 +150,147 @@ pub fn offline() -> Vec<(String, String)> {
     .into_iter()
     .map(|(k, v)| (k.to_string(), v))
     .collect()
+}
+
+/// A listener on 127.0.0.1 that must see nothing: it accepts and closes every connection,
+/// noting who connected.
+pub struct Watch {
+    pub addr: std::net::SocketAddr,
+    peers: tokio::sync::mpsc::UnboundedReceiver<std::net::SocketAddr>,
+}
+
+impl Watch {
+    pub fn start(rt: &tokio::runtime::Runtime) -> Watch {
+        let listener = rt
+            .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+            .unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (tx, peers) = tokio::sync::mpsc::unbounded_channel();
+        rt.spawn(async move {
+            while let Ok((stream, peer)) = listener.accept().await {
+                drop(stream);
+                if tx.send(peer).is_err() {
+                    break;
+                }
+            }
+        });
+        Watch { addr, peers }
+    }
+
+    /// How many connections it accepted before this call: a probe of our own is queued behind
+    /// any earlier one, so when the probe is seen every earlier connection has been counted.
+    pub fn connections(mut self) -> usize {
+        let probe = std::net::TcpStream::connect(self.addr).unwrap();
+        let me = probe.local_addr().unwrap();
+        let mut seen = 0;
+        while let Some(peer) = self.peers.blocking_recv() {
+            if peer == me {
+                break;
+            }
+            seen += 1;
+        }
+        seen
+    }
+}
+
+/// What a run of the binary printed, how it ended, and its peak resident memory.
+pub struct Measured {
+    pub code: i32,
+    pub out: String,
+    pub err: String,
+    /// The process's peak RSS in bytes (from `wait4`, so no other child counts). Linux carries
+    /// the parent's peak at `exec` into it: keep the test's own memory small before running.
+    pub peak_rss: u64,
+}
+
+/// [`run`], measuring the binary's peak memory.
+#[cfg(target_os = "linux")]
+// The child is reaped by `wait4`, which also reports its memory.
+#[allow(clippy::zombie_processes)]
+pub fn run_measured(args: &[&str], vars: &[(String, String)]) -> Measured {
+    use std::io::Read as _;
+    use std::process::Stdio;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_wechatpay"))
+        .args(args)
+        .env_clear()
+        .envs(vars.iter().cloned())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    let (mut stdout, mut stderr) = (child.stdout.take().unwrap(), child.stderr.take().unwrap());
+    let out = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = stdout.read_to_string(&mut s);
+        s
+    });
+    let mut err = String::new();
+    let _ = stderr.read_to_string(&mut err);
+    let out = out.join().unwrap();
+    let mut status = 0;
+    // SAFETY: plain syscall on our own child, with valid out-pointers.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    let pid = child.id() as libc::pid_t;
+    let waited = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    assert_eq!(waited, pid, "wait4");
+    let code = if libc::WIFEXITED(status) {
+        libc::WEXITSTATUS(status)
+    } else {
+        -1
+    };
+    Measured {
+        code,
+        out,
+        err,
+        // Linux reports kilobytes.
+        peak_rss: usage.ru_maxrss as u64 * 1024,
+    }
+}
+
+/// A one-connection HTTP/1.1 server on 127.0.0.1: reads the request (head and
+/// `Content-Length` body), then writes `answer`. Returns its address and what it was sent.
+pub fn serve_once(
+    rt: &tokio::runtime::Runtime,
+    answer: Vec<u8>,
+) -> (std::net::SocketAddr, tokio::task::JoinHandle<Vec<u8>>) {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let listener = rt
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
+    let addr = listener.local_addr().unwrap();
+    let task = rt.spawn(async move {
+        let (mut s, _) = listener.accept().await.unwrap();
+        let request = read_request(&mut s).await;
+        let _ = s.write_all(&answer).await;
+        let _ = s.shutdown().await;
+        // Until the client closes: it reads the whole answer first.
+        let mut rest = [0u8; 1024];
+        while matches!(s.read(&mut rest).await, Ok(n) if n > 0) {}
+        request
+    });
+    (addr, task)
+}
+
+/// One request's head and `Content-Length` body.
+pub async fn read_request(s: &mut tokio::net::TcpStream) -> Vec<u8> {
+    use tokio::io::AsyncReadExt as _;
+    let mut got = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        if let Some(end) = got.windows(4).position(|w| w == b"\r\n\r\n") {
+            let head = String::from_utf8_lossy(&got[..end]).to_ascii_lowercase();
+            let length: usize = head
+                .lines()
+                .find_map(|l| l.strip_prefix("content-length:"))
+                .and_then(|v| v.trim().parse().ok())
+                .unwrap_or(0);
+            if got.len() >= end + 4 + length {
+                return got;
+            }
+        }
+        match s.read(&mut buf).await {
+            Ok(0) | Err(_) => return got,
+            Ok(n) => got.extend_from_slice(&buf[..n]),
+        }
+    }
 }

@@ -2,6 +2,7 @@
 //! (a gzip bill unpacked first, as WeChat Pay computes it), with a progress line on stderr.
 
 use crate::config::Selection;
+use crate::shown;
 use serde_json::{json, Value};
 use std::io::IsTerminal;
 use std::path::Path;
@@ -105,7 +106,7 @@ pub(crate) fn bill(sel: &Selection, r: &Request, out: &Path) -> Result<(), Error
     eprintln!(
         "{} {} -> {}",
         res.status().as_u16(),
-        res.request_id().unwrap_or(""),
+        shown::text(res.request_id().unwrap_or("")),
         out.display()
     );
     let file = client.chain("{+download_url}").get(json!({
@@ -119,19 +120,30 @@ pub(crate) fn bill(sel: &Selection, r: &Request, out: &Path) -> Result<(), Error
     }
     let file = file?;
     // The library unpacks whatever starts with the gzip magic; say what the file holds.
-    let packed = !r.gunzip && std::fs::read(out).is_ok_and(|b| b.starts_with(&[0x1f, 0x8b]));
+    let packed = !r.gunzip && gzip_magic(out);
     let note = match (packed, r.gunzip && r.tar_type.is_some()) {
         (true, _) => " (gzip, as received; its digest is of the unpacked bill)",
         (false, true) => " (unpacked)",
         _ => "",
     };
     eprintln!(
-        "{} {} saved {}{note} ({hash_type} {hash_value} checked)",
+        "{} {} saved {}{note} ({} {} checked)",
         file.status().as_u16(),
-        file.request_id().unwrap_or(""),
+        shown::text(file.request_id().unwrap_or("")),
         out.display(),
+        shown::text(&hash_type),
+        shown::text(&hash_value),
     );
     Ok(())
+}
+
+/// True when the file starts with the gzip magic `1f 8b`: two bytes read, never the whole bill.
+fn gzip_magic(path: &Path) -> bool {
+    use std::io::Read as _;
+    let mut head = [0u8; 2];
+    std::fs::File::open(path)
+        .and_then(|mut f| f.read_exact(&mut head))
+        .is_ok_and(|()| head == [0x1f, 0x8b])
 }
 
 /// The progress line: redrawn in place on a terminal at most ten times a second, else (with

@@ -1,6 +1,7 @@
 //! `certificates`: download the platform certificates.
 
 use crate::config::Selection;
+use crate::shown;
 use std::path::Path;
 use wechatpay::Error;
 
@@ -34,20 +35,27 @@ pub(crate) fn certificates(sel: &Selection, save: Option<&Path>) -> Result<(), E
     for c in &certs {
         println!(
             "{}  {} .. {}  {}",
-            c.serial_no(),
+            shown::text(c.serial_no()),
             utc(c.not_before()),
             utc(c.not_after()),
-            c.subject_common_name().unwrap_or_default()
+            shown::text(&c.subject_common_name().unwrap_or_default())
         );
         if let Some(dir) = save {
             let path = dir.join(format!("wechatpay_{}.pem", c.serial_no()));
-            std::fs::create_dir_all(dir)
-                .and_then(|()| std::fs::write(&path, c.to_pem()))
-                .map_err(|e| Error::Decode {
-                    // After the download: exit 1, never 2.
-                    what: "the certificate file",
-                    reason: format!("cannot write {}: {e}", path.display()),
-                })?;
+            // After the download: exit 1, never 2.
+            let cannot = |reason: String| Error::Decode {
+                what: "the certificate file",
+                reason: format!("cannot write {}: {reason}", path.display()),
+            };
+            std::fs::create_dir_all(dir).map_err(|e| cannot(e.to_string()))?;
+            // As a download is saved: a new owner-only file renamed into place; a symlink (or
+            // anything but a regular file) where the file goes is refused, never written through.
+            wechatpay::__write_file(&path, c.to_pem().as_bytes()).map_err(|e| {
+                cannot(match e {
+                    Error::Argument { reason, .. } | Error::Sink { reason, .. } => reason,
+                    other => other.to_string(),
+                })
+            })?;
             println!(
                 "  saved; check it with: openssl x509 -in {} -noout -serial -dates",
                 path.display()

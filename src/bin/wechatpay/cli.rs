@@ -5,9 +5,11 @@ use std::path::PathBuf;
 
 /// The exit codes, shown by `--help` and by each command's help.
 const EXIT_CODES: &str =
-    "Exit codes:\n  0  success\n  1  the call failed after it was sent, or its answer was refused \
-(it may have reached WeChat Pay: query before retrying a write); `list`: nothing matched\n  \
-2  refused before anything was sent (bad input or configuration); one line names the culprit";
+    "Exit codes (a retried call: the worst of its attempts):\n  0  success\n  1  the call may have \
+taken effect: it failed after it was sent, or its answer was refused as unverified (query before \
+retrying a write); `list`: nothing matched\n  2  nothing was sent: bad input or configuration \
+(one line names the culprit), or no connection could be made\n  3  WeChat Pay refused the call, \
+verifiably (a signed 4xx or APIv2 FAIL): it did not act";
 
 #[derive(Parser)]
 #[command(
@@ -63,7 +65,10 @@ pub(crate) enum Command {
          SIG=$(openssl dgst -sha256 -sign apiclient_key.pem s.txt | base64 -w0)\n  \
          wechatpay request --signature \"$SIG\" --timestamp T --nonce N GET v3/certificates\n\n",
         "Status and Request-ID go to stderr (with every header under --include); the answer, \
-         pretty JSON (APIv2 XML as JSON), to stdout.\n\n",
+         pretty JSON (APIv2 XML as JSON), to stdout. Control and bidi characters a server sent \
+         are shown escaped (\\u{1b} in messages; \\u001b in the JSON, the same value); --raw \
+         prints the bytes as they came. --signature sends through the same transport and checks \
+         as any call (no redirects, the answer caps, no proxy for loopback), once.\n\n",
         "Exit codes:\n  0  success\n  1  the call failed after it was sent, or its answer was refused \
          (it may have reached WeChat Pay: query before retrying a write)\n  \
          2  refused before anything was sent (bad input or configuration)"
@@ -214,7 +219,8 @@ pub(crate) enum Command {
     #[command(after_help = "Example:\n  wechatpay certificates --save ./certs\n\n\
                             Exit codes:\n  0  downloaded\n  1  failed after sending\n  2  nothing sent")]
     Certificates {
-        /// Write each as DIR/wechatpay_SERIAL.pem.
+        /// Write each as DIR/wechatpay_SERIAL.pem: a new file readable by its owner only,
+        /// renamed into place; a symlink (or anything but a regular file) there is refused.
         #[arg(long, value_name = "DIR")]
         save: Option<PathBuf>,
     },
@@ -255,7 +261,9 @@ pub(crate) enum Command {
     /// Check a configuration, one line per finding with its fix.
     ///
     /// The key matches the certificate and serial, key sizes, ids, expiry dates, secrets'
-    /// lengths (never shown); with --online the clock offset from a signed answer.
+    /// lengths (never shown), files holding secrets (the config file with one inline, key and
+    /// secret files) open to group or others; with --online the clock offset from a signed
+    /// answer.
     #[command(
         after_help = "Example:\n  wechatpay --profile prod doctor --online\n\n\
                             Exit codes:\n  0  no failure (warnings may remain)\n  1  at least one FAIL line"
@@ -277,13 +285,16 @@ pub(crate) enum Command {
     },
     /// Run the local WeChat Pay emulator on 127.0.0.1 until interrupted.
     ///
-    /// It prints the `export WECHATPAY_*=…` lines that point this tool at it (key files in a
-    /// temporary directory); every documented call is answered in its documented shape.
+    /// It prints the `export WECHATPAY_*=…` lines that point this tool at it; every documented
+    /// call is answered in its documented shape. The key files go to a fresh private directory
+    /// ($TMPDIR/wechatpay-emulator-RANDOM, mode 0700, files 0600), removed when it stops (a
+    /// SIGKILL leaves it behind, still private).
     #[command(
         after_help = "Example:\n  wechatpay mock > emulator.env &\n  sleep 1; . ./emulator.env\n  \
                             wechatpay request POST v3/refund/domestic/refunds json.out_refund_no=R1 json.amount.refund:=1 \\\n      \
                             json.amount.total:=1 json.amount.currency=CNY\n\n\
-                            Exit codes:\n  0  stopped by Ctrl-C\n  2  could not start (port taken, directory not writable)"
+                            Exit codes:\n  0  stopped by Ctrl-C, SIGTERM or SIGHUP (its key directory removed)\n  \
+                            2  could not start (port taken, directory not writable)"
     )]
     Mock {
         /// Port to listen on (default: a free one).

@@ -54,6 +54,8 @@ pub(crate) struct Settings {
     values: BTreeMap<&'static str, (String, String)>,
     /// The profile used, if any.
     pub profile: Option<String>,
+    /// The config file read, and the secrets written in it (in any profile).
+    config: Option<(PathBuf, Vec<&'static str>)>,
 }
 
 fn env(name: &str) -> Option<String> {
@@ -79,8 +81,18 @@ fn config_path(sel: &Selection) -> Option<(PathBuf, bool)> {
 }
 
 impl Settings {
-    /// Reads the profile, then the environment over it.
+    /// [`load_quiet`](Self::load_quiet), then one warning line on stderr per secret file that
+    /// others may read.
     pub(crate) fn load(sel: &Selection) -> Result<Settings, Error> {
+        let s = Settings::load_quiet(sel)?;
+        for e in crate::exposed::exposed(&s) {
+            eprintln!("warning: {}: run `{}`", e.finding(), e.fix());
+        }
+        Ok(s)
+    }
+
+    /// Reads the profile, then the environment over it.
+    pub(crate) fn load_quiet(sel: &Selection) -> Result<Settings, Error> {
         let mut s = Settings::default();
         let wanted = sel.profile.clone().or_else(|| env("WECHATPAY_PROFILE"));
         if let Some((path, asked)) = config_path(sel) {
@@ -122,6 +134,15 @@ impl Settings {
                 .unwrap_or_default();
             config_error("config", format!("`{shown}` is not valid TOML{at}"))
         })?;
+        let inline: Vec<&'static str> = crate::exposed::INLINE_SECRETS
+            .into_iter()
+            .filter(|k| {
+                doc.get("profiles")
+                    .and_then(|p| p.as_table())
+                    .is_some_and(|t| t.values().any(|p| p.get(*k).is_some()))
+            })
+            .collect();
+        self.config = Some((path.to_path_buf(), inline));
         let default = doc.get("default").and_then(|v| v.as_str());
         let Some(name) = wanted.or(default) else {
             return Ok(());
@@ -184,6 +205,11 @@ impl Settings {
         }
         self.profile = Some(name.to_string());
         Ok(())
+    }
+
+    /// The config file read, and the secrets written inline in it.
+    pub(crate) fn config_file(&self) -> Option<&(PathBuf, Vec<&'static str>)> {
+        self.config.as_ref()
     }
 
     /// A setting's value.

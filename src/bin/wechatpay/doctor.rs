@@ -3,6 +3,7 @@
 
 use crate::certs::utc;
 use crate::config::{Selection, Settings, KEYS};
+use crate::shown;
 use std::process::ExitCode;
 use wechatpay::crypto::{Certificate, PrivateKey, PublicKey};
 
@@ -13,16 +14,17 @@ struct Report {
 }
 
 impl Report {
+    // A finding can quote a server (an error's message) or a file: shown, never obeyed.
     fn ok(&mut self, key: &str, what: String) {
-        println!("ok    {key}: {what}");
+        println!("ok    {key}: {}", shown::text(&what));
     }
     fn warn(&mut self, key: &str, what: String, fix: &str) {
         self.warnings += 1;
-        println!("WARN  {key}: {what}; fix: {fix}");
+        println!("WARN  {key}: {}; fix: {fix}", shown::text(&what));
     }
     fn fail(&mut self, key: &str, what: String, fix: &str) {
         self.failures += 1;
-        println!("FAIL  {key}: {what}; fix: {fix}");
+        println!("FAIL  {key}: {}; fix: {fix}", shown::text(&what));
     }
 }
 
@@ -102,7 +104,8 @@ fn load<T>(
 
 pub(crate) fn doctor(sel: &Selection, online: bool) -> ExitCode {
     let mut r = Report::default();
-    let s = match Settings::load(sel) {
+    // Its own WARN lines say what `load` would have warned on stderr.
+    let s = match Settings::load_quiet(sel) {
         Ok(s) => s,
         Err(e) => {
             r.fail(
@@ -149,13 +152,8 @@ pub(crate) fn doctor(sel: &Selection, online: bool) -> ExitCode {
         Some(v) => r.ok("serial", v.clone()),
     }
     let key = load(&mut r, &s, "private_key", |b| PrivateKey::load(b));
-    for secret_file in [
-        "private_key",
-        "merchant_key",
-        "apiv3_key_file",
-        "apiv2_secret_file",
-    ] {
-        permissions(&mut r, &s, secret_file);
+    for e in crate::exposed::exposed(&s) {
+        r.warn(e.key, e.finding(), &e.fix());
     }
     match &key {
         None if s.get("private_key").is_none() => r.fail(
@@ -322,26 +320,6 @@ pub(crate) fn doctor(sel: &Selection, online: bool) -> ExitCode {
     println!("{} failure(s), {} warning(s)", r.failures, r.warnings);
     ExitCode::from(if r.failures > 0 { 1 } else { 0 })
 }
-
-/// A secret file readable by others.
-#[cfg(unix)]
-fn permissions(r: &mut Report, s: &Settings, key: &str) {
-    use std::os::unix::fs::PermissionsExt as _;
-    let Some(path) = s.get(key) else { return };
-    if let Ok(meta) = std::fs::metadata(path) {
-        let mode = meta.permissions().mode() & 0o777;
-        if mode & 0o077 != 0 {
-            r.warn(
-                key,
-                format!("`{path}` is readable by others (mode {mode:o})"),
-                &format!("chmod 600 {path}"),
-            );
-        }
-    }
-}
-
-#[cfg(not(unix))]
-fn permissions(_: &mut Report, _: &Settings, _: &str) {}
 
 /// The clock offset from a signed answer's `Wechatpay-Timestamp`.
 fn clock(r: &mut Report, s: &Settings) {

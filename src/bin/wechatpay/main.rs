@@ -1,15 +1,19 @@
 //! `wechatpay`: call any WeChat Pay endpoint from a shell, browse the documented calls offline,
 //! or run the local emulator.
 
+mod answer;
 mod bill;
 mod certs;
 mod cli;
 mod config;
 mod doctor;
 mod example;
+mod exposed;
+mod input;
 mod list;
 mod mock;
 mod request;
+mod shown;
 mod split;
 mod tools;
 
@@ -65,7 +69,7 @@ fn main() -> ExitCode {
             method,
             path,
             pairs,
-        } => request::request(&request::Options {
+        } => request::request(&input::Options {
             dry_run,
             args,
             include,
@@ -143,11 +147,17 @@ fn finish(result: Result<(), wechatpay::Error>) -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
+            // An error can quote a server (an unverified one too): shown, never obeyed.
             let line = e.to_string().replace('\n', " ");
-            eprintln!("error: {line}");
-            // 2 promises that nothing was sent; anything after sending (a timeout, a bad
-            // answer, a file that could not be written) is 1.
-            ExitCode::from(if e.is_refused_before_sending() { 2 } else { 1 })
+            eprintln!("error: {}", shown::text(&line));
+            // The code is the call's outcome, the worst of its attempts: 2 promises that
+            // nothing was sent, 3 that WeChat Pay said no in a signed answer; anything else
+            // (a timeout, an unverified answer, a file that could not be written) is 1.
+            ExitCode::from(match e.outcome() {
+                wechatpay::Outcome::NotSent => 2,
+                wechatpay::Outcome::Rejected => 3,
+                _ => 1,
+            })
         }
     }
 }

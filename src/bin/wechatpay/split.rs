@@ -1,12 +1,12 @@
 //! Split signing: `request --string-to-sign` prints the exact APIv3 string to sign (no private
 //! key needed here), and `request --signature SIG --timestamp T --nonce N` sends the call with a
-//! signature made elsewhere (an HSM, another machine), then verifies the answer as usual.
+//! signature made elsewhere (an HSM, another machine), through the library's own transport and
+//! answer checks: no HTTP client of its own, so no rule of the library can be missing here.
 
 use crate::config::Settings;
-use crate::request::Options;
-use serde_json::Value;
+use crate::input::{args_map, chain_for, method, Options};
 use std::sync::{Arc, Mutex};
-use wechatpay::http::{header::AUTHORIZATION, HeaderValue};
+use wechatpay::http::header::AUTHORIZATION;
 use wechatpay::{Error, PreparedRequest, Protocol};
 
 /// A signer that only records what it was asked to sign.
@@ -28,12 +28,11 @@ fn argument(name: &str, reason: &str) -> Error {
 
 /// The request as the client would send it, signed by nobody, and the settings.
 fn prepare(o: &Options) -> Result<(PreparedRequest, Settings, wechatpay::Client), Error> {
-    let method = crate::request::method(&o.method)?;
-    let args = crate::request::args_map(&o.args, &o.pairs)?;
+    let method = method(&o.method)?;
+    let args = args_map(&o.args, &o.pairs)?;
     let settings = Settings::load(&o.sel)?;
     let client = settings.client_with(Some(Arc::new(Capture(Mutex::new(Vec::new())))), None)?;
-    let blocking = wechatpay::blocking::Client::from(client.clone());
-    let prepared = crate::request::chain_for(&blocking, &o.path).prepare(method, args)?;
+    let prepared = chain_for(client.root(), &o.path).prepare(method, args)?;
     if prepared.protocol() != Protocol::V3 {
         return Err(argument(
             "--string-to-sign",
@@ -88,84 +87,34 @@ pub(crate) fn print_string_to_sign(o: &Options) -> Result<(), Error> {
     Ok(())
 }
 
-/// Sends the call with the signature made elsewhere; verifies and prints the answer.
+/// Sends the call with the signature made elsewhere, through the library's own transport and
+/// rules ([`wechatpay::Client::send_prepared`]); prints the verified answer as `request` does.
 pub(crate) fn send_signed(o: &Options, signature: &str) -> Result<(), Error> {
     let (Some(ts), Some(nonce)) = (&o.timestamp, &o.nonce) else {
         return Err(argument("--signature", "goes with --timestamp and --nonce"));
     };
     let ts = timestamp(ts)?;
-    let (prepared, settings, client) = prepare(o)?;
+    let (mut prepared, settings, client) = prepare(o)?;
     let serial = settings.get("serial").ok_or_else(|| Error::Config {
         field: "serial",
         reason: "not set (WECHATPAY_SERIAL)".into(),
     })?;
-    let auth = wechatpay::v3::authorization(client.mchid(), serial, ts, nonce, signature);
-    let mut headers = prepared.headers().clone();
-    headers.insert(
-        AUTHORIZATION,
-        HeaderValue::from_str(&auth)
-            .map_err(|_| argument("--signature", "not a header value (base64 expected)"))?,
-    );
-    let mut http = reqwest::Client::builder().timeout(std::time::Duration::from_secs(30));
-    if let Some(ca) = settings.file("ca")? {
-        let cert = reqwest::Certificate::from_pem(&ca).map_err(|e| Error::Config {
-            field: "ca",
-            reason: format!("not a PEM certificate: {e}"),
-        })?;
-        http = http.tls_certs_merge([cert]);
-    }
-    let http = http.build().map_err(Error::Transport)?;
-    let rt = tokio::runtime::Runtime::new()
+    prepared
+        .set_authorization(&wechatpay::v3::authorization(
+            client.mchid(),
+            serial,
+            ts,
+            nonce,
+            signature,
+        ))
+        .map_err(|_| argument("--signature", "not a header value (base64 expected)"))?;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
         .map_err(|e| Error::NotConfigured(format!("cannot start a runtime: {e}")))?;
-    let (status, headers, body) = rt
-        .block_on(async {
-            let res = http
-                .request(prepared.method().clone(), prepared.url().clone())
-                .headers(headers)
-                .body(prepared.body().to_vec())
-                .send()
-                .await?;
-            let (status, headers) = (res.status(), res.headers().clone());
-            Ok::<_, reqwest::Error>((status, headers, res.bytes().await?))
-        })
-        .map_err(Error::Transport)?;
-    let request_id = headers
-        .get("Request-ID")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string);
-    eprintln!(
-        "{} {}",
-        status.as_u16(),
-        request_id.as_deref().unwrap_or("")
-    );
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0);
-    let verified = wechatpay::v3::verify_response(
-        client.keyring(),
-        now,
-        prepared.url().path(),
-        &headers,
-        &body,
-    );
-    if !status.is_success() {
-        let v: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
-        let text = |k: &str| v.get(k).and_then(Value::as_str).map(str::to_string);
-        return Err(Error::Api {
-            status,
-            code: text("code"),
-            message: text("message"),
-            request_id,
-            headers: Box::new(headers),
-            body,
-            verified: verified.is_ok(),
-        });
-    }
-    verified?;
-    match serde_json::from_slice::<Value>(&body) {
-        Ok(v) => println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default()),
-        Err(_) => println!("{}", String::from_utf8_lossy(&body)),
-    }
+    let res = rt
+        .block_on(client.send_prepared(prepared))
+        .inspect_err(|e| crate::answer::failed(o.include, e))?;
+    crate::answer::print(&res, o.include, o.raw);
     Ok(())
 }

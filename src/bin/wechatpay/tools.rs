@@ -147,7 +147,7 @@ pub(crate) fn notify(
         "original_type": n.original_type,
         "resource": n.resource,
     });
-    println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
+    println!("{}", crate::shown::pretty(&out));
     Ok(())
 }
 
@@ -171,6 +171,6 @@ fn notify_v2(sel: &Selection, body: &[u8]) -> Result<(), Error> {
         }
         None => client.parse_v2_notification(body)?,
     };
-    println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
+    println!("{}", crate::shown::pretty(&out));
     Ok(())
 }

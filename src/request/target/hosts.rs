@@ -110,7 +110,7 @@ impl AllowedHosts {
     }
 
     /// An absolute URL is allowed on an allowed host, or on a client origin under its base path.
-    pub(super) fn allows(&self, url: &Url) -> bool {
+    pub(crate) fn allows(&self, url: &Url) -> bool {
         self.named(url)
             || (self.origins.contains(&url.origin()) && url.path().starts_with(&self.base_path))
     }
