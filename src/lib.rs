@@ -58,13 +58,13 @@ pub use client::rotation::{CertificateRefresher, RefreshStatus};
 pub use client::{Chain, Client};
 pub use error::outcome::Outcome;
 pub use error::{Error, Result};
-pub use exchange::limits::{
-    DownloadProgress, DEFAULT_CONNECT_TIMEOUT, DEFAULT_DOWNLOAD_TIMEOUT, DEFAULT_MAX_ANSWER_BYTES,
-    DEFAULT_MAX_DOWNLOAD_BYTES, DEFAULT_STALL_TIMEOUT, DEFAULT_TIMEOUT,
-};
 pub use keys::crypto;
 pub use keys::keyring::Keyring;
 pub use keys::sensitive::Encrypted;
+pub use policy::limits::{
+    DownloadProgress, DEFAULT_CONNECT_TIMEOUT, DEFAULT_DOWNLOAD_TIMEOUT, DEFAULT_MAX_ANSWER_BYTES,
+    DEFAULT_MAX_DOWNLOAD_BYTES, DEFAULT_STALL_TIMEOUT, DEFAULT_TIMEOUT,
+};
 pub use policy::retry::Retry;
 pub use protocol::{v2, v3};
 pub use request::media::Media;
@@ -74,7 +74,11 @@ pub use request::pipeline::{PreparedRequest, Protocol};
 // The emulator (src/mock) still names these modules by their paths from before the layout in
 // folders; its own layering moves it to the new paths and removes these aliases.
 #[cfg(feature = "mock")]
-use {answer::sink, client::builder, request::path};
+use {answer::sink, client::builder};
+#[cfg(feature = "mock")]
+mod path {
+    pub(crate) use crate::util::json_type;
+}
 
 pub use http;
 

@@ -5,7 +5,7 @@
 //! those as the `digest` option makes the download verify itself while it streams.
 
 use crate::error::{Error, Result};
-use crate::request::path::json_type;
+use crate::util::json_type;
 use serde_json::Value;
 use sha1::Sha1;
 use sha2::{Digest as _, Sha256};

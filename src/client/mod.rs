@@ -41,9 +41,9 @@ pub(crate) struct Inner {
     /// Backup domain tried when the base URI cannot be reached (opt-in).
     pub failover: Option<Url>,
     /// Hosts a request may go to besides a per-call `base_uri` (see `target`).
-    pub allowed_hosts: crate::request::target::AllowedHosts,
+    pub allowed_hosts: crate::policy::hosts::AllowedHosts,
     /// Time and memory bounds of every call.
-    pub limits: crate::exchange::limits::Limits,
+    pub limits: crate::policy::limits::Limits,
     /// When a failed call is sent again.
     pub retry: crate::Retry,
     /// Told how far each streamed `sink` download has got.

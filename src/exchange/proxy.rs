@@ -65,7 +65,7 @@ pub(crate) fn apply(
         }
     };
     let proxy = reqwest::Proxy::custom(move |url: &Url| {
-        if crate::request::target::is_loopback(url) {
+        if crate::policy::hosts::is_loopback(url) {
             return None;
         }
         match url.scheme() {

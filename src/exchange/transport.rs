@@ -99,7 +99,7 @@ fn builder(cfg: &TransportConfig) -> Result<reqwest::ClientBuilder> {
     // The whole-call deadline is ours (`limits`), so that it names itself when it fires.
     b = b.connect_timeout(
         cfg.connect_timeout
-            .unwrap_or(crate::exchange::limits::DEFAULT_CONNECT_TIMEOUT),
+            .unwrap_or(crate::policy::limits::DEFAULT_CONNECT_TIMEOUT),
     );
     let mut roots = Vec::new();
     for pem in &cfg.roots {

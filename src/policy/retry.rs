@@ -11,7 +11,7 @@
 //! Every attempt is signed afresh (new nonce and timestamp), and all attempts share one deadline.
 
 use crate::error::{Error, Result};
-use crate::request::path::json_type;
+use crate::util::json_type;
 use crate::Outcome;
 use http::Method;
 use serde_json::Value;

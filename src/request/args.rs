@@ -5,8 +5,8 @@
 //! typo such as `use_id` for `{user_id}` fails before a request is sent.
 
 use crate::error::{Error, Result};
-use crate::request::path::json_type;
 use crate::request::template::Template;
+use crate::util::json_type;
 use bytes::Bytes;
 use http::{HeaderName, HeaderValue};
 use serde_json::{Map, Value};
@@ -57,7 +57,7 @@ pub(crate) struct Options {
     pub nonceless: bool,
     /// The call's own limits (`timeout`, `stall_timeout`, `download_timeout`,
     /// `max_answer_bytes`, `max_download_bytes`).
-    pub limits: crate::exchange::limits::CallLimits,
+    pub limits: crate::policy::limits::CallLimits,
     /// Per-call retry policy (validated here, applied by the attempt loop).
     pub retry: Option<Value>,
     /// A file the answer body is streamed to (downloads).
@@ -185,7 +185,7 @@ fn headers(value: Value) -> Result<Vec<(HeaderName, HeaderValue)>> {
         }
         let text = match &value {
             Value::String(s) => s.clone(),
-            Value::Number(n) => crate::request::path::exact_integer(&field, n)?,
+            Value::Number(n) => crate::util::exact_integer(&field, n)?,
             other => {
                 return Err(Error::argument(
                     field,
@@ -244,7 +244,7 @@ fn body(value: Value) -> Result<Bytes> {
 
 fn base_uri(value: Value) -> Result<Url> {
     match value {
-        Value::String(s) => crate::request::target::parse_base_uri("base_uri", &s),
+        Value::String(s) => crate::policy::hosts::parse_base_uri("base_uri", &s),
         other => Err(Error::argument(
             "base_uri",
             format!("expected a URL string, found {}", json_type(&other)),

@@ -1,12 +1,8 @@
-//! Path words: segment normalisation for the chain (`seg()`, `chain!`), and the small value rules
-//! shared by templates, queries and headers.
+//! Path words: segment normalisation for the chain (`seg()`, `chain!`) and the path-word rule.
 //!
 //! Segments given one by one (macro identifiers, [`seg`](crate::Chain::seg)) follow the PHP SDK's
 //! three passes, so `merchantService` is `merchant-service` and `_out_trade_no_` is
 //! `{out_trade_no}`. Templates given as strings are taken literally (see `template.rs`).
-
-use crate::error::{Error, Result};
-use serde_json::Value;
 
 /// Normalises one chain segment as the PHP SDK does.
 ///
@@ -64,32 +60,6 @@ pub(crate) fn check_segment(raw: &str) -> std::result::Result<(), String> {
          placeholder (`.seg(\"_id_\")` with {{\"id\": …}}), and several segments in several `seg` calls",
         raw.escape_debug()
     ))
-}
-
-/// A number as WeChat Pay reads it: an exact integer, never a float that lost digits.
-pub(crate) fn exact_integer(name: &str, n: &serde_json::Number) -> Result<String> {
-    if n.is_i64() || n.is_u64() {
-        return Ok(n.to_string());
-    }
-    Err(Error::argument(
-        name,
-        format!(
-            "{n} is not an exact integer (JSON numbers beyond 64 bits or with a fraction lose digits): pass it as a \
-             string, e.g. \"4200000000000000000000000000\""
-        ),
-    ))
-}
-
-/// The JSON type name of a value, for error messages.
-pub(crate) fn json_type(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
 }
 
 #[cfg(test)]

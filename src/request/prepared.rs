@@ -1,7 +1,7 @@
 //! A signed request between preparing and sending: what `--dry-run` prints and what an attempt
 //! sends.
 
-use crate::exchange::limits::Limits;
+use crate::policy::limits::Limits;
 use bytes::Bytes;
 use http::{HeaderMap, Method};
 use serde_json::{Map, Value};
@@ -27,7 +27,7 @@ pub struct PreparedRequest {
     pub(crate) headers: HeaderMap,
     pub(crate) body: Bytes,
     pub(crate) security: bool,
-    pub(crate) limits: crate::exchange::limits::CallLimits,
+    pub(crate) limits: crate::policy::limits::CallLimits,
     pub(crate) sink: Option<PathBuf>,
     pub(crate) digest: Option<Value>,
     /// Unpack a gzip download into the `sink` file.

@@ -1,8 +1,8 @@
 //! Query strings from the `query` option: insertion order, RFC 3986 encoding.
 
 use crate::error::{Error, Result};
-use crate::request::path::{exact_integer, json_type};
 use crate::util::encode_component;
+use crate::util::{exact_integer, json_type};
 use serde_json::{Map, Value};
 use std::borrow::Cow;
 

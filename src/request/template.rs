@@ -3,8 +3,8 @@
 //! capitals; that is the defect we do not copy.
 
 use crate::error::{Error, Result};
-use crate::request::path::{exact_integer, json_type};
 use crate::util::encode_component;
+use crate::util::{exact_integer, json_type};
 use percent_encoding::{utf8_percent_encode, AsciiSet, CONTROLS};
 use serde_json::{Map, Value};
 use std::borrow::Cow;

@@ -2,7 +2,7 @@
 //! secret or a whole file passed by mistake.
 
 use crate::error::{Error, Result};
-use crate::exchange::limits::Limits;
+use crate::policy::limits::Limits;
 use std::time::Duration;
 
 /// A zero limit would fail every call; a limit is lifted by setting it high, not to zero.

@@ -9,9 +9,9 @@ use checks::{check_apiv2_secret, check_limits, check_mchid, check_token};
 
 use crate::client::{Client, Inner, V3Identity};
 use crate::error::{Error, Result};
-use crate::exchange::limits::Limits;
 use crate::exchange::transport::{Transport, TransportConfig};
 use crate::keys::crypto::{Backend, Signer, Verifier};
+use crate::policy::limits::Limits;
 use http::HeaderValue;
 use std::sync::Arc;
 use zeroize::Zeroizing;
@@ -269,12 +269,12 @@ impl ClientBuilder {
                 ));
             }
         }
-        let base_uri = crate::request::target::parse_base_uri("base_uri", &self.base_uri)
+        let base_uri = crate::policy::hosts::parse_base_uri("base_uri", &self.base_uri)
             .map_err(|e| Error::config("base_uri", e.to_string()))?;
         let failover = match &self.failover {
             None => None,
             Some(uri) => {
-                let url = crate::request::target::parse_base_uri("failover_base_uri", uri)
+                let url = crate::policy::hosts::parse_base_uri("failover_base_uri", uri)
                     .map_err(|e| Error::config("failover_base_uri", e.to_string()))?;
                 if url.path() != base_uri.path() {
                     return Err(Error::config(
@@ -292,10 +292,10 @@ impl ClientBuilder {
         let allowed_hosts = self
             .allowed_hosts
             .iter()
-            .map(|h| crate::request::target::check_allowed_host(h))
+            .map(|h| crate::policy::hosts::check_allowed_host(h))
             .collect::<Result<Vec<_>>>()?;
         let allowed_hosts =
-            crate::request::target::AllowedHosts::new(&base_uri, failover.as_ref(), &allowed_hosts);
+            crate::policy::hosts::AllowedHosts::new(&base_uri, failover.as_ref(), &allowed_hosts);
         check_limits(&self.limits, self.transport.connect_timeout)?;
         let mut transport_config = self.transport;
         if let Some(identity) = self.identity {

@@ -40,7 +40,7 @@ fn named_mchid(data: &Map<String, Value>) -> String {
     match found {
         Some(Value::String(s)) => s.clone(),
         Some(Value::Number(n)) if n.is_u64() || n.is_i64() => n.to_string(),
-        Some(other) => format!("<{}>", crate::request::path::json_type(other)),
+        Some(other) => format!("<{}>", crate::util::json_type(other)),
         None => String::new(),
     }
 }
@@ -87,7 +87,7 @@ pub(crate) fn prepare(
                 "xml.sign_type",
                 format!(
                     "expected MD5 or HMAC-SHA256, found {}",
-                    crate::request::path::json_type(other)
+                    crate::util::json_type(other)
                 ),
             ))
         }
@@ -141,7 +141,7 @@ fn check_fields(data: &Map<String, Value>) -> Result<()> {
         if let Value::Number(n) = value {
             // A float, or an integer beyond 64 bits that JSON turned into one, is not the
             // number the caller wrote: ask for a string.
-            crate::request::path::exact_integer(&field_name(key), n)?;
+            crate::util::exact_integer(&field_name(key), n)?;
         }
         if let Some(text) = value.as_str() {
             if let Some((i, c)) = text.char_indices().find(|(_, c)| {

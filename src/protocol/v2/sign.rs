@@ -4,7 +4,7 @@
 //! the secret. Both digests are sent as uppercase hex.
 
 use crate::error::{Error, Result};
-use crate::request::path::json_type;
+use crate::util::json_type;
 use crate::util::{nonce, unix_now};
 use hmac::{Hmac, Mac};
 use md5::{Digest, Md5};

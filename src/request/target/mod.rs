@@ -9,12 +9,10 @@
 //! rather than sent somewhere the caller did not write.
 
 use crate::error::{Error, Result};
-mod hosts;
 #[cfg(test)]
 mod tests;
 
-use hosts::check_scheme;
-pub(crate) use hosts::{check_allowed_host, is_loopback, parse_base_uri, AllowedHosts};
+use crate::policy::hosts::{check_scheme, AllowedHosts};
 use url::Url;
 
 /// The expanded path without its one tolerated leading `/`; `//` would name another host.

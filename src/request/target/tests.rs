@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::error::Error;
+use crate::policy::hosts::{check_allowed_host, parse_base_uri};
 
 fn base(s: &str) -> Url {
     parse_base_uri("base_uri", s).unwrap()

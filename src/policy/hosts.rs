@@ -54,7 +54,7 @@ fn redact_userinfo(url: &Url) -> String {
 }
 
 /// `https` anywhere, `http` only on loopback.
-pub(super) fn check_scheme(field: &str, url: &Url) -> Result<()> {
+pub(crate) fn check_scheme(field: &str, url: &Url) -> Result<()> {
     match url.scheme() {
         "https" => Ok(()),
         "http" if is_loopback(url) => Ok(()),
