@@ -4,11 +4,18 @@
 //! (fix the set-up), transport (retry), an answer from WeChat Pay (read its `code`), and answers that
 //! must not be trusted (bad signature, clock skew).
 
+//!
+//! At the bottom of the crate: it holds `Error` and `Result`, [`Outcome`] (whether a failed call
+//! may have taken effect), the redacted `Debug` of errors, and what a transport error says
+//! (`transport`). It uses nothing of the crate above it.
+
 mod debug;
 pub(crate) mod outcome;
+mod transport;
 
 use bytes::Bytes;
 use http::{HeaderMap, StatusCode};
+use outcome::Outcome;
 
 /// Result alias used throughout the crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -97,7 +104,7 @@ pub enum Error {
     NotSent(String),
 
     /// Connecting, sending or receiving failed; the message names the root cause.
-    #[error("transport error: {}", crate::exchange::transport::describe(.0))]
+    #[error("transport error: {}", transport::describe(.0))]
     Transport(#[source] reqwest::Error),
 
     /// WeChat Pay answered with a non-2xx status.
@@ -296,13 +303,12 @@ impl Error {
     /// let e = Error::Signature("the signature does not verify".into());
     /// assert_eq!(e.outcome(), Outcome::Unknown, "a forged answer says nothing about the call");
     /// ```
-    pub fn outcome(&self) -> crate::Outcome {
-        use crate::Outcome;
+    pub fn outcome(&self) -> Outcome {
         if self.is_refused_before_sending() {
             return Outcome::NotSent;
         }
         match self {
-            Error::Transport(e) if crate::exchange::transport::nothing_sent(e) => Outcome::NotSent,
+            Error::Transport(e) if transport::nothing_sent(e) => Outcome::NotSent,
             Error::Api {
                 status, verified, ..
             } if *verified && status.is_client_error() => Outcome::Rejected,
@@ -311,7 +317,7 @@ impl Error {
             Error::V2Failure { verified: true, .. }
                 if !self
                     .code()
-                    .is_some_and(|c| crate::error::outcome::V2_UNCERTAIN.contains(&c)) =>
+                    .is_some_and(|c| outcome::V2_UNCERTAIN.contains(&c)) =>
             {
                 Outcome::Rejected
             }
@@ -322,7 +328,7 @@ impl Error {
     /// True when the call may have taken effect: query (with the same business number) before
     /// sending a write again.
     pub fn may_have_taken_effect(&self) -> bool {
-        self.outcome() == crate::Outcome::Unknown
+        self.outcome() == Outcome::Unknown
     }
 
     /// True for errors a retry might cure: connection failures (but not an untrusted
@@ -330,7 +336,7 @@ impl Error {
     /// [`outcome`](Self::outcome)'s question.
     pub fn is_retryable(&self) -> bool {
         match self {
-            Error::Transport(e) => !crate::exchange::transport::is_tls_certificate_problem(e),
+            Error::Transport(e) => !transport::is_tls_certificate_problem(e),
             // A timeout may pass; a download refused at its size or pace limit would only
             // be refused again, at the same cost.
             Error::Limit { limit, .. } => matches!(*limit, "timeout" | "attempt_timeout"),
