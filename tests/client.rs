@@ -294,3 +294,57 @@ fn a_remote_signer_signs_every_request() {
         Err(Error::NotConfigured(_))
     ));
 }
+
+const EXPIRED_CERT: &str = include_str!("fixtures/v3/platform_expired.pem");
+const FUTURE_CERT: &str = include_str!("fixtures/v3/platform_future.pem");
+
+/// `PublicKey::load` takes a certificate's key; `public_key(id, …)` then holds it to the
+/// certificate's validity, as `platform_certificate` does, whatever form it came in.
+#[test]
+fn a_certificate_given_to_public_key_is_held_to_its_validity() {
+    let b64 = |pem: &str| -> String { pem.lines().filter(|l| !l.starts_with("-----")).collect() };
+    let der = base64::engine::general_purpose::STANDARD
+        .decode(b64(EXPIRED_CERT))
+        .unwrap();
+    let dir = std::env::temp_dir().join(format!("wechatpay-expired-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("expired.pem");
+    std::fs::write(&file, EXPIRED_CERT).unwrap();
+    let by_file = format!("file://{}", file.display());
+    let bare = b64(EXPIRED_CERT);
+    let cases: [(&[u8], &str, &str); 5] = [
+        (EXPIRED_CERT.as_bytes(), "expired", "2021-01-01T00:00:00Z"),
+        (bare.as_bytes(), "expired", "2021-01-01T00:00:00Z"),
+        (&der, "expired", "2021-01-01T00:00:00Z"),
+        (by_file.as_bytes(), "expired", "2021-01-01T00:00:00Z"),
+        (
+            FUTURE_CERT.as_bytes(),
+            "not yet valid",
+            "2091-01-01T00:00:00Z",
+        ),
+    ];
+    for (input, when, not_after) in cases {
+        let (field, reason) =
+            config_error(builder().public_key("PUB_KEY_ID_0000000000000001", input));
+        assert_eq!(field, "public_key", "{reason}");
+        assert!(
+            reason.contains("PUB_KEY_ID_0000000000000001")
+                && reason.contains(when)
+                && reason.contains(&format!("{not_after} (notAfter)")),
+            "{reason}"
+        );
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+    // A current certificate, and a bare key, still build.
+    builder()
+        .public_key("PUB_KEY_ID_0000000000000002", PLATFORM_CERT)
+        .build()
+        .unwrap();
+    // Same words from `platform_certificate`.
+    let (field, reason) = config_error(builder().platform_certificate(EXPIRED_CERT));
+    assert_eq!(field, "platform_certificate");
+    assert!(
+        reason.contains("2021-01-01T00:00:00Z (notAfter)"),
+        "{reason}"
+    );
+}

@@ -2,10 +2,11 @@
 //! none; never for loopback, where the emulator and tests live.
 
 use crate::error::{Error, Result};
+use crate::policy::hosts::redact_userinfo;
 use url::Url;
 
 /// The proxy policy of a client.
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub(crate) enum ProxySetting {
     /// `HTTPS_PROXY`/`HTTP_PROXY`/`ALL_PROXY` (and lowercase), with `NO_PROXY`, read at build.
     #[default]
@@ -16,6 +17,20 @@ pub(crate) enum ProxySetting {
     Off,
 }
 
+/// The proxy's URL without its credentials.
+impl std::fmt::Debug for ProxySetting {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ProxySetting::Environment => f.write_str("Environment"),
+            ProxySetting::Fixed(text) => f
+                .debug_tuple("Fixed")
+                .field(&redact_userinfo(text))
+                .finish(),
+            ProxySetting::Off => f.write_str("Off"),
+        }
+    }
+}
+
 fn env_var(names: &[&str]) -> Option<String> {
     names
         .iter()
@@ -23,8 +38,13 @@ fn env_var(names: &[&str]) -> Option<String> {
 }
 
 fn parse(field: &'static str, text: &str) -> Result<Url> {
-    let url = Url::parse(text)
-        .map_err(|e| Error::config(field, format!("`{text}` is not a proxy URL ({e})")))?;
+    // A proxy URL may carry credentials (`http://user:password@proxy:3128`): never quoted.
+    let url = Url::parse(text).map_err(|e| {
+        Error::config(
+            field,
+            format!("`{}` is not a proxy URL ({e})", redact_userinfo(text)),
+        )
+    })?;
     if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
         return Err(Error::config(
             field,

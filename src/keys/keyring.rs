@@ -227,16 +227,20 @@ impl Keyring {
     }
 }
 
-/// Why the certificate `id` is not used at `now`.
+/// Why the certificate `id` is not used at `now` (a platform certificate, or one given to
+/// `public_key` as the key's source).
 fn describe(id: &str, e: &Entry, now: i64) -> String {
+    let what = if id.starts_with("PUB_KEY_ID_") {
+        "the certificate of public key"
+    } else {
+        "platform certificate"
+    };
     match (e.not_before, e.not_after) {
-        (_, Some(na)) if now > na => format!(
-            "platform certificate {id} expired at {} (now {})",
-            utc(na),
-            utc(now)
-        ),
+        (_, Some(na)) if now > na => {
+            format!("{what} {id} expired at {} (now {})", utc(na), utc(now))
+        }
         (Some(nb), _) if now < nb => format!(
-            "platform certificate {id} is not valid before {} (now {})",
+            "{what} {id} is not valid before {} (now {})",
             utc(nb),
             utc(now)
         ),

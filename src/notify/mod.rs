@@ -18,7 +18,18 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 
 /// A verified, decrypted APIv3 notification.
-#[derive(Debug, Clone)]
+///
+/// `Debug` shows the id, times and kinds, and only the *names* of the resource's fields: the
+/// decrypted resource holds the payer's openid and what was paid.
+///
+/// ```
+/// # fn log(n: &wechatpay::notify::Notification) {
+/// // e.g. Notification { id: "EV-2018022511223320873", event_type: "TRANSACTION.SUCCESS", …,
+/// //      resource_fields: ["mchid", "out_trade_no", "payer", …] }
+/// println!("{n:?}");
+/// # }
+/// ```
+#[derive(Clone)]
 #[non_exhaustive]
 pub struct Notification {
     /// Notification id, unique per event (use it to make handling idempotent).
@@ -35,6 +46,24 @@ pub struct Notification {
     pub original_type: String,
     /// The decrypted resource.
     pub resource: Value,
+}
+
+impl std::fmt::Debug for Notification {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let names: Vec<&str> = match &self.resource {
+            Value::Object(map) => map.keys().map(String::as_str).collect(),
+            _ => Vec::new(),
+        };
+        f.debug_struct("Notification")
+            .field("id", &self.id)
+            .field("create_time", &self.create_time)
+            .field("event_type", &self.event_type)
+            .field("resource_type", &self.resource_type)
+            .field("summary", &self.summary)
+            .field("original_type", &self.original_type)
+            .field("resource_fields", &names)
+            .finish()
+    }
 }
 
 #[derive(Deserialize)]

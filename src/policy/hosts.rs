@@ -1,6 +1,7 @@
 //! Which hosts and schemes a client may reach, and how base URIs are normalised.
 
 use crate::error::{Error, Result};
+use std::borrow::Cow;
 use url::{Host, Url};
 
 /// True for hosts that never leave the machine, where plain `http` is allowed.
@@ -16,26 +17,28 @@ pub(crate) fn is_loopback(url: &Url) -> bool {
 
 /// Parses and normalises a base URI: absolute `https` (or `http` on loopback), no user info,
 /// query or fragment, and a path that ends with `/` so that joining never drops its last segment.
+///
+/// Every error quotes the text with its user info cut out ([`redact_userinfo`]).
 pub(crate) fn parse_base_uri(field: &str, text: &str) -> Result<Url> {
     let bad = |why: String| Error::argument(field, why);
+    let shown = redact_userinfo(text);
     let mut url = Url::parse(text).map_err(|e| {
         bad(format!(
-            "`{text}` is not an absolute URL ({e}), e.g. https://api.mch.weixin.qq.com/"
+            "`{shown}` is not an absolute URL ({e}), e.g. https://api.mch.weixin.qq.com/"
         ))
     })?;
     if url.host().is_none() {
-        return Err(bad(format!("`{text}` has no host")));
+        return Err(bad(format!("`{shown}` has no host")));
     }
     check_scheme(field, &url)?;
     if !url.username().is_empty() || url.password().is_some() {
         return Err(bad(format!(
-            "`{}` carries user info: credentials never go in a URL",
-            redact_userinfo(&url)
+            "`{shown}` carries user info: credentials never go in a URL"
         )));
     }
     if url.query().is_some() || url.fragment().is_some() {
         return Err(bad(format!(
-            "`{text}` has a query or fragment: a base URI is a scheme, host, port and path"
+            "`{shown}` has a query or fragment: a base URI is a scheme, host, port and path"
         )));
     }
     if !url.path().ends_with('/') {
@@ -46,11 +49,21 @@ pub(crate) fn parse_base_uri(field: &str, text: &str) -> Result<Url> {
     Ok(url)
 }
 
-fn redact_userinfo(url: &Url) -> String {
-    let mut shown = url.clone();
-    let _ = shown.set_username("");
-    let _ = shown.set_password(None);
-    shown.to_string()
+/// `text` with any user info (`user:password@`) replaced by `***@`, for errors and `Debug`.
+///
+/// The URL parser cannot be trusted to find the password in a URI it refuses (`http://u:p@h:port`,
+/// a space, a `/` or `#` in the password), so this reads the text itself: everything between
+/// the scheme's `//` (or the start, when there is none) and the last `@` goes. A path holding `@`
+/// is cut too, which costs only detail in a message.
+pub(crate) fn redact_userinfo(text: &str) -> Cow<'_, str> {
+    let start = match text.find("//") {
+        Some(i) => i + 2,
+        None => 0,
+    };
+    match text[start..].rfind('@') {
+        None => Cow::Borrowed(text),
+        Some(at) => Cow::Owned(format!("{}***{}", &text[..start], &text[start + at..])),
+    }
 }
 
 /// `https` anywhere, `http` only on loopback.

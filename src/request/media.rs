@@ -16,11 +16,21 @@ use std::path::Path;
 /// let logo = wechatpay::Media::new("logo.png", std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/logo.png")).unwrap());
 /// assert_eq!(logo.meta(), r#"{"filename":"logo.png","sha256":"01c9b1153143ad6927290a6523a1e3c98291f58388d44e59c8d2d8a98a8d1050"}"#);
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Media {
     filename: String,
     content: Bytes,
     meta: String,
+}
+
+/// The name and size, never the content: an uploaded image is often an identity card.
+impl std::fmt::Debug for Media {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Media")
+            .field("filename", &self.filename)
+            .field("content_bytes", &self.content.len())
+            .finish()
+    }
 }
 
 impl Media {

@@ -83,7 +83,13 @@ impl std::fmt::Debug for ClientBuilder {
         f.debug_struct("ClientBuilder")
             .field("mchid", &self.mchid)
             .field("serial", &self.serial)
-            .field("base_uri", &self.base_uri)
+            // As given, so possibly with a password that `build()` will refuse.
+            .field("base_uri", &crate::policy::hosts::redact_userinfo(&self.base_uri))
+            .field(
+                "failover_base_uri",
+                &self.failover.as_deref().map(crate::policy::hosts::redact_userinfo),
+            )
+            .field("proxy", &self.transport.proxy)
             .finish_non_exhaustive()
     }
 }

@@ -19,10 +19,23 @@ pub(super) fn keyring(
         match source {
             VerifierSource::PublicKey(id, pem) => {
                 check_token("public_key", &id)?;
-                let key = PublicKey::load(&pem)
-                    .and_then(|k| k.with_backend(backend))
+                let (key, validity) = PublicKey::load_with_validity(&pem)
+                    .and_then(|(k, v)| Ok((k.with_backend(backend)?, v)))
                     .map_err(|e| Error::config("public_key", format!("`{id}`: {e}")))?;
-                keyring.insert_key(id, key, None);
+                // A certificate given as the key is held to its validity, as in
+                // `platform_certificate`, before the build and after it.
+                let (not_before, not_after) = validity.unzip();
+                if let Some((nb, na)) = validity {
+                    check_validity(
+                        "public_key",
+                        &format!("`{id}`: the certificate given as its key"),
+                        nb,
+                        na,
+                        "give the WeChat Pay public key itself (pub_key.pem), which has no expiry, or a current \
+                         certificate",
+                    )?;
+                }
+                keyring.insert_window(id, key, not_before, not_after);
             }
             VerifierSource::Certificate(pem) => {
                 let cert = Certificate::from_pem(&pem)
@@ -37,25 +50,13 @@ pub(super) fn keyring(
                         ),
                     ));
                 }
-                let now = crate::util::unix_now();
-                if !cert.is_valid_at(now) {
-                    let when = if now > cert.not_after() {
-                        "expired"
-                    } else {
-                        "is not yet valid"
-                    };
-                    return Err(Error::config(
-                        "platform_certificate",
-                        format!(
-                            "certificate {} {when}: valid from {} to {}, now {}; download the \
-                             current ones (v3/certificates) or use the WeChat Pay public key",
-                            cert.serial_no(),
-                            crate::keys::keyring::utc(cert.not_before()),
-                            crate::keys::keyring::utc(cert.not_after()),
-                            crate::keys::keyring::utc(now)
-                        ),
-                    ));
-                }
+                check_validity(
+                    "platform_certificate",
+                    &format!("certificate {}", cert.serial_no()),
+                    cert.not_before(),
+                    cert.not_after(),
+                    "download the current ones (v3/certificates) or use the WeChat Pay public key",
+                )?;
                 let key = cert
                     .public_key()
                     .clone()
@@ -75,6 +76,34 @@ pub(super) fn keyring(
         }
     }
     Ok(keyring)
+}
+
+/// Refuses a certificate outside its validity now, naming the setting, its window and `advice`.
+fn check_validity(
+    field: &'static str,
+    what: &str,
+    not_before: i64,
+    not_after: i64,
+    advice: &str,
+) -> Result<()> {
+    let now = crate::util::unix_now();
+    if (not_before..=not_after).contains(&now) {
+        return Ok(());
+    }
+    let when = if now > not_after {
+        "expired"
+    } else {
+        "is not yet valid"
+    };
+    Err(Error::config(
+        field,
+        format!(
+            "{what} {when}: valid from {} to {} (notAfter), now {}; {advice}",
+            crate::keys::keyring::utc(not_before),
+            crate::keys::keyring::utc(not_after),
+            crate::keys::keyring::utc(now)
+        ),
+    ))
 }
 
 /// The merchant's signer, and the key itself when given as PEM (it also decrypts).

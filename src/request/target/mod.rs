@@ -12,7 +12,7 @@ use crate::error::{Error, Result};
 #[cfg(test)]
 mod tests;
 
-use crate::policy::hosts::{check_scheme, AllowedHosts};
+use crate::policy::hosts::{check_scheme, redact_userinfo, AllowedHosts};
 use url::Url;
 
 /// The expanded path without its one tolerated leading `/`; `//` would name another host.
@@ -51,7 +51,7 @@ pub(crate) fn resolve(
             format!(
                 "`{}` is not the client's base or failover host, one of WeChat Pay's hosts, or a host allowed with \
                  ClientBuilder::allow_host",
-                &base[..url::Position::BeforePath]
+                redact_userinfo(&base[..url::Position::BeforePath])
             ),
         ));
     }
@@ -61,13 +61,14 @@ pub(crate) fn resolve(
                 "an absolute URL after `v2/`: APIv2 paths are relative to the base URI".into(),
             ));
         }
+        let shown = redact_userinfo(expanded);
         let url = Url::parse(expanded)
-            .map_err(|e| refuse(format!("`{expanded}` is not a valid absolute URL: {e}")))?;
+            .map_err(|e| refuse(format!("`{shown}` is not a valid absolute URL: {e}")))?;
         check_scheme("path", &url)?;
         let scheme_end = expanded.find(':').unwrap_or(0);
         if !expanded[scheme_end..].starts_with("://") {
             return Err(refuse(format!(
-                "`{expanded}` is not written scheme://host/path: an absolute URL names its host after `//`"
+                "`{shown}` is not written scheme://host/path: an absolute URL names its host after `//`"
             )));
         }
         let on_per_call_base =
@@ -76,7 +77,7 @@ pub(crate) fn resolve(
             return Err(refuse(format!(
                 "the absolute URL goes to `{}`, which is not under the client's base URI host, its failover, or a host \
                  allowed with ClientBuilder::allow_host",
-                &url[..url::Position::BeforePath]
+                redact_userinfo(&url[..url::Position::BeforePath])
             )));
         }
         if !url.username().is_empty() || url.password().is_some() {

@@ -151,6 +151,36 @@ impl PublicKey {
         }
     }
 
+    /// As [`load`](Self::load), with the validity (`not_before`, `not_after`, Unix seconds) of
+    /// the certificate the key was taken from, when it was one: the builder's `public_key` checks
+    /// it as `platform_certificate` does.
+    pub(crate) fn load_with_validity(input: &[u8]) -> Result<(Self, Option<(i64, i64)>)> {
+        match classify(input, EXPECT_PUBLIC, &["public.pkcs1://", "public.spki://"])? {
+            Classified::Pem(text) => {
+                let key = Self::from_pem(text.as_bytes())?;
+                // The block `from_pem` took: the first with an accepted label.
+                let validity = parse_pem(&text).ok().and_then(|blocks| {
+                    let block = blocks.into_iter().find(|b| {
+                        [
+                            "PUBLIC KEY",
+                            "RSA PUBLIC KEY",
+                            "CERTIFICATE",
+                            "X509 CERTIFICATE",
+                        ]
+                        .contains(&b.label.as_str())
+                    })?;
+                    certificate_validity(&block.der)
+                });
+                Ok((key, validity))
+            }
+            Classified::Der(der) => Ok((Self::from_der(&der)?, certificate_validity(&der))),
+            Classified::File(path) => {
+                let bytes = read_key_file(&path, EXPECT_PUBLIC)?;
+                Self::load_with_validity(&bytes).map_err(|e| in_file(e, &path))
+            }
+        }
+    }
+
     /// Reads a file holding a public key or certificate in any form [`PublicKey::load`] accepts.
     ///
     /// ```
@@ -353,4 +383,11 @@ impl crate::keys::crypto::Verifier for PublicKey {
     fn verify(&self, message: &[u8], signature: &[u8]) -> Result<()> {
         PublicKey::verify(self, message, signature)
     }
+}
+
+/// `not_before` and `not_after` of `der` when it is an X.509 certificate.
+fn certificate_validity(der: &[u8]) -> Option<(i64, i64)> {
+    crate::keys::crypto::Certificate::from_der(der)
+        .ok()
+        .map(|c| (c.not_before(), c.not_after()))
 }
