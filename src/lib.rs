@@ -69,7 +69,7 @@ pub use policy::retry::Retry;
 pub use protocol::{v2, v3};
 pub use request::media::Media;
 pub use request::path::normalize_segment;
-pub use request::pipeline::{PreparedRequest, Protocol};
+pub use request::prepared::{PreparedRequest, Protocol};
 
 // The emulator (src/mock) still names these modules by their paths from before the layout in
 // folders; its own layering moves it to the new paths and removes these aliases.

@@ -9,7 +9,7 @@
 use crate::answer::response::Response;
 use crate::error::{Error, Result};
 use crate::exchange::transport::Transport;
-use crate::request::pipeline::PreparedRequest;
+use crate::request::prepared::PreparedRequest;
 use http::Method;
 use serde_json::Value;
 use std::future::Future;
@@ -99,14 +99,14 @@ impl From<crate::Client> for Client {
             .build()
             .expect("the OS refused a thread for the blocking client's runtime");
         // Connections are bound to the runtime that opened them: give this runtime its own pool.
-        let mut inner = (*client.inner).clone();
-        if let Ok(transport) = Transport::new(&inner.transport_config) {
-            inner.transport = transport;
+        let mut context = (*client.context).clone();
+        if let Ok(transport) = Transport::new(&context.exchange.config) {
+            context.exchange.transport = transport;
         }
         // Each calling thread signs its own calls: a pool would cap them at its thread count.
-        inner.signing_pool = None;
+        context.exchange.signing_pool = None;
         Client {
-            inner: crate::Client::from_inner(Arc::new(inner)),
+            inner: crate::Client::from_context(Arc::new(context)),
             rt: Arc::new(Runtime(Some(rt))),
             index: elsa::sync::FrozenMap::new(),
         }

@@ -2,65 +2,20 @@
 
 pub(crate) mod builder;
 pub(crate) mod chain_macro;
+pub(crate) mod context;
 mod presigned;
 pub(crate) mod rotation;
 
 use crate::answer::response::Response;
-use crate::client::builder::ClientBuilder;
 use crate::error::Result;
-use crate::exchange::transport::{Transport, TransportConfig};
-use crate::keys::crypto::Signer;
 use crate::keys::keyring::Keyring;
 use crate::request::media::Media;
 use crate::request::path::normalize_segment;
-use crate::request::pipeline::PreparedRequest;
-use http::{HeaderValue, Method};
+use crate::request::prepared::PreparedRequest;
+use context::Context;
+use http::Method;
 use serde_json::Value;
 use std::sync::Arc;
-use url::Url;
-use zeroize::Zeroizing;
-
-/// The merchant's APIv3 signing identity.
-#[derive(Clone)]
-pub(crate) struct V3Identity {
-    pub serial: String,
-    pub signer: Arc<dyn Signer>,
-    /// The key itself when given as PEM: decrypts sensitive fields in answers.
-    pub private_key: Option<crate::keys::crypto::PrivateKey>,
-}
-
-/// Everything a call needs, shared by every clone of a client and every chain.
-#[derive(Clone)]
-pub(crate) struct Inner {
-    pub mchid: String,
-    pub v3: Option<V3Identity>,
-    pub keyring: Arc<Keyring>,
-    pub apiv2_secret: Option<Zeroizing<String>>,
-    pub apiv3_key: Option<Zeroizing<Vec<u8>>>,
-    pub base_uri: Url,
-    /// Backup domain tried when the base URI cannot be reached (opt-in).
-    pub failover: Option<Url>,
-    /// Hosts a request may go to besides a per-call `base_uri` (see `target`).
-    pub allowed_hosts: crate::policy::hosts::AllowedHosts,
-    /// Time and memory bounds of every call.
-    pub limits: crate::policy::limits::Limits,
-    /// When a failed call is sent again.
-    pub retry: crate::Retry,
-    /// Told how far each streamed `sink` download has got.
-    pub download_progress: Option<crate::DownloadProgress>,
-    /// Encrypt the documented sensitive fields given as plain text (feature `catalogue`).
-    #[cfg_attr(not(feature = "catalogue"), allow(dead_code))]
-    pub auto_encrypt: bool,
-    /// One certificate download at a time for answers naming an unknown serial.
-    pub refresh_gate: Arc<crate::client::rotation::RefreshGate>,
-    pub user_agent: HeaderValue,
-    /// Kept so the blocking twin can build a connection pool of its own.
-    #[cfg_attr(not(feature = "blocking"), allow(dead_code))]
-    pub transport_config: TransportConfig,
-    pub transport: Transport,
-    /// Threads that prepare and sign calls, when the caller asked for them.
-    pub signing_pool: Option<Arc<crate::exchange::signing_pool::SigningPool>>,
-}
 
 /// A WeChat Pay client for one merchant: APIv3 and APIv2 through one chain.
 ///
@@ -87,63 +42,59 @@ pub(crate) struct Inner {
 /// # Ok(()) }
 /// ```
 pub struct Client {
-    pub(crate) inner: Arc<Inner>,
+    pub(crate) context: Arc<Context>,
     /// Chains handed out by `client["template"]`; they live as long as this handle.
     index: elsa::sync::FrozenMap<String, Box<Chain>>,
 }
 
 impl Clone for Client {
     fn clone(&self) -> Self {
-        Client::from_inner(self.inner.clone())
+        Client::from_context(self.context.clone())
     }
 }
 
 impl std::fmt::Debug for Client {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let identity = &self.context.identity;
         f.debug_struct("Client")
-            .field("mchid", &self.inner.mchid)
-            .field("serial", &self.inner.v3.as_ref().map(|v| v.serial.as_str()))
-            .field("keyring", &self.inner.keyring)
-            .field("base_uri", &self.inner.base_uri.as_str())
+            .field("mchid", &identity.mchid)
+            .field("serial", &identity.v3.as_ref().map(|v| v.serial.as_str()))
+            .field("keyring", &self.context.trust.keyring)
+            .field("base_uri", &self.context.policies.base_uri.as_str())
             .field(
                 "apiv2_secret",
-                &self.inner.apiv2_secret.as_ref().map(|_| "<redacted>"),
+                &identity.apiv2_secret.as_ref().map(|_| "<redacted>"),
             )
             .field(
                 "apiv3_key",
-                &self.inner.apiv3_key.as_ref().map(|_| "<redacted>"),
+                &identity.apiv3_key.as_ref().map(|_| "<redacted>"),
             )
             .finish()
     }
 }
 
 impl Client {
-    /// Starts configuring a client.
-    pub fn builder() -> ClientBuilder {
-        ClientBuilder::new()
-    }
-
-    pub(crate) fn from_inner(inner: Arc<Inner>) -> Client {
+    pub(crate) fn from_context(context: Arc<Context>) -> Client {
         Client {
-            inner,
+            context,
             index: elsa::sync::FrozenMap::new(),
         }
     }
 
     /// The merchant id the client signs for.
     pub fn mchid(&self) -> &str {
-        &self.inner.mchid
+        &self.context.identity.mchid
     }
 
     /// The keys that verify answers, shared with any background certificate refresh.
     pub fn keyring(&self) -> &Arc<Keyring> {
-        &self.inner.keyring
+        &self.context.trust.keyring
     }
 
     /// An empty chain, to add segments to.
     pub fn root(&self) -> Chain {
         Chain {
-            inner: self.inner.clone(),
+            context: self.context.clone(),
             path: String::new(),
             invalid: None,
         }
@@ -211,7 +162,7 @@ pub(crate) fn cached<'a, C>(
 /// segment.
 #[derive(Clone)]
 pub struct Chain {
-    pub(crate) inner: Arc<Inner>,
+    pub(crate) context: Arc<Context>,
     path: String,
     /// The first segment that was not a path word, and why: reported when the call is made, so
     /// building a chain stays infallible and nothing is ever sent for it.
@@ -273,23 +224,21 @@ impl Chain {
     /// Builds and signs the request without sending it (what `--dry-run` prints).
     pub fn prepare(&self, method: Method, args: Value) -> Result<PreparedRequest> {
         self.check_segments()?;
-        crate::request::pipeline::prepare(&self.inner, method, &self.path, args)
+        self.context.prepare(method, &self.path, args, None)
     }
 
     /// One attempt, prepared and signed here or, when the client has one, on its signing pool.
     async fn prepare_attempt(&self, method: Method, args: Value) -> Result<PreparedRequest> {
-        match &self.inner.signing_pool {
+        match &self.context.exchange.signing_pool {
             None => self.prepare(method, args),
             Some(pool) => {
                 self.check_segments()?;
-                let (inner, path) = (self.inner.clone(), self.path.clone());
+                let (context, path) = (self.context.clone(), self.path.clone());
                 // Waiting for a place counts against the call's timeout; past it, nothing is sent.
-                let wait =
-                    crate::request::args::timeout_of(&args).unwrap_or(self.inner.limits.timeout);
-                pool.run(wait, move || {
-                    crate::request::pipeline::prepare(&inner, method, &path, args)
-                })
-                .await
+                let wait = crate::request::args::timeout_of(&args)
+                    .unwrap_or(self.context.policies.limits.timeout);
+                pool.run(wait, move || context.prepare(method, &path, args, None))
+                    .await
             }
         }
     }
@@ -306,10 +255,11 @@ impl Chain {
 
     /// Sends the call with any method and returns the verified answer.
     pub async fn request(&self, method: Method, args: Value) -> Result<Response> {
-        crate::exchange::attempts::run(&self.inner, &method, &self.path, || {
-            self.prepare_attempt(method.clone(), args.clone())
-        })
-        .await
+        self.context
+            .run(&method, &self.path, || {
+                self.prepare_attempt(method.clone(), args.clone())
+            })
+            .await
     }
 
     /// `POST`s a media upload: the body is `multipart/form-data`, the signature covers its `meta`.
@@ -323,16 +273,16 @@ impl Chain {
     /// ```
     pub async fn upload(&self, media: &Media, args: Value) -> Result<Response> {
         self.check_segments()?;
-        crate::exchange::attempts::run(&self.inner, &Method::POST, &self.path, || {
-            std::future::ready(crate::request::pipeline::prepare_with_media(
-                &self.inner,
-                Method::POST,
-                &self.path,
-                args.clone(),
-                Some(media),
-            ))
-        })
-        .await
+        self.context
+            .run(&Method::POST, &self.path, || {
+                std::future::ready(self.context.prepare(
+                    Method::POST,
+                    &self.path,
+                    args.clone(),
+                    Some(media),
+                ))
+            })
+            .await
     }
 
     /// `GET` with the given arguments (`null` or `{}` for none).

@@ -5,7 +5,7 @@
 use crate::answer::response::Response;
 use crate::client::Client;
 use crate::error::{Error, Result};
-use crate::request::pipeline::{PreparedRequest, Protocol};
+use crate::request::prepared::{PreparedRequest, Protocol};
 use http::header::AUTHORIZATION;
 use http::HeaderValue;
 
@@ -67,10 +67,10 @@ impl Client {
     /// # Ok(()) }
     /// ```
     pub async fn send_prepared(&self, mut prepared: PreparedRequest) -> Result<Response> {
-        let inner = &self.inner;
+        let context = &self.context;
         let url = prepared.url();
-        let allowed = inner.allowed_hosts.allows(url)
-            || (prepared.has_per_call_base() && inner.allowed_hosts.allows_base(url));
+        let hosts = &context.policies.allowed_hosts;
+        let allowed = hosts.allows(url) || (prepared.has_per_call_base() && hosts.allows_base(url));
         if !allowed {
             return Err(Error::argument(
                 "prepared",
@@ -88,9 +88,10 @@ impl Client {
             Protocol::V3 => "{prepared}",
             Protocol::V2 => "v2/{prepared}",
         };
-        crate::exchange::attempts::run(inner, &method, template, || {
-            std::future::ready(Ok(prepared.clone()))
-        })
-        .await
+        context
+            .run(&method, template, || {
+                std::future::ready(Ok(prepared.clone()))
+            })
+            .await
     }
 }

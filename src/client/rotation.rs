@@ -2,9 +2,19 @@
 //! one certificate download shared by every concurrent caller (single flight), at most once a
 //! minute, then one re-verification; and a background refresher that downloads at once, then on
 //! its interval, reports every failure, and serves many merchants' clients from one task.
+//!
+//! Here, with the client, because a download wires the stages together: the request is prepared
+//! (`request`), sent (`exchange`), and its listing verified (`protocol::v3`) into the keyring
+//! (`keys`). `send` reaches it through the [`Refresh`] trait, never by importing the client.
 
-use crate::client::{Client, Inner};
+use crate::client::context::Context;
+use crate::client::Client;
 use crate::error::{Error, Result};
+use crate::exchange::Refresh;
+use crate::keys::crypto::Certificate;
+use crate::util::unix_now;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant, SystemTime};
 use tokio::sync::watch;
@@ -13,29 +23,61 @@ use tokio::sync::watch;
 /// every answer cannot turn the client into a flood of `v3/certificates` calls.
 pub(crate) const MIN_INTERVAL: Duration = Duration::from_secs(60);
 
-/// Serialises unknown-serial downloads: the first caller downloads while the others wait, then
-/// they all find the new key (or the recent attempt) and do not download again.
-#[derive(Default)]
-pub(crate) struct RefreshGate {
-    last: tokio::sync::Mutex<Option<Instant>>,
-}
-
-/// Makes sure the keyring holds `serial` if WeChat Pay lists it: true when it now does.
-pub(crate) async fn refresh_for(inner: &Inner, serial: &str) -> bool {
-    if inner.apiv3_key.is_none() || serial.is_empty() {
+/// Makes sure the keyring holds `serial` if WeChat Pay lists it: true when it now does. The
+/// trust store's gate lets one download run at a time (see `keys::RefreshGate`).
+pub(crate) async fn refresh_for(context: &Context, serial: &str) -> bool {
+    if context.identity.apiv3_key.is_none() || serial.is_empty() {
         return false;
     }
-    let mut last = inner.refresh_gate.last.lock().await;
-    if inner.keyring.contains(serial) {
+    let trust = &context.trust;
+    let mut last = trust.refresh_gate.last.lock().await;
+    if trust.keyring.contains(serial) {
         return true;
     }
     if last.is_some_and(|t| t.elapsed() < MIN_INTERVAL) {
         return false;
     }
     *last = Some(Instant::now());
-    let result = crate::keys::certificates::download(inner).await;
-    crate::exchange::trace::rotation(&inner.mchid, serial, result.as_ref().err());
-    result.is_ok() && inner.keyring.contains(serial)
+    let result = download(context).await;
+    crate::exchange::trace::rotation(&context.identity.mchid, serial, result.as_ref().err());
+    result.is_ok() && trust.keyring.contains(serial)
+}
+
+impl Refresh for Context {
+    fn refresh<'a>(&'a self, serial: &'a str) -> Pin<Box<dyn Future<Output = bool> + Send + 'a>> {
+        Box::pin(refresh_for(self, serial))
+    }
+}
+
+/// Downloads the platform certificates, verifies them and adds them to the keyring.
+pub(crate) async fn download(context: &Context) -> Result<Vec<Certificate>> {
+    let identity = &context.identity;
+    let key = identity.apiv3_key.as_ref().ok_or_else(|| {
+        Error::NotConfigured(
+            "downloading platform certificates needs the APIv3 key: set ClientBuilder::apiv3_key"
+                .into(),
+        )
+    })?;
+    let prepared = context.prepare(
+        http::Method::GET,
+        "v3/certificates",
+        serde_json::Value::Null,
+        None,
+    )?;
+    let res = crate::exchange::send::send_unverified(&context.sender(), prepared).await?;
+    let keyring = &context.trust.keyring;
+    let certs = crate::keys::certificates::verify_certificate_listing(
+        keyring,
+        key,
+        &identity.mchid,
+        unix_now(),
+        res.headers(),
+        res.body(),
+    )?;
+    for cert in &certs {
+        keyring.insert_certificate(cert);
+    }
+    Ok(certs)
 }
 
 /// What the background refresher has done so far.
@@ -90,15 +132,16 @@ impl CertificateRefresher {
         if interval.is_zero() {
             return Err(Error::argument("interval", "must be longer than zero"));
         }
-        let mut weak: Vec<Weak<Inner>> = Vec::new();
+        let mut weak: Vec<Weak<Context>> = Vec::new();
         for client in clients {
-            if client.inner.apiv3_key.is_none() {
+            let identity = &client.context.identity;
+            if identity.apiv3_key.is_none() {
                 return Err(Error::NotConfigured(format!(
                     "merchant {}: refreshing certificates needs the APIv3 key (ClientBuilder::apiv3_key)",
-                    client.inner.mchid
+                    identity.mchid
                 )));
             }
-            weak.push(Arc::downgrade(&client.inner));
+            weak.push(Arc::downgrade(&client.context));
         }
         let (tx, rx) = watch::channel(RefreshStatus::default());
         let task = runtime.spawn(run(weak, interval, tx));
@@ -135,20 +178,21 @@ impl std::fmt::Debug for CertificateRefresher {
     }
 }
 
-async fn run(clients: Vec<Weak<Inner>>, interval: Duration, tx: watch::Sender<RefreshStatus>) {
+async fn run(clients: Vec<Weak<Context>>, interval: Duration, tx: watch::Sender<RefreshStatus>) {
     loop {
         let mut live = 0;
         let mut status = tx.borrow().clone();
         let mut error = None;
         for weak in &clients {
-            let Some(inner) = weak.upgrade() else {
+            let Some(context) = weak.upgrade() else {
                 continue;
             };
             live += 1;
-            if let Err(e) = crate::keys::certificates::download(&inner).await {
-                crate::exchange::trace::refresh_failed(&inner.mchid, &e);
+            if let Err(e) = download(&context).await {
+                let mchid = &context.identity.mchid;
+                crate::exchange::trace::refresh_failed(mchid, &e);
                 status.failures += 1;
-                error = Some(format!("{}: {e}", inner.mchid));
+                error = Some(format!("{mchid}: {e}"));
             }
         }
         if live == 0 {
@@ -167,6 +211,22 @@ async fn run(clients: Vec<Weak<Inner>>, interval: Duration, tx: watch::Sender<Re
 }
 
 impl Client {
+    /// Downloads the platform certificates, verifies them and adds them to the keyring.
+    ///
+    /// Each certificate is decrypted with the APIv3 key, its serial must match the listing and it
+    /// must be valid now; the answer must verify with a key already held or one it carries.
+    ///
+    /// ```no_run
+    /// # async fn run(client: wechatpay::Client) -> wechatpay::Result<()> {
+    /// for cert in client.download_certificates().await? {
+    ///     println!("{} valid until {}", cert.serial_no(), cert.not_after());
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub async fn download_certificates(&self) -> Result<Vec<Certificate>> {
+        download(&self.context).await
+    }
+
     /// Keeps this client's platform certificates fresh in the background: see
     /// [`CertificateRefresher`]. The first download starts at once.
     ///

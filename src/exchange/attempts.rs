@@ -3,9 +3,9 @@
 //! and each attempt is a span.
 
 use crate::answer::response::Response;
-use crate::client::Inner;
 use crate::error::{Error, Result};
-use crate::request::pipeline::PreparedRequest;
+use crate::exchange::Sender;
+use crate::request::prepared::PreparedRequest;
 use http::Method;
 #[cfg(feature = "tracing")]
 use std::time::Instant;
@@ -13,7 +13,7 @@ use std::time::Instant;
 /// Runs a call: `make` prepares (and signs) one attempt; it is called again for each retry, so
 /// every attempt carries a fresh nonce and timestamp.
 pub(crate) async fn run<F>(
-    inner: &Inner,
+    sender: &Sender<'_>,
     method: &Method,
     template: &str,
     make: impl Fn() -> F,
@@ -27,12 +27,12 @@ where
         // The span opens before the first attempt is prepared, so a wait for the signing pool
         // is inside it; the protocol is read from the template as the pipeline routes it.
         let v2 =
-            crate::request::pipeline::route(template).0 == crate::request::pipeline::Protocol::V2;
-        let span = crate::exchange::trace::call(method, template, v2, &inner.mchid);
+            crate::request::pipeline::route(template).0 == crate::request::prepared::Protocol::V2;
+        let span = crate::exchange::trace::call(method, template, v2, sender.mchid);
         async {
             let started = tokio::time::Instant::now();
             let prepared = make().await?;
-            attempts(inner, method, prepared, started, make).await
+            attempts(sender, method, prepared, started, make).await
         }
         .instrument(span)
         .await
@@ -42,12 +42,12 @@ where
         let _ = template;
         let started = tokio::time::Instant::now();
         let prepared = make().await?;
-        attempts(inner, method, prepared, started, make).await
+        attempts(sender, method, prepared, started, make).await
     }
 }
 
 async fn attempts<F>(
-    inner: &Inner,
+    sender: &Sender<'_>,
     method: &Method,
     mut prepared: PreparedRequest,
     started: tokio::time::Instant,
@@ -56,13 +56,13 @@ async fn attempts<F>(
 where
     F: std::future::Future<Output = Result<PreparedRequest>>,
 {
-    let policy = inner.retry.with_call(prepared.retry_option());
+    let policy = sender.policies.retry.with_call(prepared.retry_option());
     // One deadline over the whole call: every attempt, every wait between them and any
     // certificate download an answer sets off, from before the first attempt was prepared (a
     // wait for the signing pool counts). The call's `timeout` and the policy's deadline both
     // bound it; the earlier wins.
     let budget = prepared
-        .limits(inner.limits)
+        .limits(sender.policies.limits)
         .timeout
         .min(policy.total_deadline());
     let deadline = started
@@ -77,7 +77,7 @@ where
             .attempt_bound()
             .and_then(|bound| tokio::time::Instant::now().checked_add(bound))
             .filter(|at| *at < deadline);
-        let err = match one(inner, prepared, attempt, bounded.unwrap_or(deadline)).await {
+        let err = match one(sender, prepared, attempt, bounded.unwrap_or(deadline)).await {
             Ok(res) => return Ok(res.with_attempts(attempt)),
             Err(Error::Limit {
                 limit: "timeout", ..
@@ -130,7 +130,7 @@ fn worse(kept: Option<Error>, err: Error) -> Error {
 
 /// One attempt, in its own span with the tracing feature.
 async fn one(
-    inner: &Inner,
+    sender: &Sender<'_>,
     prepared: PreparedRequest,
     attempt: u32,
     deadline: tokio::time::Instant,
@@ -141,7 +141,7 @@ async fn one(
         let span =
             crate::exchange::trace::attempt(attempt, prepared.url().host_str().unwrap_or(""));
         let started = Instant::now();
-        let result = crate::exchange::send::send(inner, prepared, deadline)
+        let result = crate::exchange::send::send(sender, prepared, deadline)
             .instrument(span.clone())
             .await;
         crate::exchange::trace::finished(&span, &result, started.elapsed());
@@ -150,6 +150,6 @@ async fn one(
     #[cfg(not(feature = "tracing"))]
     {
         let _ = attempt;
-        crate::exchange::send::send(inner, prepared, deadline).await
+        crate::exchange::send::send(sender, prepared, deadline).await
     }
 }

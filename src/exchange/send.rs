@@ -9,12 +9,12 @@ use crate::answer::digest::Expected;
 use crate::answer::intake::Intake;
 use crate::answer::response::Response;
 use crate::answer::sink::Sink;
-use crate::client::Inner;
 use crate::error::{Error, Result};
 use crate::exchange::limits::{check_download_size, next_chunk, read_capped, until};
+use crate::exchange::Sender;
 use crate::policy::limits::Limits;
 use crate::protocol::v3;
-use crate::request::pipeline::{PreparedRequest, Protocol};
+use crate::request::prepared::{PreparedRequest, Protocol};
 use crate::util::unix_now;
 use bytes::Bytes;
 use http::{HeaderMap, StatusCode};
@@ -23,13 +23,13 @@ use serde_json::Value;
 /// Sends the call and returns the verified answer, all before `deadline` (the call's, shared by
 /// its attempts): the exchange, and a certificate download an unknown serial sets off.
 pub(crate) async fn send(
-    inner: &Inner,
+    sender: &Sender<'_>,
     mut prepared: PreparedRequest,
     deadline: tokio::time::Instant,
 ) -> Result<Response> {
     let protocol = prepared.protocol();
     let path = prepared.url().path().to_string();
-    let limits = prepared.limits(inner.limits);
+    let limits = prepared.limits(sender.policies.limits);
     let sink = prepared.take_sink();
     let digest = prepared.take_digest().map(Expected::parse).transpose()?;
     let gunzip = prepared.gunzip();
@@ -43,12 +43,12 @@ pub(crate) async fn send(
         // Unsigned downloads go straight to the file, never whole in memory.
         (Some(sink), true) => {
             let intake = Intake::new(digest, Some(sink), gunzip, limits.max_download_bytes);
-            stream_to_file(inner, prepared, intake, limits, deadline).await
+            stream_to_file(sender, prepared, intake, limits, deadline).await
         }
         (sink, _) => {
             let res = until(deadline, limits.timeout, async {
-                let res = exchange(inner, prepared, limits, deadline).await?;
-                accept_rotating(inner, protocol, &path, unsigned_download, res).await
+                let res = exchange(sender, prepared, limits, deadline).await?;
+                accept_rotating(sender, protocol, &path, unsigned_download, res).await
             })
             .await?;
             let saved = sink.is_some();
@@ -68,30 +68,33 @@ pub(crate) async fn send(
 
 /// Sends and reads the answer within the limits; a non-2xx status is an error (verified where
 /// signed), a 2xx is returned unverified, for callers that verify it their own way.
-pub(crate) async fn send_unverified(inner: &Inner, prepared: PreparedRequest) -> Result<Response> {
-    let limits = prepared.limits(inner.limits);
+pub(crate) async fn send_unverified(
+    sender: &Sender<'_>,
+    prepared: PreparedRequest,
+) -> Result<Response> {
+    let limits = prepared.limits(sender.policies.limits);
     let deadline = crate::exchange::limits::deadline_after(limits.timeout);
     let res = until(
         deadline,
         limits.timeout,
-        exchange(inner, prepared, limits, deadline),
+        exchange(sender, prepared, limits, deadline),
     )
     .await?;
     if res.status().is_success() {
         return Ok(res);
     }
     let (status, headers, body) = res.into_parts();
-    Err(api_error(inner, Protocol::V3, status, headers, body)?)
+    Err(api_error(sender, Protocol::V3, status, headers, body)?)
 }
 
 /// One exchange: the request out, the whole answer in (at most `max_answer_bytes`).
 async fn exchange(
-    inner: &Inner,
+    sender: &Sender<'_>,
     prepared: PreparedRequest,
     limits: Limits,
     deadline: tokio::time::Instant,
 ) -> Result<Response> {
-    let answer = dispatch(inner, prepared, deadline).await?;
+    let answer = dispatch(sender, prepared, deadline).await?;
     let (status, headers) = (answer.status(), answer.headers().clone());
     let body = read_capped(answer, limits.max_answer_bytes).await?;
     Ok(Response::new(status, headers, body))
@@ -99,7 +102,7 @@ async fn exchange(
 
 /// Checks an answer as its protocol requires; a non-2xx becomes an [`Error::Api`].
 fn accept(
-    inner: &Inner,
+    sender: &Sender<'_>,
     protocol: Protocol,
     path: &str,
     unsigned_download: bool,
@@ -107,26 +110,21 @@ fn accept(
 ) -> Result<Response> {
     if !res.status().is_success() {
         let (status, headers, body) = res.into_parts();
-        return Err(api_error(inner, protocol, status, headers, body)?);
+        return Err(api_error(sender, protocol, status, headers, body)?);
     }
     match protocol {
         Protocol::V3 => {
-            v3::verify_response(&inner.keyring, unix_now(), path, res.headers(), res.body())?
+            v3::verify_response(sender.keyring, unix_now(), path, res.headers(), res.body())?
         }
         Protocol::V2 if unsigned_download => {
             if res.body().len() <= V2_FAILURE_PEEK {
-                if let Some(failure) = v2_download_failure(inner, res.body()) {
+                if let Some(failure) = v2_download_failure(sender, res.body()) {
                     return Err(failure);
                 }
             }
         }
         Protocol::V2 => {
-            let secret = inner
-                .apiv2_secret
-                .as_ref()
-                .map(|s| s.as_str())
-                .unwrap_or("");
-            crate::protocol::v2::check_response(res.body(), secret)?;
+            crate::protocol::v2::check_response(res.body(), sender.apiv2_secret.unwrap_or(""))?;
         }
     }
     Ok(res)
@@ -136,7 +134,7 @@ fn accept(
 /// APIv3 answer names a serial the client does not hold (WeChat Pay rotated its certificate):
 /// see `rotation`. The look-up is a map read; the answer is neither copied nor verified twice.
 async fn accept_rotating(
-    inner: &Inner,
+    sender: &Sender<'_>,
     protocol: Protocol,
     path: &str,
     unsigned_download: bool,
@@ -148,12 +146,12 @@ async fn accept_rotating(
             .get("Wechatpay-Serial")
             .and_then(|v| v.to_str().ok())
         {
-            if !inner.keyring.contains(serial) {
-                crate::client::rotation::refresh_for(inner, serial).await;
+            if !sender.keyring.contains(serial) {
+                sender.refresh.refresh(serial).await;
             }
         }
     }
-    accept(inner, protocol, path, unsigned_download, res)
+    accept(sender, protocol, path, unsigned_download, res)
 }
 
 /// True when an answer carries any of WeChat Pay's signature headers.
@@ -172,7 +170,7 @@ fn claims_signature(headers: &HeaderMap) -> bool {
 /// error answer that claims a signature must carry a good one (else `Err` with the signature
 /// error); one that claims none is reported with `verified: false`.
 fn api_error(
-    inner: &Inner,
+    sender: &Sender<'_>,
     protocol: Protocol,
     status: StatusCode,
     headers: HeaderMap,
@@ -180,7 +178,7 @@ fn api_error(
 ) -> Result<Error> {
     let verified = protocol == Protocol::V3 && claims_signature(&headers);
     if verified {
-        v3::check_signed_headers(&inner.keyring, unix_now(), &headers, &body)?;
+        v3::check_signed_headers(sender.keyring, unix_now(), &headers, &body)?;
     }
     let parsed: Option<Value> = serde_json::from_slice(&body).ok();
     let field = |k: &str| {
@@ -204,18 +202,22 @@ fn api_error(
     })
 }
 
-fn request_builder(inner: &Inner, prepared: PreparedRequest) -> Result<reqwest::RequestBuilder> {
+fn request_builder(
+    sender: &Sender<'_>,
+    prepared: PreparedRequest,
+) -> Result<reqwest::RequestBuilder> {
     let security = prepared.security();
     let (method, url, headers, body) = prepared.into_wire();
-    let client = inner.transport.client(security)?;
+    let client = sender.transport.client(security)?;
     Ok(client.request(method, url).headers(headers).body(body))
 }
 
 /// The request redirected to the failover domain, if one is configured and the request goes to
 /// the client's own base URI (a per-call `base_uri` is taken as meant).
-fn failover_target(inner: &Inner, prepared: &PreparedRequest) -> Option<PreparedRequest> {
-    let backup = inner.failover.as_ref()?;
-    if prepared.has_per_call_base() || prepared.url().origin() != inner.base_uri.origin() {
+fn failover_target(sender: &Sender<'_>, prepared: &PreparedRequest) -> Option<PreparedRequest> {
+    let backup = sender.policies.failover.as_ref()?;
+    if prepared.has_per_call_base() || prepared.url().origin() != sender.policies.base_uri.origin()
+    {
         return None;
     }
     let mut moved = prepared.clone();
@@ -225,15 +227,15 @@ fn failover_target(inner: &Inner, prepared: &PreparedRequest) -> Option<Prepared
 
 /// Sends the request, failing over when the connection could not be made.
 async fn dispatch(
-    inner: &Inner,
+    sender: &Sender<'_>,
     prepared: PreparedRequest,
     deadline: tokio::time::Instant,
 ) -> Result<reqwest::Response> {
-    let backup = failover_target(inner, &prepared);
-    match (send_once(inner, prepared, deadline).await?, backup) {
+    let backup = failover_target(sender, &prepared);
+    match (send_once(sender, prepared, deadline).await?, backup) {
         (Ok(answer), _) => Ok(answer),
         // Nothing reached the server: the same signed request may go to the backup domain.
-        (Err(e), Some(backup)) if e.is_connect() => send_once(inner, backup, deadline)
+        (Err(e), Some(backup)) if e.is_connect() => send_once(sender, backup, deadline)
             .await?
             .map_err(Error::Transport),
         (Err(e), _) => Err(Error::Transport(e)),
@@ -242,22 +244,22 @@ async fn dispatch(
 
 /// One request on the wire, through its pool's cold-burst gate (see `connection`).
 async fn send_once(
-    inner: &Inner,
+    sender: &Sender<'_>,
     prepared: PreparedRequest,
     deadline: tokio::time::Instant,
 ) -> Result<reqwest::Result<reqwest::Response>> {
-    let gate = inner.transport.gate(prepared.security(), prepared.url());
+    let gate = sender.transport.gate(prepared.security(), prepared.url());
     // At most half the call's remaining time is spent waiting at the gate, so a call that then
     // times out had been sent (its `Unknown` is true), rather than timing out while it waited.
     let wait = deadline.saturating_duration_since(tokio::time::Instant::now()) / 2;
-    let request = request_builder(inner, prepared)?;
+    let request = request_builder(sender, prepared)?;
     Ok(crate::exchange::connection::send(gate, wait, request).await)
 }
 
 /// An unsigned download streamed into its file: the whole-call `timeout` bounds the wait for
 /// the answer's headers, `stall_timeout` each wait for the next chunk.
 async fn stream_to_file(
-    inner: &Inner,
+    sender: &Sender<'_>,
     prepared: PreparedRequest,
     mut intake: Intake,
     limits: Limits,
@@ -269,7 +271,7 @@ async fn stream_to_file(
     let mut answer = until(
         deadline,
         limits.timeout,
-        dispatch(inner, prepared, deadline),
+        dispatch(sender, prepared, deadline),
     )
     .await?;
     let (status, headers) = (answer.status(), answer.headers().clone());
@@ -280,7 +282,7 @@ async fn stream_to_file(
             read_capped(answer, limits.max_answer_bytes),
         )
         .await?;
-        return Err(api_error(inner, protocol, status, headers, body)?);
+        return Err(api_error(sender, protocol, status, headers, body)?);
     }
     let download_deadline = crate::exchange::limits::deadline_after(limits.download_timeout);
     let mut head: Vec<u8> = Vec::new();
@@ -293,12 +295,12 @@ async fn stream_to_file(
             head.extend_from_slice(&chunk[..chunk.len().min(V2_FAILURE_PEEK - head.len())]);
         }
         intake.update(&chunk)?;
-        if let Some(progress) = &inner.download_progress {
+        if let Some(progress) = &sender.policies.download_progress {
             progress(written, total);
         }
     }
     if protocol == Protocol::V2 && written <= V2_FAILURE_PEEK as u64 {
-        if let Some(failure) = v2_download_failure(inner, &head) {
+        if let Some(failure) = v2_download_failure(sender, &head) {
             return Err(failure);
         }
     }
@@ -313,12 +315,12 @@ async fn stream_to_file(
 const V2_FAILURE_PEEK: usize = 16 * 1024;
 
 /// The `V2Failure` an APIv2 download's body carries, if it is a FAIL message rather than a file.
-fn v2_download_failure(inner: &Inner, body: &[u8]) -> Option<Error> {
+fn v2_download_failure(sender: &Sender<'_>, body: &[u8]) -> Option<Error> {
     let text = std::str::from_utf8(body).ok()?;
     if !text.trim_start().starts_with("<xml") {
         return None;
     }
-    let secret = inner.apiv2_secret.as_ref().map_or("", |s| s.as_str());
+    let secret = sender.apiv2_secret.unwrap_or("");
     match crate::protocol::v2::check_response(&Bytes::copy_from_slice(body), secret) {
         Err(e @ (Error::V2Failure { .. } | Error::Signature(_))) if is_failure_xml(text) => Some(e),
         _ => None,

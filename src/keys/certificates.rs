@@ -6,12 +6,10 @@
 //! any key. Only a client with no usable key yet (the first download, or every certificate it
 //! held has expired) accepts a listing signed by a certificate it carries.
 
-use crate::client::{Client, Inner};
 use crate::error::{Error, Result};
 use crate::keys::crypto::aes::aes_256_gcm_decrypt;
 use crate::keys::crypto::Certificate;
 use crate::keys::keyring::{utc, Keyring};
-use crate::util::unix_now;
 use serde::Deserialize;
 
 #[derive(Deserialize)]
@@ -34,54 +32,9 @@ struct Encrypted {
     ciphertext: String,
 }
 
-impl Client {
-    /// Downloads the platform certificates, verifies them and adds them to the keyring.
-    ///
-    /// Each certificate is decrypted with the APIv3 key, its serial must match the listing and it
-    /// must be valid now; the answer must verify with a key already held or one it carries.
-    ///
-    /// ```no_run
-    /// # async fn run(client: wechatpay::Client) -> wechatpay::Result<()> {
-    /// for cert in client.download_certificates().await? {
-    ///     println!("{} valid until {}", cert.serial_no(), cert.not_after());
-    /// }
-    /// # Ok(()) }
-    /// ```
-    pub async fn download_certificates(&self) -> Result<Vec<Certificate>> {
-        download(&self.inner).await
-    }
-}
-
-pub(crate) async fn download(inner: &Inner) -> Result<Vec<Certificate>> {
-    let key = inner.apiv3_key.as_ref().ok_or_else(|| {
-        Error::NotConfigured(
-            "downloading platform certificates needs the APIv3 key: set ClientBuilder::apiv3_key"
-                .into(),
-        )
-    })?;
-    let prepared = crate::request::pipeline::prepare(
-        inner,
-        http::Method::GET,
-        "v3/certificates",
-        serde_json::Value::Null,
-    )?;
-    let res = crate::request::pipeline::send_unverified(inner, prepared).await?;
-    let certs = verify_certificate_listing(
-        &inner.keyring,
-        key,
-        &inner.mchid,
-        unix_now(),
-        res.headers(),
-        res.body(),
-    )?;
-    for cert in &certs {
-        inner.keyring.insert_certificate(cert);
-    }
-    Ok(certs)
-}
-
 /// Verifies a `v3/certificates` answer obtained elsewhere and returns the certificates in it
-/// valid at `now`, adding none to `keyring` ([`Client::download_certificates`] runs the same).
+/// valid at `now`, adding none to `keyring` ([`Client::download_certificates`](crate::Client::download_certificates) runs the
+/// same).
 ///
 /// With a key usable at `now` in `keyring`, the answer must verify with one of those; only
 /// without one (the first download, or every certificate held has expired) may it verify with

@@ -34,7 +34,8 @@ impl Client {
     pub fn encrypt(&self, plaintext: &str) -> Result<Encrypted> {
         // A platform certificate that expired since `build()` is skipped, not used.
         let (serial, key) = self
-            .inner
+            .context
+            .trust
             .keyring
             .encryption_key_at(crate::util::unix_now())?;
         Ok(Encrypted {
@@ -46,7 +47,8 @@ impl Client {
     /// Decrypts a sensitive field of an answer with the merchant's private key.
     pub fn decrypt(&self, ciphertext_b64: &str) -> Result<String> {
         let key = self
-            .inner
+            .context
+            .identity
             .v3
             .as_ref()
             .and_then(|v| v.private_key.as_ref())

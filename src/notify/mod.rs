@@ -167,12 +167,12 @@ impl Client {
     /// # }
     /// ```
     pub fn parse_notification(&self, headers: &HeaderMap, body: &[u8]) -> Result<Notification> {
-        let key = self.inner.apiv3_key.as_ref().ok_or_else(|| {
+        let key = self.context.identity.apiv3_key.as_ref().ok_or_else(|| {
             Error::NotConfigured(
                 "notifications need the APIv3 key: set ClientBuilder::apiv3_key".into(),
             )
         })?;
-        NotificationParser::new(&self.inner.keyring, key).parse(headers, body)
+        NotificationParser::new(&self.context.trust.keyring, key).parse(headers, body)
     }
 
     /// As [`parse_notification`](Self::parse_notification), and when the notification names a
@@ -199,8 +199,8 @@ impl Client {
             .get("Wechatpay-Serial")
             .and_then(|v| v.to_str().ok())
             .unwrap_or("");
-        if !self.inner.keyring.contains(serial)
-            && crate::client::rotation::refresh_for(&self.inner, serial).await
+        if !self.context.trust.keyring.contains(serial)
+            && crate::client::rotation::refresh_for(&self.context, serial).await
         {
             return self.parse_notification(headers, body);
         }
@@ -209,7 +209,7 @@ impl Client {
 
     /// Verifies an APIv2 (XML) payment notification's `sign` and returns its fields.
     pub fn parse_v2_notification(&self, body: &[u8]) -> Result<Map<String, Value>> {
-        let secret = self.inner.apiv2_secret.as_ref().ok_or_else(|| {
+        let secret = self.context.identity.apiv2_secret.as_ref().ok_or_else(|| {
             Error::NotConfigured(
                 "APIv2 notifications need the APIv2 secret: set ClientBuilder::apiv2_secret".into(),
             )
@@ -223,7 +223,7 @@ impl Client {
     /// spliced): query the refund (`v2/pay/refundquery`, or the APIv3 refund query) before
     /// acting on it. See [`crate::v2::notify::decrypt_refund_req_info`].
     pub fn decrypt_v2_refund(&self, req_info: &str) -> Result<Map<String, Value>> {
-        let secret = self.inner.apiv2_secret.as_ref().ok_or_else(|| {
+        let secret = self.context.identity.apiv2_secret.as_ref().ok_or_else(|| {
             Error::NotConfigured("APIv2 refund notifications need the APIv2 secret".into())
         })?;
         crate::protocol::v2::notify::decrypt_refund_req_info(req_info, secret)

@@ -15,7 +15,7 @@ impl Client {
     fn rsa_sign_lines(&self, lines: &[&str]) -> Result<String> {
         // The named arguments were checked by the callers; the generated ones are clean.
         debug_assert!(lines.iter().all(|l| !l.contains(char::is_control)));
-        let identity = self.inner.v3.as_ref().ok_or_else(|| {
+        let identity = self.context.identity.v3.as_ref().ok_or_else(|| {
             Error::NotConfigured(
                 "paySign needs the merchant private key: set ClientBuilder::private_key".into(),
             )
@@ -81,7 +81,7 @@ impl Client {
         let sign = self.rsa_sign_lines(&[appid, &ts, &nonce, prepay_id])?;
         Ok(json!({
             "appid": appid,
-            "partnerid": self.inner.mchid,
+            "partnerid": self.context.identity.mchid,
             "prepayid": prepay_id,
             "package": "Sign=WXPay",
             "noncestr": nonce,

@@ -8,9 +8,9 @@
 //! callers who encrypt themselves are unaffected.
 
 use crate::catalogue::Field;
-use crate::client::Inner;
 use crate::error::Result;
 use crate::keys::crypto::PublicKey;
+use crate::keys::keyring::Keyring;
 use base64::Engine;
 use http::Method;
 use serde_json::Value;
@@ -18,7 +18,7 @@ use serde_json::Value;
 /// Encrypts the documented sensitive fields of `json` in place; the id of the key used, if any
 /// field was encrypted. `serial` is the caller's own `Wechatpay-Serial`, whose key then wins.
 pub(crate) fn encrypt_documented(
-    inner: &Inner,
+    keyring: &Keyring,
     method: &Method,
     template: &str,
     json: &mut Value,
@@ -37,11 +37,11 @@ pub(crate) fn encrypt_documented(
     }
     let now = crate::util::unix_now();
     let (id, key) = match serial {
-        Some(id) => match inner.keyring.encryption_key_at(now) {
+        Some(id) => match keyring.encryption_key_at(now) {
             Ok((preferred, key)) if preferred == id => (preferred, key),
             _ => return Ok(None), // the caller chose another key: they encrypt themselves
         },
-        None => inner.keyring.encryption_key_at(now)?,
+        None => keyring.encryption_key_at(now)?,
     };
     let mut count = 0;
     walk(&body.children, json, &key, &mut count)?;

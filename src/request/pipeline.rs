@@ -1,17 +1,18 @@
-//! One call from arguments to verified answer: expand, choose the protocol, sign, send, verify.
+//! One call from arguments to a signed request: expand the template, route (`v2/` or not), apply
+//! the outbound target rule, then sign (APIv3) or transform and sign (APIv2).
 
 use crate::answer::digest::Expected;
-use crate::client::Inner;
 use crate::error::{Error, Result};
+use crate::keys::keyring::Keyring;
+use crate::policy::Policies;
+use crate::protocol::identity::Identity;
+use crate::protocol::v3;
 use crate::request::args::Options;
 use crate::request::media::Media;
+use crate::request::prepared::{PreparedRequest, Protocol};
 use crate::request::query::build_query;
 use crate::request::template::Template;
 use crate::util::{nonce, unix_now};
-
-pub(crate) use crate::exchange::send::send_unverified;
-use crate::protocol::v3;
-pub use crate::request::prepared::{PreparedRequest, Protocol};
 use base64::Engine;
 use bytes::Bytes;
 use http::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, USER_AGENT};
@@ -32,18 +33,13 @@ pub(crate) fn route(expanded: &str) -> (Protocol, &str) {
     }
 }
 
+/// Prepares and signs one attempt of a call, with `media` as the body of an upload (APIv3 only).
+/// It reads who signs, the client's policies, and the keyring (whose preferred key is named in
+/// `Wechatpay-Serial`).
 pub(crate) fn prepare(
-    inner: &Inner,
-    method: Method,
-    template: &str,
-    args: Value,
-) -> Result<PreparedRequest> {
-    prepare_with_media(inner, method, template, args, None)
-}
-
-/// As [`prepare`], with a media upload as the body (APIv3 only).
-pub(crate) fn prepare_with_media(
-    inner: &Inner,
+    identity: &Identity,
+    policies: &Policies,
+    keyring: &Keyring,
     method: Method,
     template: &str,
     args: Value,
@@ -56,17 +52,24 @@ pub(crate) fn prepare_with_media(
     }
     let expanded = template.expand(&opts.vars)?;
     let (protocol, path) = route(crate::request::target::relative(&expanded)?);
-    let base = opts.base_uri.as_ref().unwrap_or(&inner.base_uri);
+    let base = opts.base_uri.as_ref().unwrap_or(&policies.base_uri);
     // The one outbound rule, before anything is signed: see `target`.
     let mut url = crate::request::target::resolve(
         base,
         opts.base_uri.is_some(),
-        &inner.allowed_hosts,
+        &policies.allowed_hosts,
         path,
         protocol == Protocol::V2,
     )?;
     match protocol {
-        Protocol::V3 => prepare_v3(inner, method, template.as_str(), url, opts, media),
+        Protocol::V3 => {
+            let signer = Signing {
+                identity,
+                policies,
+                keyring,
+            };
+            prepare_v3(signer, method, template.as_str(), url, opts, media)
+        }
         Protocol::V2 if media.is_some() => Err(Error::argument(
             "media",
             "media uploads go to APIv3 paths; an APIv2 upload is a raw `body`",
@@ -77,7 +80,7 @@ pub(crate) fn prepare_with_media(
                     append_query(&mut url, &build_query(query)?);
                 }
             }
-            prepare_v2(inner, method, url, opts)
+            prepare_v2(identity, policies, method, url, opts)
         }
     }
 }
@@ -93,15 +96,27 @@ fn append_query(url: &mut Url, query: &str) {
     url.set_query(Some(&joined));
 }
 
-fn base_headers(inner: &Inner, accept: &'static str) -> HeaderMap {
+fn base_headers(policies: &Policies, accept: &'static str) -> HeaderMap {
     let mut headers = HeaderMap::with_capacity(6);
     headers.insert(ACCEPT, HeaderValue::from_static(accept));
-    headers.insert(USER_AGENT, inner.user_agent.clone());
+    headers.insert(USER_AGENT, policies.user_agent.clone());
     headers
 }
 
+/// What signing an APIv3 request reads.
+#[derive(Clone, Copy)]
+struct Signing<'a> {
+    identity: &'a Identity,
+    policies: &'a Policies,
+    keyring: &'a Keyring,
+}
+
 fn prepare_v3(
-    inner: &Inner,
+    Signing {
+        identity,
+        policies,
+        keyring,
+    }: Signing<'_>,
     method: Method,
     template: &str,
     mut url: Url,
@@ -110,7 +125,7 @@ fn prepare_v3(
 ) -> Result<PreparedRequest> {
     #[cfg(feature = "catalogue")]
     let mut opts = opts;
-    let identity = inner.v3.as_ref().ok_or_else(|| {
+    let v3_identity = identity.v3.as_ref().ok_or_else(|| {
         Error::NotConfigured(
             "APIv3 calls need the merchant serial and private key: set ClientBuilder::serial and ::private_key".into(),
         )
@@ -124,7 +139,7 @@ fn prepare_v3(
     if let Some(query) = &opts.query {
         append_query(&mut url, &build_query(query)?);
     }
-    let mut headers = base_headers(inner, V3_ACCEPT);
+    let mut headers = base_headers(policies, V3_ACCEPT);
     // What the signature covers: the body, except for uploads, where it is the `meta` JSON.
     let mut signed: Option<Bytes> = None;
     if let Some(media) = media {
@@ -137,7 +152,7 @@ fn prepare_v3(
         signed = Some(Bytes::copy_from_slice(media.meta().as_bytes()));
     }
     #[cfg(feature = "catalogue")]
-    if inner.auto_encrypt && media.is_none() {
+    if policies.auto_encrypt && media.is_none() {
         if let Some(json) = opts.json.as_mut() {
             let caller = opts
                 .headers
@@ -145,7 +160,7 @@ fn prepare_v3(
                 .find(|(n, _)| *n == WECHATPAY_SERIAL)
                 .and_then(|(_, v)| v.to_str().ok().map(str::to_string));
             let used = crate::request::autoencrypt::encrypt_documented(
-                inner,
+                keyring,
                 &method,
                 template,
                 json,
@@ -193,7 +208,7 @@ fn prepare_v3(
     // Not on the certificate listing, which is how a client learns the serials it lacks.
     let listing = url.path().ends_with("/v3/certificates");
     if !listing && !headers.contains_key(WECHATPAY_SERIAL) {
-        if let Some(id) = inner.keyring.preferred_id(timestamp) {
+        if let Some(id) = keyring.preferred_id(timestamp) {
             if let Ok(value) = HeaderValue::from_str(&id) {
                 headers.insert(WECHATPAY_SERIAL, value);
             }
@@ -209,10 +224,10 @@ fn prepare_v3(
         signed.as_deref().unwrap_or(&body),
     );
     let signature =
-        base64::engine::general_purpose::STANDARD.encode(identity.signer.sign(&message)?);
+        base64::engine::general_purpose::STANDARD.encode(v3_identity.signer.sign(&message)?);
     let authorization = v3::authorization(
-        &inner.mchid,
-        &identity.serial,
+        &identity.mchid,
+        &v3_identity.serial,
         timestamp,
         &nonce,
         &signature,
@@ -243,12 +258,13 @@ fn prepare_v3(
 }
 
 fn prepare_v2(
-    inner: &Inner,
+    identity: &Identity,
+    policies: &Policies,
     method: Method,
     mut url: Url,
     opts: Options,
 ) -> Result<PreparedRequest> {
-    let secret = inner.apiv2_secret.as_ref().ok_or_else(|| {
+    let secret = identity.apiv2_secret().ok_or_else(|| {
         Error::NotConfigured(
             "APIv2 calls need the APIv2 secret: set ClientBuilder::apiv2_secret".into(),
         )
@@ -266,8 +282,8 @@ fn prepare_v2(
         opts.xml.unwrap_or_default()
     };
     let signed =
-        crate::protocol::v2::prepare(is_get, data, Some(&inner.mchid), secret, opts.nonceless)?;
-    let mut headers = base_headers(inner, V2_ACCEPT);
+        crate::protocol::v2::prepare(is_get, data, Some(&identity.mchid), secret, opts.nonceless)?;
+    let mut headers = base_headers(policies, V2_ACCEPT);
     let body = match (signed.query, signed.body, opts.body) {
         (Some(query), _, _) => {
             url.set_query(Some(&query));

@@ -7,11 +7,16 @@ mod verifiers;
 
 use checks::{check_apiv2_secret, check_limits, check_mchid, check_token};
 
-use crate::client::{Client, Inner, V3Identity};
+use crate::client::context::Context;
+use crate::client::Client;
 use crate::error::{Error, Result};
 use crate::exchange::transport::{Transport, TransportConfig};
+use crate::exchange::Exchange;
 use crate::keys::crypto::{Backend, Signer, Verifier};
+use crate::keys::Trust;
 use crate::policy::limits::Limits;
+use crate::policy::Policies;
+use crate::protocol::identity::V3Identity;
 use http::HeaderValue;
 use std::sync::Arc;
 use zeroize::Zeroizing;
@@ -84,13 +89,26 @@ impl std::fmt::Debug for ClientBuilder {
             .field("mchid", &self.mchid)
             .field("serial", &self.serial)
             // As given, so possibly with a password that `build()` will refuse.
-            .field("base_uri", &crate::policy::hosts::redact_userinfo(&self.base_uri))
+            .field(
+                "base_uri",
+                &crate::policy::hosts::redact_userinfo(&self.base_uri),
+            )
             .field(
                 "failover_base_uri",
-                &self.failover.as_deref().map(crate::policy::hosts::redact_userinfo),
+                &self
+                    .failover
+                    .as_deref()
+                    .map(crate::policy::hosts::redact_userinfo),
             )
             .field("proxy", &self.transport.proxy)
             .finish_non_exhaustive()
+    }
+}
+
+impl Client {
+    /// Starts configuring a client.
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::new()
     }
 }
 
@@ -320,12 +338,17 @@ impl ClientBuilder {
             std::env::consts::ARCH
         ))
         .map_err(|_| Error::config("user_agent", "invalid"))?;
-        Ok(Client::from_inner(Arc::new(Inner {
+        let identity = crate::protocol::identity::Identity {
             mchid,
             v3,
-            keyring: Arc::new(keyring),
             apiv2_secret: self.apiv2_secret,
             apiv3_key: self.apiv3_key,
+        };
+        let trust = Trust {
+            keyring: Arc::new(keyring),
+            refresh_gate: Arc::default(),
+        };
+        let policies = Policies {
             base_uri,
             failover,
             allowed_hosts,
@@ -333,11 +356,18 @@ impl ClientBuilder {
             retry: self.retry,
             download_progress: self.download_progress,
             auto_encrypt: self.auto_encrypt,
-            refresh_gate: Arc::default(),
             user_agent,
-            transport_config,
+        };
+        let exchange = Exchange {
             transport,
+            config: transport_config,
             signing_pool,
+        };
+        Ok(Client::from_context(Arc::new(Context {
+            identity,
+            trust,
+            policies,
+            exchange,
         })))
     }
 }

@@ -27,7 +27,7 @@ impl crate::Client {
         body: &[u8],
     ) -> crate::Result<()> {
         verify_response(
-            &self.inner.keyring,
+            &self.context.trust.keyring,
             crate::util::unix_now(),
             path,
             headers,
