@@ -291,10 +291,12 @@ pub(crate) async fn handle(
                 .store(on, std::sync::atomic::Ordering::Relaxed);
             okj(json!({ "strict": on }))
         }
-        _ => (
-            StatusCode::NOT_FOUND,
-            json!({ "code": "NOT_FOUND", "message": format!("no admin call {method} {path}") }),
-        ),
+        (m, parts) => super::chaos::admin(state, m, parts, &body).unwrap_or_else(|| {
+            (
+                StatusCode::NOT_FOUND,
+                json!({ "code": "NOT_FOUND", "message": format!("no admin call {method} {path}") }),
+            )
+        }),
     }
 }
 

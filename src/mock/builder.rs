@@ -165,6 +165,7 @@ impl ServerBuilder {
             flows: super::state::Flows::new(self.flows),
             fast: self.fast.then(super::fast::FastAnswer::new),
             connections: Default::default(),
+            chaos: Default::default(),
         });
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", self.port))
             .await

@@ -130,6 +130,7 @@ pub(super) fn remember(state: &State, order: Order) -> Result<Order, Outcome> {
     }
     orders.push(order.clone());
     drop(orders);
+    super::chaos::changed();
     if let Some(after) = state.flows.config.auto_pay {
         state.flows.job(Job::AutoPay {
             mchid: order.mchid.clone(),
@@ -271,6 +272,9 @@ pub(super) fn close_order(state: &State, o: &Order) -> Result<(), ()> {
     if o.state.paid() {
         return Err(());
     }
+    if o.state != TradeState::Closed {
+        super::chaos::changed();
+    }
     update(state, o, |x| x.state = TradeState::Closed);
     Ok(())
 }
@@ -307,6 +311,7 @@ pub(crate) fn pay(state: &State, mchid: Option<&str>, out_trade_no: &str) -> Res
         TradeState::NotPay => {}
     }
     o.state = TradeState::Success;
+    super::chaos::changed();
     o.transaction_id = Some(new_id("transaction"));
     o.success_time = Some(unix_now());
     let o = o.clone();

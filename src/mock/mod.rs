@@ -36,7 +36,9 @@
 //! APIv3 answers, errors included,
 //! carry `Wechatpay-Serial/-Timestamp/-Nonce/-Signature` from the emulator's platform key
 //! (`PUB_KEY_ID_…`, [`Server::public_key_id`]). Every request is kept in [`Server::journal`];
-//! [`Fault`]s break the answers on purpose; [`Server::notification`] and [`Server::notify`] make
+//! [`Fault`]s break the answers on purpose, and [`Server::chaos`] breaks a seeded random share of
+//! requests and connections in every way, journaled for reconciliation ([`Server::chaos_journal`]);
+//! [`Server::notification`] and [`Server::notify`] make
 //! callbacks; [`Server::decrypt`] opens the sensitive fields the client encrypted.
 //!
 //! On top of the default answers, the core flows have state: orders (APIv3 JSAPI/Native/APP/H5,
@@ -77,6 +79,7 @@ mod answers;
 mod bills;
 mod blocking;
 mod builder;
+mod chaos;
 mod checks;
 mod deliver;
 mod dispatch;
@@ -98,6 +101,7 @@ mod v3;
 pub use answers::{Answer, Fault, Recorded};
 pub use blocking::BlockingServer;
 pub use builder::ServerBuilder;
+pub use chaos::{Chaos, ChaosFault, ChaosRecord};
 pub use deliver::Delivery;
 pub use server::Server;
 
@@ -193,6 +197,8 @@ pub(crate) struct State {
     fast: Option<fast::FastAnswer>,
     /// TCP connections accepted so far (a cold burst should not open one per request).
     connections: std::sync::atomic::AtomicUsize,
+    /// Chaos mode ([`Server::chaos`]).
+    chaos: chaos::Slot,
 }
 
 struct MerchantEntry {

@@ -74,6 +74,7 @@ pub(super) fn make_refund(
     };
     refunds.push(r.clone());
     drop(refunds);
+    super::chaos::changed();
     update(state, o, |x| {
         x.refunded += amount;
         x.state = TradeState::Refund;

@@ -11,7 +11,6 @@ use hyper::body::{Frame, Incoming};
 use hyper_util::rt::TokioIo;
 use serde_json::{json, Map, Value};
 use std::collections::HashSet;
-use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -39,6 +38,10 @@ pub(crate) async fn serve(
                     continue;
                 };
                 state.connections.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                if super::chaos::refuse_connection(&state) {
+                    // Closed before the TLS handshake: the client could not connect.
+                    continue;
+                }
                 let conn = connection(acceptor.clone(), stream, state.clone(), stop.clone());
                 connections.spawn(conn);
             }
@@ -74,7 +77,8 @@ async fn connection(
         let client_cert = client_cert.clone();
         async move {
             let cert = client_cert.as_deref().map(Vec::as_slice);
-            Ok::<_, Infallible>(handle(&state, req, cert).await)
+            // An error closes the connection (HTTP/2: resets the stream) with no answer.
+            handle(&state, req, cert).await
         }
     });
     // HTTP/1.1 or HTTP/2, as the client's ALPN and preface say.
@@ -142,14 +146,14 @@ async fn handle(
     state: &Arc<State>,
     req: Request<Incoming>,
     client_cert: Option<&[u8]>,
-) -> Response<Body> {
+) -> std::io::Result<Response<Body>> {
     let (parts, body) = req.into_parts();
     // A body cut short or over the limit is checked as empty, so its signature fails.
     let body = match http_body_util::Limited::new(body, MAX_BODY).collect().await {
         Ok(b) => b.to_bytes(),
         Err(_) => Bytes::new(),
     };
-    let faults = state
+    let mut faults = state
         .faults
         .lock()
         .unwrap_or_else(|e| e.into_inner())
@@ -164,25 +168,28 @@ async fn handle(
             http::header::CONTENT_TYPE,
             HeaderValue::from_static("application/json"),
         );
-        return res;
+        return Ok(res);
     }
     if let Some(fast) = &state.fast {
         if let Ok(res) = fast.response(state, |b: Bytes| full(b)) {
-            return res;
+            return Ok(res);
         }
     }
-    let mut outcome = if path.starts_with("/v3/") {
-        super::v3::check(state, &parts.method, &parts.uri, &parts.headers, &body)
-    } else {
-        super::v2::check(
-            state,
-            &parts.method,
-            &parts.uri,
-            &parts.headers,
-            &body,
-            client_cert,
-        )
-    };
+    let draw = super::chaos::Draw::new(state, &parts.method, &path, &body);
+    let mut outcome = draw.run(state, &mut faults, || {
+        if path.starts_with("/v3/") {
+            super::v3::check(state, &parts.method, &parts.uri, &parts.headers, &body)
+        } else {
+            super::v2::check(
+                state,
+                &parts.method,
+                &parts.uri,
+                &parts.headers,
+                &body,
+                client_cert,
+            )
+        }
+    });
     if faults.contains(&Fault::ServerError) {
         // The checks still ran (the journal says whether the request was good); the answer fails.
         let verified = outcome.verified;
@@ -206,6 +213,13 @@ async fn handle(
             version: parts.version,
         });
     }
+    if draw.drops() {
+        let why = "emulated drop (chaos mode)";
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::ConnectionAborted,
+            why,
+        ));
+    }
     for fault in &faults {
         if let Fault::Slow(ms) = fault {
             tokio::time::sleep(Duration::from_millis(*ms)).await;
@@ -214,11 +228,17 @@ async fn handle(
     if let Some(delay) = outcome.delay {
         tokio::time::sleep(delay).await;
     }
-    respond(state, outcome, path.starts_with("/v3/"), &faults)
+    let signed = path.starts_with("/v3/") && !draw.unsigned();
+    Ok(respond(state, outcome, signed, &faults))
 }
 
-fn respond(state: &State, outcome: Outcome, v3: bool, faults: &HashSet<Fault>) -> Response<Body> {
-    let mut headers = if v3 {
+fn respond(
+    state: &State,
+    outcome: Outcome,
+    signed: bool,
+    faults: &HashSet<Fault>,
+) -> Response<Body> {
+    let mut headers = if signed {
         signed_headers(state, &outcome.body, faults).unwrap_or_default()
     } else {
         HeaderMap::new()
