@@ -66,7 +66,7 @@ pub(crate) async fn download(context: &Context) -> Result<Vec<Certificate>> {
     )?;
     let res = crate::exchange::send::send_unverified(&context.sender(), prepared).await?;
     let keyring = &context.trust.keyring;
-    let certs = crate::keys::certificates::verify_certificate_listing(
+    let certs = crate::protocol::v3::verify_certificate_listing(
         keyring,
         key,
         &identity.mchid,

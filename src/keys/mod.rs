@@ -5,7 +5,6 @@
 //! May use: `util`, `error`. Public as `wechatpay::crypto`, `wechatpay::Keyring`,
 //! `wechatpay::Encrypted`.
 
-pub(crate) mod certificates;
 pub mod crypto;
 pub(crate) mod keyring;
 pub(crate) mod sensitive;

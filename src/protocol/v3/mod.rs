@@ -1,10 +1,12 @@
-//! APIv3: the strings that are signed, the `Authorization` header, and answer verification.
+//! APIv3: the strings that are signed, the `Authorization` header, answer verification, and the
+//! verification of a platform-certificate listing.
 
+mod certificates;
 mod paths;
 mod sign;
 mod verify;
 
-pub use crate::keys::certificates::verify_certificate_listing;
+pub use certificates::verify_certificate_listing;
 pub(crate) use paths::is_exempt;
 pub use sign::{authorization, canonical_request, canonical_response, AUTH_SCHEME};
 pub use verify::verify_response;

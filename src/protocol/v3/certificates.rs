@@ -1,4 +1,5 @@
-//! Platform certificates: download from `v3/certificates`, check, and keep fresh.
+//! Platform certificates: verifying a `v3/certificates` listing and decrypting what it carries
+//! (the download itself is a call: `client::rotation`).
 //!
 //! Merchants in public-key mode (the default since late 2024) need none of this. Certificate
 //! mode downloads the certificates with the APIv3 key. Once the client holds a WeChat Pay key,
@@ -6,6 +7,7 @@
 //! any key. Only a client with no usable key yet (the first download, or every certificate it
 //! held has expired) accepts a listing signed by a certificate it carries.
 
+use super::check_signed_headers;
 use crate::error::{Error, Result};
 use crate::keys::crypto::aes::aes_256_gcm_decrypt;
 use crate::keys::crypto::Certificate;
@@ -62,7 +64,7 @@ pub fn verify_certificate_listing(
     let bootstrap = held.is_empty();
     if !bootstrap {
         // Verified before anything in it is decrypted or parsed.
-        crate::protocol::v3::check_signed_headers(&held, now, headers, body)
+        check_signed_headers(&held, now, headers, body)
             .map_err(|e| self_signed_hint(e, headers, body, &held))?;
     }
     let listing: Listing =
@@ -94,7 +96,7 @@ pub fn verify_certificate_listing(
         for cert in &certs {
             carried.insert_certificate(cert);
         }
-        crate::protocol::v3::check_signed_headers(&carried, now, headers, body)?;
+        check_signed_headers(&carried, now, headers, body)?;
     }
     if certs.is_empty() {
         return Err(Error::Signature(format!(
