@@ -3,6 +3,9 @@
 pub(crate) mod builder;
 pub(crate) mod chain_macro;
 pub(crate) mod context;
+mod keys;
+mod notify;
+mod paysign;
 mod presigned;
 pub(crate) mod rotation;
 

@@ -1,43 +1,12 @@
 //! Split signing: a request prepared by a client, signed elsewhere (an HSM, another machine, a
 //! person with the key), then sent through the same transport, limits and answer checks as every
-//! other call, so the two paths cannot differ.
+//! other call, so the two paths cannot differ. The signature goes in with
+//! `PreparedRequest::set_authorization` (`request/prepared.rs`).
 
 use crate::answer::response::Response;
 use crate::client::Client;
 use crate::error::{Error, Result};
 use crate::request::prepared::{PreparedRequest, Protocol};
-use http::header::AUTHORIZATION;
-use http::HeaderValue;
-
-impl PreparedRequest {
-    /// Replaces the `Authorization` header: for a signature made elsewhere over
-    /// [`v3::canonical_request`](crate::v3::canonical_request), put in the header by
-    /// [`v3::authorization`](crate::v3::authorization). Send it with [`Client::send_prepared`].
-    ///
-    /// A value that is not a valid header value (a newline, a control character) is
-    /// `Error::Argument` naming `Authorization`.
-    ///
-    /// ```no_run
-    /// # fn run(client: wechatpay::Client) -> wechatpay::Result<()> {
-    /// use wechatpay::http::Method;
-    /// let mut prepared = client.chain("v3/certificates").prepare(Method::GET, serde_json::json!({}))?;
-    /// prepared.set_authorization(
-    ///     "WECHATPAY2-SHA256-RSA2048 mchid=\"1900000001\",serial_no=\"…\",timestamp=\"1554208460\",…",
-    /// )?;
-    /// assert!(prepared.set_authorization("two\nlines").is_err());
-    /// # Ok(()) }
-    /// ```
-    pub fn set_authorization(&mut self, value: &str) -> Result<()> {
-        let value = HeaderValue::from_str(value).map_err(|_| {
-            Error::argument(
-                "Authorization",
-                "not a header value (printable ASCII expected: the scheme, then base64 and quoted fields)",
-            )
-        })?;
-        self.headers.insert(AUTHORIZATION, value);
-        Ok(())
-    }
-}
 
 impl Client {
     /// Sends a request this client prepared ([`Chain::prepare`](crate::Chain::prepare)) and that

@@ -1,9 +1,11 @@
 //! A signed request between preparing and sending: what `--dry-run` prints and what an attempt
 //! sends.
 
+use crate::error::{Error, Result};
 use crate::policy::limits::Limits;
 use bytes::Bytes;
-use http::{HeaderMap, Method};
+use http::header::AUTHORIZATION;
+use http::{HeaderMap, HeaderValue, Method};
 use serde_json::{Map, Value};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -82,6 +84,35 @@ impl PreparedRequest {
         self.url.set_scheme(origin.scheme())?;
         self.url.set_host(origin.host_str()).map_err(|_| ())?;
         self.url.set_port(origin.port())
+    }
+
+    /// Replaces the `Authorization` header: for a signature made elsewhere over
+    /// [`v3::canonical_request`](crate::v3::canonical_request), put in the header by
+    /// [`v3::authorization`](crate::v3::authorization). Send it with
+    /// [`Client::send_prepared`](crate::Client::send_prepared).
+    ///
+    /// A value that is not a valid header value (a newline, a control character) is
+    /// `Error::Argument` naming `Authorization`.
+    ///
+    /// ```no_run
+    /// # fn run(client: wechatpay::Client) -> wechatpay::Result<()> {
+    /// use wechatpay::http::Method;
+    /// let mut prepared = client.chain("v3/certificates").prepare(Method::GET, serde_json::json!({}))?;
+    /// prepared.set_authorization(
+    ///     "WECHATPAY2-SHA256-RSA2048 mchid=\"1900000001\",serial_no=\"…\",timestamp=\"1554208460\",…",
+    /// )?;
+    /// assert!(prepared.set_authorization("two\nlines").is_err());
+    /// # Ok(()) }
+    /// ```
+    pub fn set_authorization(&mut self, value: &str) -> Result<()> {
+        let value = HeaderValue::from_str(value).map_err(|_| {
+            Error::argument(
+                "Authorization",
+                "not a header value (printable ASCII expected: the scheme, then base64 and quoted fields)",
+            )
+        })?;
+        self.headers.insert(AUTHORIZATION, value);
+        Ok(())
     }
 
     /// APIv3 or APIv2.
