@@ -5,6 +5,9 @@
 //! sharing one blocking client sign on N cores. Called from inside another runtime's worker
 //! (where blocking the thread is not allowed), the call is handed to the client's runtime and
 //! waited for instead. Its connections live on that runtime.
+//!
+//! May use: the client and what it is made of (`client`, `exchange::transport`, `answer`,
+//! `request`); nothing imports it.
 
 use crate::answer::response::Response;
 use crate::error::{Error, Result};

@@ -1,4 +1,13 @@
-//! The client and its chain: where a call's path is built.
+//! The client and its chain: where a call's path is built, and where the stages are wired
+//! together. [`Client`] holds a [`Context`] (the identity that signs, the
+//! trust store, the policies, the transport); a verb on a [`Chain`] prepares each attempt
+//! (`request`) and hands it to the attempt loop (`exchange`).
+//!
+//! Also here: the `chain!` macro (`chain_macro`), the builder (`builder/`), certificate rotation
+//! (`rotation`: it prepares, sends and verifies a download, so it needs every stage), and the
+//! client's methods that use one lower module with the client's keys (`keys`, `notify`,
+//! `paysign`, `presigned`). May use every folder but `blocking` and `mock`; nothing below
+//! imports it.
 
 pub(crate) mod builder;
 pub(crate) mod chain_macro;

@@ -296,7 +296,7 @@ impl Error {
         )
     }
 
-    /// Whether the call may have taken effect at WeChat Pay (see [`Outcome`](crate::Outcome)).
+    /// Whether the call may have taken effect at WeChat Pay (see [`Outcome`]).
     ///
     /// ```
     /// use wechatpay::{Error, Outcome};

@@ -2,9 +2,11 @@
 //! strategy, the proxy rule, the limits enforced while bytes move, the signing pool, tracing, and
 //! `send`, which takes a prepared request to a verified answer.
 //!
-//! May use: `util`, `error`, `policy`, `keys`, `protocol`, `request`, `answer`. Never the client:
-//! what it needs from the client (re-signing an attempt, fetching certificates for an unknown
-//! serial) reaches it as a closure or a trait object.
+//! It reads the client through a [`Sender`]: the transport, the policies, the keyring, the APIv2
+//! secret. May use: `util`, `error`, `policy`, `keys`, `protocol`, `answer`, `request`. Never the
+//! client: what it needs from it reaches it as a closure (the attempt loop's `make`, which
+//! prepares and signs each attempt) or a trait object ([`Refresh`], the certificate download an
+//! unknown serial sets off, implemented in `client::rotation`).
 
 pub(crate) mod attempts;
 pub(crate) mod connection;

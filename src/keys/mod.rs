@@ -1,9 +1,11 @@
 //! Keys: [`crypto`] (keys and certificates in every form, the `Signer`/`Verifier` traits, RSA
-//! backends, AES), the [`Keyring`](keyring::Keyring) of WeChat Pay's keys that verify answers,
-//! platform certificates, and sensitive-field encryption.
+//! backends, AES), the [`Keyring`] of WeChat Pay's keys that verify answers,
+//! the trust store a client holds ([`Trust`]: the keyring and its refresh gate), and
+//! sensitive-field encryption (`sensitive`).
 //!
 //! May use: `util`, `error`. Public as `wechatpay::crypto`, `wechatpay::Keyring`,
-//! `wechatpay::Encrypted`.
+//! `wechatpay::Encrypted`. Verifying a certificate listing is APIv3's (`protocol::v3`);
+//! downloading one is a call (`client::rotation`).
 
 pub mod crypto;
 pub(crate) mod keyring;

@@ -1,4 +1,4 @@
-//! When a failed call is sent again: by its [`Outcome`](crate::Outcome), never blindly.
+//! When a failed call is sent again: by its [`Outcome`], never blindly.
 //!
 //! - `NotSent` (the connection could not be made) is always safe to send again, on the failover
 //!   host where one is configured.

@@ -3,9 +3,10 @@
 //! documented sensitive fields encrypted on the way out, and the pipeline that ends in a signed
 //! [`PreparedRequest`](prepared::PreparedRequest).
 //!
-//! May use: `util`, `error`, `policy`, `keys`, `protocol` and `answer` (whose digest rule checks
-//! the `digest` option before anything is signed). Never the exchange or the client: the stages
-//! above hand it the parts of the client it reads.
+//! May use: `util`, `error`, `catalogue`, `policy`, `keys`, `protocol` and `answer` (whose
+//! digest rule checks the `digest` option before anything is signed). Never the exchange or the
+//! client: `pipeline::prepare` takes the parts of the client it reads (the identity that signs,
+//! the policies, the keyring).
 
 pub(crate) mod args;
 #[cfg(feature = "catalogue")]
