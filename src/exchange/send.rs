@@ -132,7 +132,8 @@ fn accept(
 
 /// [`accept`], after one certificate download shared with every concurrent caller when an
 /// APIv3 answer names a serial the client does not hold (WeChat Pay rotated its certificate):
-/// see `rotation`. The look-up is a map read; the answer is neither copied nor verified twice.
+/// the sender's [`Refresh`](crate::exchange::Refresh), which the client implements in
+/// `client::rotation`. The look-up is a map read; the answer is neither copied nor verified twice.
 async fn accept_rotating(
     sender: &Sender<'_>,
     protocol: Protocol,
