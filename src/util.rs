@@ -1,6 +1,11 @@
-//! Small primitives shared by both protocols: RFC 3986 encoding, nonces, the clock.
+//! Small primitives shared by both protocols: RFC 3986 encoding, nonces, the clock, and the
+//! value rules of JSON arguments (exact integers, type names for error messages).
+//!
+//! At the bottom with `error`: may use `error` only.
 
+use crate::error::{Error, Result};
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+use serde_json::Value;
 use std::borrow::Cow;
 
 /// Everything but RFC 3986 unreserved characters (`A-Z a-z 0-9 - . _ ~`) is encoded.
@@ -43,6 +48,32 @@ pub(crate) fn unix_now() -> i64 {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs() as i64)
         .unwrap_or(0)
+}
+
+/// A number as WeChat Pay reads it: an exact integer, never a float that lost digits.
+pub(crate) fn exact_integer(name: &str, n: &serde_json::Number) -> Result<String> {
+    if n.is_i64() || n.is_u64() {
+        return Ok(n.to_string());
+    }
+    Err(Error::argument(
+        name,
+        format!(
+            "{n} is not an exact integer (JSON numbers beyond 64 bits or with a fraction lose digits): pass it as a \
+             string, e.g. \"4200000000000000000000000000\""
+        ),
+    ))
+}
+
+/// The JSON type name of a value, for error messages.
+pub(crate) fn json_type(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
 }
 
 #[cfg(test)]

@@ -1,6 +1,6 @@
 //! The APIv2 layer through its public API (`wechatpay::v2`), against the byte-exact vectors of
 //! the reference (php-sdk-behaviour.md §6.3, §6.4, §6.5, §6.7) and the committed XML fixtures.
-//! The request side (§5.2) is tested inside `src/v2/mod.rs`, where `prepare` is visible.
+//! The request side (§5.2) is tested inside `src/protocol/v2/mod.rs`, where `prepare` is visible.
 
 use serde_json::{json, Map, Value};
 use wechatpay::v2::sign::{canonical_string, jsapi_pay_params, sign, sign_str, verify};

@@ -3,7 +3,7 @@
 //! tables by `tests/fixtures/catalogue/generate.py`; see `docs/emulator.md`).
 //!
 //! Independent of the emulator: the emulator routes, checks and answers with it, and a CLI can
-//! list and show it.
+//! list and show it. Uses nothing of the crate.
 
 #![allow(dead_code)] // Some accessors are for the CLI to come.
 

@@ -3,19 +3,22 @@
 //! The one call takes the raw body bytes and a plain [`http::HeaderMap`], so it fits axum,
 //! actix-web and hyper handlers alike. Pass the bytes as received: a body parsed and
 //! re-serialised by a framework no longer matches the signature.
+//!
+//! Holds the parser and the typed views (`events`); the client's own methods
+//! (`Client::parse_notification` and its kin) are in `client/notify.rs`. May use: `util`,
+//! `error`, `keys`, `protocol`.
 
 mod events;
 
 pub use events::{Event, ExpectedOrder, Refund, RefundAmount, Transaction, TransactionAmount};
 
-use crate::client::Client;
-use crate::crypto::aes::aes_256_gcm_decrypt;
 use crate::error::{Error, Result};
-use crate::keyring::Keyring;
+use crate::keys::crypto::aes::aes_256_gcm_decrypt;
+use crate::keys::keyring::Keyring;
 use crate::util::unix_now;
 use http::HeaderMap;
 use serde::Deserialize;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 /// A verified, decrypted APIv3 notification.
 ///
@@ -89,7 +92,8 @@ struct EncryptedResource {
     original_type: String,
 }
 
-/// Verifies and decrypts notifications; [`Client::parse_notification`] builds one for you.
+/// Verifies and decrypts notifications;
+/// [`Client::parse_notification`](crate::Client::parse_notification) builds one for you.
 pub struct NotificationParser<'a> {
     keyring: &'a Keyring,
     apiv3_key: &'a [u8],
@@ -108,8 +112,8 @@ impl<'a> NotificationParser<'a> {
 
     /// As [`parse`](Self::parse), at a given time (tests, replays).
     pub fn parse_at(&self, headers: &HeaderMap, body: &[u8], now: i64) -> Result<Notification> {
-        crate::v3::check_signed_headers(self.keyring, now, headers, body).map_err(|e| match e {
-            Error::Signature(reason) if reason.starts_with(crate::v3::MISMATCH) => {
+        crate::protocol::v3::check_signed_headers(self.keyring, now, headers, body).map_err(|e| match e {
+            Error::Signature(reason) if reason.starts_with(crate::protocol::v3::MISMATCH) => {
                 Error::Signature(format!(
                     "{reason}; check that the handler passes the raw request body, byte for byte \
                      (not JSON re-serialised by a framework), and that the WeChat Pay key named by Wechatpay-Serial is the right one"
@@ -146,87 +150,6 @@ impl<'a> NotificationParser<'a> {
             original_type: envelope.resource.original_type,
             resource,
         })
-    }
-}
-
-impl Client {
-    /// Verifies and decrypts an APIv3 notification from the raw body and the request headers.
-    ///
-    /// ```no_run
-    /// # fn handle(client: &wechatpay::Client, headers: &http::HeaderMap, body: &[u8]) {
-    /// use wechatpay::notify::Reply;
-    /// let reply = match client.parse_notification(headers, body) {
-    ///     Ok(n) if n.event_type == "TRANSACTION.SUCCESS" => {
-    ///         println!("paid: {}", n.resource["out_trade_no"]);
-    ///         Reply::success()
-    ///     }
-    ///     Ok(_) => Reply::success(),
-    ///     Err(e) => Reply::failure(&e.to_string()),
-    /// };
-    /// # let _ = reply;
-    /// # }
-    /// ```
-    pub fn parse_notification(&self, headers: &HeaderMap, body: &[u8]) -> Result<Notification> {
-        let key = self.inner.apiv3_key.as_ref().ok_or_else(|| {
-            Error::NotConfigured(
-                "notifications need the APIv3 key: set ClientBuilder::apiv3_key".into(),
-            )
-        })?;
-        NotificationParser::new(&self.inner.keyring, key).parse(headers, body)
-    }
-
-    /// As [`parse_notification`](Self::parse_notification), and when the notification names a
-    /// serial the client does not hold (WeChat Pay rotated its certificate), first one
-    /// certificate download shared with every concurrent caller (at most once a minute), then a
-    /// second look. Needs the APIv3 key; in public-key mode it behaves as the plain call.
-    ///
-    /// ```no_run
-    /// # async fn handle(client: &wechatpay::Client, headers: &http::HeaderMap, body: &[u8]) -> wechatpay::Result<()> {
-    /// let n = client.parse_notification_async(headers, body).await?;
-    /// println!("{}", n.event_type);
-    /// # Ok(()) }
-    /// ```
-    pub async fn parse_notification_async(
-        &self,
-        headers: &HeaderMap,
-        body: &[u8],
-    ) -> Result<Notification> {
-        let first = self.parse_notification(headers, body);
-        let Err(Error::Signature(_)) = &first else {
-            return first;
-        };
-        let serial = headers
-            .get("Wechatpay-Serial")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("");
-        if !self.inner.keyring.contains(serial)
-            && crate::rotation::refresh_for(&self.inner, serial).await
-        {
-            return self.parse_notification(headers, body);
-        }
-        first
-    }
-
-    /// Verifies an APIv2 (XML) payment notification's `sign` and returns its fields.
-    pub fn parse_v2_notification(&self, body: &[u8]) -> Result<Map<String, Value>> {
-        let secret = self.inner.apiv2_secret.as_ref().ok_or_else(|| {
-            Error::NotConfigured(
-                "APIv2 notifications need the APIv2 secret: set ClientBuilder::apiv2_secret".into(),
-            )
-        })?;
-        crate::v2::notify::parse_notification(body, secret)
-    }
-
-    /// Decrypts an APIv2 refund notification's `req_info` (AES-256-ECB, key = MD5 of the secret).
-    ///
-    /// A clean decryption does not authenticate it (ECB blocks of two notifications can be
-    /// spliced): query the refund (`v2/pay/refundquery`, or the APIv3 refund query) before
-    /// acting on it. See [`crate::v2::notify::decrypt_refund_req_info`].
-    pub fn decrypt_v2_refund(&self, req_info: &str) -> Result<Map<String, Value>> {
-        let secret = self.inner.apiv2_secret.as_ref().ok_or_else(|| {
-            Error::NotConfigured("APIv2 refund notifications need the APIv2 secret".into())
-        })?;
-        crate::v2::notify::decrypt_refund_req_info(req_info, secret)
     }
 }
 
