@@ -74,6 +74,9 @@
 //! # Ok(()) }
 //! ```
 
+// Four layers, each importing only those below it (`.ci/cycles` checks): protocol < surface <
+// state < front; see docs/emulator.md, "Layout". This file only re-exports the public API, so
+// that no layer depends on it.
 mod front;
 mod protocol;
 mod state;
