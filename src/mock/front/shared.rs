@@ -9,6 +9,7 @@ use crate::mock::state::emulator::State;
 use std::sync::atomic::AtomicUsize;
 use std::sync::{Arc, Mutex};
 
+/// The state below the front, wrapped with the front's own parts.
 pub(crate) struct Shared {
     /// Its own `Arc`: the notification worker holds it without the front.
     pub state: Arc<State>,

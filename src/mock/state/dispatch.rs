@@ -48,7 +48,7 @@ pub(crate) fn process(
 /// The scripted answer for the route, else the flow's answer to a documented call whose fields
 /// passed the checks, else its documented default; a path no call has is `404`.
 fn answer(state: &State, call: &Call) -> Outcome {
-    // The key download is answered before any script.
+    // The platform certificate comes from the emulator's own keys: no script replaces it.
     if call.method == Method::GET && call.path == "/v3/certificates" {
         return v3::certificates(&state.keys, &call.entry.merchant);
     }
