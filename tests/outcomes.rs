@@ -333,16 +333,17 @@ async fn a_certificate_download_runs_within_the_calls_deadline() {
             let answer = signed_answer("200 OK", r#"{"trade_state":"SUCCESS"}"#, WECHATPAY_KEY);
             let text = String::from_utf8(answer)
                 .unwrap()
-                .replace(KEY_ID, "5157F09EFDC096DE15EBE81A47057A7232F1B8E1");
+                .replace(KEY_ID, "7132D72A03E93CDDF8C03BBD1F37EEDF843C5B6A");
             let _ = s.write_all(text.as_bytes()).await;
         }),
     )
     .await;
+    // A client in certificate mode: an unknown serial may be WeChat Pay's new certificate.
     let client = Client::builder()
         .mchid("1900000001")
         .serial("1DDE55AD98ED71D6EDD4A4A16996DE7B47773A8C")
         .private_key(MERCHANT_KEY)
-        .public_key(KEY_ID, WECHATPAY_PUB)
+        .platform_certificate(PLATFORM_CERT)
         .apiv3_key("0123456789abcdef0123456789abcdef")
         .base_uri(&base)
         .build()
@@ -370,7 +371,31 @@ async fn a_certificate_download_runs_within_the_calls_deadline() {
         2,
         "the call, then the certificate listing"
     );
+
+    // A public-key client never downloads certificates: WeChat Pay signs its answers with the
+    // key each request names, so an unknown serial is refused as it is.
+    seen.store(0, Ordering::SeqCst);
+    let client = Client::builder()
+        .mchid("1900000001")
+        .serial("1DDE55AD98ED71D6EDD4A4A16996DE7B47773A8C")
+        .private_key(MERCHANT_KEY)
+        .public_key(KEY_ID, WECHATPAY_PUB)
+        .apiv3_key("0123456789abcdef0123456789abcdef")
+        .base_uri(&base)
+        .build()
+        .unwrap();
+    let mut args = query();
+    args["retry"] = json!(false);
+    let e = client.chain(QUERY).get(args).await.unwrap_err();
+    assert!(matches!(e, Error::Signature(_)), "{e}");
+    assert_eq!(
+        seen.load(Ordering::SeqCst),
+        1,
+        "no certificate listing asked for"
+    );
 }
+
+const PLATFORM_CERT: &str = include_str!("fixtures/client/platform_cert.pem");
 
 #[tokio::test]
 async fn a_download_refused_at_a_limit_is_not_retried() {

@@ -29,6 +29,12 @@ pub(crate) async fn refresh_for(context: &Context, serial: &str) -> bool {
     if context.identity.apiv3_key.is_none() || serial.is_empty() {
         return false;
     }
+    // The listing holds platform certificates only: it never names a public key, and a
+    // public-key client is answered with the key its requests name, so for either an unknown
+    // serial is a forgery or a misconfiguration, not a rotation.
+    if serial.starts_with("PUB_KEY_ID_") || context.trust.keyring.is_public_key_only() {
+        return false;
+    }
     let trust = &context.trust;
     let mut last = trust.refresh_gate.last.lock().await;
     if trust.keyring.contains(serial) {

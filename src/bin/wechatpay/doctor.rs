@@ -152,7 +152,7 @@ pub(crate) fn doctor(sel: &Selection, online: bool) -> ExitCode {
         Some(v) => r.ok("serial", v.clone()),
     }
     let key = load(&mut r, &s, "private_key", |b| PrivateKey::load(b));
-    for e in crate::exposed::exposed(&s) {
+    for e in s.exposed() {
         r.warn(e.key, e.finding(), &e.fix());
     }
     match &key {
