@@ -304,7 +304,15 @@ pub(crate) fn doctor(sel: &Selection, online: bool) -> ExitCode {
         let local = uri.starts_with("http://127.0.0.1")
             || uri.starts_with("http://localhost")
             || uri.starts_with("http://[::1]");
-        if uri.starts_with("https://") || local {
+        // A password in the URI is never printed, as in the library's errors.
+        let shown = wechatpay::__redact_userinfo(uri);
+        if shown != uri {
+            r.fail(
+                "base_uri",
+                format!("`{shown}` carries user info"),
+                "remove it: WeChat Pay takes none, and the client refuses it",
+            );
+        } else if uri.starts_with("https://") || local {
             r.ok("base_uri", uri.to_string());
         } else {
             r.fail(
