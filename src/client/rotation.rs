@@ -43,8 +43,10 @@ pub(crate) async fn refresh_for(context: &Context, serial: &str) -> bool {
     if last.is_some_and(|t| t.elapsed() < MIN_INTERVAL) {
         return false;
     }
-    *last = Some(Instant::now());
     let result = download(context).await;
+    // Counted when it ends, won or failed: a download cut short by its caller's deadline (the
+    // future dropped above) leaves the minute unspent, so the next caller may try.
+    *last = Some(Instant::now());
     crate::exchange::trace::rotation(&context.identity.mchid, serial, result.as_ref().err());
     result.is_ok() && trust.keyring.contains(serial)
 }

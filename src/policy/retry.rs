@@ -2,7 +2,7 @@
 //!
 //! - `NotSent` (the connection could not be made) is always safe to send again, on the failover
 //!   host where one is configured.
-//! - Reads (`GET`) are retried on 429, 5xx, resets and unverified answers, honouring a verified
+//! - Reads (`GET`) are retried on 429 and 5xx (signed or not) and resets, honouring a verified
 //!   answer's `Retry-After`; a timeout ended the call's one deadline and is not retried, an
 //!   `attempt_timeout` is while time is left. A download refused at a limit is not retried.
 //! - Writes are never retried automatically: a payment, refund or transfer sent twice may take
