@@ -89,6 +89,9 @@ pub use answer::intake::fuzz_hook as __intake;
 /// way `sink` does.
 #[doc(hidden)]
 pub use answer::sink::write_file as __write_file;
+#[doc(hidden)]
+/// Not part of the API: the CLI's `doctor` shows a configured URI as the library's errors do.
+pub use policy::hosts::redact_userinfo as __redact_userinfo;
 pub use serde_json;
 
 // The README's and docs' Rust examples compile as doc tests, so they cannot drift from the API.

@@ -273,8 +273,17 @@ fn doctor_checks_a_configuration() {
         ("WECHATPAY_PUBLIC_KEY_ID", "PUB_KEY-0119"),
         ("WECHATPAY_APIV3_KEY", "TOPSECRET-short"),
         ("WECHATPAY_MCHID", "19x"),
+        (
+            "WECHATPAY_BASE_URI",
+            "https://merchant:PASSW0RD@api.mch.weixin.qq.com/",
+        ),
     ]);
     let (code, out, _) = run(&["doctor"], &vars);
+    assert!(
+        out.contains("FAIL  base_uri: `https://***@api.mch.weixin.qq.com/` carries user info"),
+        "{out}"
+    );
+    assert!(!out.contains("PASSW0RD"), "{out}");
     assert_eq!(code, 1, "{out}");
     for words in [
         "FAIL  serial: does not match merchant_cert",

@@ -47,10 +47,22 @@ impl Runtime {
         }
         let (tx, rx) = std::sync::mpsc::sync_channel(1);
         rt.spawn(async move {
-            let _ = tx.send(fut.await);
+            use futures_util::FutureExt as _;
+            // A panic in the call (a caller's progress callback, say) comes back to the caller
+            // as the panic it is, as on the direct path above: never as an error claiming that
+            // nothing was sent.
+            let _ = tx.send(std::panic::AssertUnwindSafe(fut).catch_unwind().await);
         });
-        rx.recv()
-            .map_err(|_| Error::NotConfigured("the blocking client's runtime stopped".into()))?
+        match rx.recv() {
+            Ok(Ok(result)) => result,
+            Ok(Err(panic)) => std::panic::resume_unwind(panic),
+            // The task was dropped unpolled or mid-way by a runtime shutting down: it may have
+            // been sent, so the error must not be one of the "nothing sent" kinds.
+            Err(_) => Err(Error::Limit {
+                limit: "timeout",
+                reason: "the blocking client's runtime stopped during the call; it may have reached WeChat Pay".into(),
+            }),
+        }
     }
 }
 

@@ -246,9 +246,12 @@ impl Chain {
             Some(pool) => {
                 self.check_segments()?;
                 let (context, path) = (self.context.clone(), self.path.clone());
-                // Waiting for a place counts against the call's timeout; past it, nothing is sent.
+                // Waiting for a place counts against the call's one deadline (its timeout, or
+                // the retry deadline when earlier); past it, nothing is sent.
+                let policies = &self.context.policies;
                 let wait = crate::request::args::timeout_of(&args)
-                    .unwrap_or(self.context.policies.limits.timeout);
+                    .unwrap_or(policies.limits.timeout)
+                    .min(policies.retry.with_call(args.get("retry")).total_deadline());
                 pool.run(wait, move || context.prepare(method, &path, args, None))
                     .await
             }

@@ -29,6 +29,12 @@ pub(crate) async fn refresh_for(context: &Context, serial: &str) -> bool {
     if context.identity.apiv3_key.is_none() || serial.is_empty() {
         return false;
     }
+    // The listing holds platform certificates only: it never names a public key, and a
+    // public-key client is answered with the key its requests name, so for either an unknown
+    // serial is a forgery or a misconfiguration, not a rotation.
+    if serial.starts_with("PUB_KEY_ID_") || context.trust.keyring.is_public_key_only() {
+        return false;
+    }
     let trust = &context.trust;
     let mut last = trust.refresh_gate.last.lock().await;
     if trust.keyring.contains(serial) {
@@ -37,8 +43,10 @@ pub(crate) async fn refresh_for(context: &Context, serial: &str) -> bool {
     if last.is_some_and(|t| t.elapsed() < MIN_INTERVAL) {
         return false;
     }
-    *last = Some(Instant::now());
     let result = download(context).await;
+    // Counted when it ends, won or failed: a download cut short by its caller's deadline (the
+    // future dropped above) leaves the minute unspent, so the next caller may try.
+    *last = Some(Instant::now());
     crate::exchange::trace::rotation(&context.identity.mchid, serial, result.as_ref().err());
     result.is_ok() && trust.keyring.contains(serial)
 }

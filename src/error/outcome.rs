@@ -41,4 +41,6 @@ pub enum Outcome {
 
 /// APIv2 business codes after which WeChat Pay's documentation says to query the result: the
 /// call may have gone through.
-pub(crate) const V2_UNCERTAIN: &[&str] = &["SYSTEMERROR", "BANKERROR", "USERPAYING"];
+/// `PROCESSING`: a red packet or transfer accepted and being paid out ("请求已受理，请稍后使用原单号
+/// 查询发放结果"): a new bill number would pay twice.
+pub(crate) const V2_UNCERTAIN: &[&str] = &["SYSTEMERROR", "BANKERROR", "USERPAYING", "PROCESSING"];

@@ -69,6 +69,13 @@ where
         .checked_add(budget)
         .unwrap_or_else(|| crate::exchange::limits::deadline_after(budget));
     let mut worst: Option<Error> = None;
+    if tokio::time::Instant::now() >= deadline {
+        // Preparing the first attempt (a wait for the signing pool) used the whole deadline:
+        // nothing was sent, and saying `timeout` would claim it may have been.
+        return Err(Error::NotSent(
+            "the call's deadline passed before its first attempt was sent".into(),
+        ));
+    }
     let mut attempt = 1;
     loop {
         prepared.set_timeout(budget);

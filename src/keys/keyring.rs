@@ -191,6 +191,14 @@ impl Keyring {
         self.read().values().filter_map(|e| e.not_after).max()
     }
 
+    /// True when every key held is a WeChat Pay public key (`PUB_KEY_ID_…`): a public-key
+    /// client, whose answers WeChat Pay signs with the key each request names, and for which the
+    /// certificate listing has nothing to add.
+    pub(crate) fn is_public_key_only(&self) -> bool {
+        let keys = self.read();
+        !keys.is_empty() && keys.keys().all(|id| id.starts_with("PUB_KEY_ID_"))
+    }
+
     /// Number of keys.
     pub fn len(&self) -> usize {
         self.read().len()

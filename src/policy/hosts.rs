@@ -55,7 +55,7 @@ pub(crate) fn parse_base_uri(field: &str, text: &str) -> Result<Url> {
 /// a space, a `/` or `#` in the password), so this reads the text itself: everything between
 /// the scheme's `//` (or the start, when there is none) and the last `@` goes. A path holding `@`
 /// is cut too, which costs only detail in a message.
-pub(crate) fn redact_userinfo(text: &str) -> Cow<'_, str> {
+pub fn redact_userinfo(text: &str) -> Cow<'_, str> {
     let start = match text.find("//") {
         Some(i) => i + 2,
         None => 0,

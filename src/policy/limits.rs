@@ -1,12 +1,12 @@
 //! Bounds in time and memory on every call, so that no server can hang a caller or fill its
 //! memory.
 //!
-//! Four limits, each settable on the builder and per call (the per-call option has the same
+//! Six limits, each settable on the builder and per call (the per-call option has the same
 //! name), with defaults chosen for WeChat Pay's answers, which are small and quick:
 //!
 //! | limit | default | covers |
 //! | --- | --- | --- |
-//! | `timeout` | 30 s | the whole call: connect, send, answer headers and any body held in memory |
+//! | `timeout` | 30 s | the whole call: every attempt (connect, send, answer headers, any body held in memory), the waits between them, a signing-pool wait and a certificate download an unknown serial sets off |
 //! | `connect_timeout` | 10 s | opening a connection (client-wide only: the pool connects) |
 //! | `stall_timeout` | 30 s | a streamed `sink` download: the longest wait for the next chunk |
 //! | `download_timeout` | 10 min | a streamed `sink` download, from its first byte to its last |

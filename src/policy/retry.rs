@@ -2,13 +2,16 @@
 //!
 //! - `NotSent` (the connection could not be made) is always safe to send again, on the failover
 //!   host where one is configured.
-//! - Reads (`GET`) are retried on 429, 5xx and timeouts, honouring `Retry-After`.
+//! - Reads (`GET`) are retried on 429 and 5xx (signed or not) and resets, honouring a verified
+//!   answer's `Retry-After`; a timeout ended the call's one deadline and is not retried, an
+//!   `attempt_timeout` is while time is left. A download refused at a limit is not retried.
 //! - Writes are never retried automatically: a payment, refund or transfer sent twice may take
 //!   effect twice unless its business number (`out_trade_no`, `out_refund_no`, `out_bill_no`…)
 //!   is the same, which WeChat Pay then answers idempotently. A caller who resends with the same
 //!   number opts in for that call with `"retry": {"writes": true}`.
 //!
-//! Every attempt is signed afresh (new nonce and timestamp), and all attempts share one deadline.
+//! Every attempt is signed afresh (new nonce and timestamp), and all attempts share one deadline;
+//! the call's error is the one of its worst outcome (`exchange::attempts`).
 
 use crate::error::{Error, Result};
 use crate::util::json_type;
@@ -80,7 +83,7 @@ impl Retry {
         self
     }
 
-    /// Whether `GET`s are retried on 429, 5xx and timeouts (default: yes).
+    /// Whether `GET`s are retried on 429, 5xx, resets and attempt timeouts (default: yes).
     pub fn reads(mut self, on: bool) -> Retry {
         self.reads = on;
         self

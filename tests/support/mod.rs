@@ -27,19 +27,26 @@ pub async fn serve(behaviour: Behaviour) -> String {
         while let Ok((mut stream, _)) = listener.accept().await {
             let behaviour = behaviour.clone();
             tokio::spawn(async move {
-                let mut head = Vec::new();
-                let mut buf = [0u8; 4096];
-                while !head.windows(4).any(|w| w == b"\r\n\r\n") {
-                    match stream.read(&mut buf).await {
-                        Ok(0) | Err(_) => return,
-                        Ok(n) => head.extend_from_slice(&buf[..n]),
-                    }
+                if read_head(&mut stream).await.is_some() {
+                    behaviour(stream).await;
                 }
-                behaviour(stream).await;
             });
         }
     });
     format!("http://{addr}/")
+}
+
+/// Reads a request's head (up to its blank line); `None` when the peer closed first.
+pub async fn read_head(stream: &mut TcpStream) -> Option<String> {
+    let mut head = Vec::new();
+    let mut buf = [0u8; 4096];
+    while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+        match stream.read(&mut buf).await {
+            Ok(0) | Err(_) => return None,
+            Ok(n) => head.extend_from_slice(&buf[..n]),
+        }
+    }
+    Some(String::from_utf8_lossy(&head).into_owned())
 }
 
 pub fn behaviour<F, Fut>(f: F) -> Behaviour

@@ -69,9 +69,10 @@ pub(crate) enum Command {
          are shown escaped (\\u{1b} in messages; \\u001b in the JSON, the same value); --raw \
          prints the bytes as they came. --signature sends through the same transport and checks \
          as any call (no redirects, the answer caps, no proxy for loopback), once.\n\n",
-        "Exit codes:\n  0  success\n  1  the call failed after it was sent, or its answer was refused \
-         (it may have reached WeChat Pay: query before retrying a write)\n  \
-         2  refused before anything was sent (bad input or configuration)"
+        "Exit codes (the worst of the call's attempts):\n  0  success\n  1  it may have taken \
+         effect: failed after it was sent, or its answer refused as unverified (query before \
+         retrying a write)\n  2  nothing was sent (bad input or configuration, or no \
+         connection)\n  3  WeChat Pay refused it in a signed answer: it did not act"
     ))]
     Request {
         /// Build and sign the request, print it as JSON, send nothing.
@@ -217,7 +218,7 @@ pub(crate) enum Command {
     },
     /// Download, verify and decrypt the platform certificates (needs the APIv3 key).
     #[command(after_help = "Example:\n  wechatpay certificates --save ./certs\n\n\
-                            Exit codes:\n  0  downloaded\n  1  failed after sending\n  2  nothing sent")]
+                            Exit codes:\n  0  downloaded\n  1  failed after sending\n  2  nothing sent\n  3  refused by WeChat Pay (signed)")]
     Certificates {
         /// Write each as DIR/wechatpay_SERIAL.pem: a new file readable by its owner only,
         /// renamed into place; a symlink (or anything but a regular file) there is refused.
@@ -233,7 +234,7 @@ pub(crate) enum Command {
         after_help = "Examples:\n  wechatpay bill trade --date 2019-06-11 --out trade.csv\n  \
                             wechatpay bill fundflow --date 2019-06-11 --type OPERATION --tar-type GZIP --out fund.csv.gz\n  \
                             wechatpay bill trade --date 2019-06-11 --tar-type GZIP --gunzip --out trade.csv\n\n\
-                            Exit codes:\n  0  saved and checked\n  1  failed after sending (digest mismatch: the file is removed)\n  2  nothing sent"
+                            Exit codes:\n  0  saved and checked\n  1  failed after sending (digest mismatch: the file is removed)\n  2  nothing sent\n  3  refused by WeChat Pay (signed; e.g. no bill for that date)"
     )]
     Bill {
         /// `trade` (v3/bill/tradebill) or `fundflow` (v3/bill/fundflowbill).

@@ -85,7 +85,7 @@ impl Settings {
     /// others may read.
     pub(crate) fn load(sel: &Selection) -> Result<Settings, Error> {
         let s = Settings::load_quiet(sel)?;
-        for e in crate::exposed::exposed(&s) {
+        for e in s.exposed() {
             eprintln!("warning: {}: run `{}`", e.finding(), e.fix());
         }
         Ok(s)
@@ -208,6 +208,23 @@ impl Settings {
     }
 
     /// The config file read, and the secrets written inline in it.
+    /// The files holding a secret of these settings that group or others may open.
+    pub(crate) fn exposed(&self) -> Vec<crate::exposed::Exposed> {
+        let mut candidates: Vec<(&'static str, String, String)> = Vec::new();
+        if let Some((path, inline)) = self.config_file() {
+            if !inline.is_empty() {
+                let path = path.display().to_string();
+                candidates.push(("config", inline.join(", "), path));
+            }
+        }
+        for key in crate::exposed::SECRET_FILES {
+            if let Some(path) = self.get(key) {
+                candidates.push((key, key.to_string(), path.to_string()));
+            }
+        }
+        crate::exposed::exposed(candidates)
+    }
+
     pub(crate) fn config_file(&self) -> Option<&(PathBuf, Vec<&'static str>)> {
         self.config.as_ref()
     }

@@ -152,7 +152,7 @@ pub(crate) fn doctor(sel: &Selection, online: bool) -> ExitCode {
         Some(v) => r.ok("serial", v.clone()),
     }
     let key = load(&mut r, &s, "private_key", |b| PrivateKey::load(b));
-    for e in crate::exposed::exposed(&s) {
+    for e in s.exposed() {
         r.warn(e.key, e.finding(), &e.fix());
     }
     match &key {
@@ -304,7 +304,15 @@ pub(crate) fn doctor(sel: &Selection, online: bool) -> ExitCode {
         let local = uri.starts_with("http://127.0.0.1")
             || uri.starts_with("http://localhost")
             || uri.starts_with("http://[::1]");
-        if uri.starts_with("https://") || local {
+        // A password in the URI is never printed, as in the library's errors.
+        let shown = wechatpay::__redact_userinfo(uri);
+        if shown != uri {
+            r.fail(
+                "base_uri",
+                format!("`{shown}` carries user info"),
+                "remove it: WeChat Pay takes none, and the client refuses it",
+            );
+        } else if uri.starts_with("https://") || local {
             r.ok("base_uri", uri.to_string());
         } else {
             r.fail(

@@ -2,11 +2,14 @@
 //! the key and secret files it names. Every command warns (one line on stderr with the `chmod`
 //! to run); `doctor` reports them as WARN lines.
 
-use crate::config::Settings;
+//!
+//! It knows files and modes only: the settings gather what to look at (`Settings::exposed`), so
+//! this module imports nothing of the CLI's.
+
 use std::path::Path;
 
 /// The settings that name a file holding a secret.
-const SECRET_FILES: [&str; 4] = [
+pub(crate) const SECRET_FILES: [&str; 4] = [
     "private_key",
     "merchant_key",
     "apiv3_key_file",
@@ -40,22 +43,10 @@ impl Exposed {
     }
 }
 
-/// Files holding a secret (the config file with one inline, a key or secret file) that
-/// their group or others may open; one entry per file.
-pub(crate) fn exposed(s: &Settings) -> Vec<Exposed> {
+/// Of `candidates` (`(setting, what it holds, path)`: the config file with a secret inline, a
+/// key or secret file), those their group or others may open; one entry per file.
+pub(crate) fn exposed(candidates: Vec<(&'static str, String, String)>) -> Vec<Exposed> {
     let mut found: Vec<Exposed> = Vec::new();
-    let mut candidates: Vec<(&'static str, String, String)> = Vec::new();
-    if let Some((path, inline)) = s.config_file() {
-        if !inline.is_empty() {
-            let path = path.display().to_string();
-            candidates.push(("config", inline.join(", "), path));
-        }
-    }
-    for key in SECRET_FILES {
-        if let Some(path) = s.get(key) {
-            candidates.push((key, key.to_string(), path.to_string()));
-        }
-    }
     for (key, holds, path) in candidates {
         let Some(mode) = open_to_others(Path::new(&path)) else {
             continue;

@@ -180,8 +180,13 @@ pub(crate) fn signed_headers(
     let message = crate::v3::canonical_response(&ts.to_string(), &nonce, signed);
     let signature =
         base64::engine::general_purpose::STANDARD.encode(keys.platform_key.sign(&message)?);
+    // A serial of the mode's own kind that the client cannot hold: a certificate's hex serial
+    // in certificate mode (what a rotation looks like), a public key id otherwise.
     let serial = if faults.contains(&Fault::WrongSerial) {
-        "PUB_KEY_ID_0000000000000000000000000000".to_string()
+        match keys.mode {
+            Mode::Certificate => "7E57000000000000000000000000000000000001".to_string(),
+            _ => "PUB_KEY_ID_0000000000000000000000000000".to_string(),
+        }
     } else if keys.mode == Mode::Certificate {
         keys.platform_serial.clone()
     } else {
