@@ -32,6 +32,21 @@ pub const DEFAULT_MAX_DOWNLOAD_BYTES: u64 = 4 * 1024 * 1024 * 1024;
 /// `(bytes received, Content-Length when declared)`.
 pub type DownloadProgress = std::sync::Arc<dyn Fn(u64, Option<u64>) + Send + Sync>;
 
+/// A per-call duration option (`timeout`, `retry.attempt_timeout`, …): a positive number of
+/// seconds below one day, else an `Error::Argument` naming `key`.
+pub(crate) fn seconds(key: &str, value: serde_json::Value) -> crate::error::Result<Duration> {
+    value
+        .as_f64()
+        .filter(|s| s.is_finite() && *s > 0.0 && *s < 86_400.0)
+        .map(Duration::from_secs_f64)
+        .ok_or_else(|| {
+            crate::error::Error::argument(
+                key,
+                "expected a positive number of seconds, below one day",
+            )
+        })
+}
+
 /// The limits in force for one call.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Limits {

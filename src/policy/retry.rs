@@ -210,15 +210,9 @@ pub(crate) fn parse(value: &Value, base: Retry) -> Result<Retry> {
                     },
                     ("reads", Value::Bool(b)) => out.reads = *b,
                     ("writes", Value::Bool(b)) => out.writes = *b,
-                    ("attempt_timeout", Value::Number(n)) => {
-                        match n.as_f64().filter(|s| s.is_finite() && *s > 0.0 && *s < 86_400.0) {
-                            Some(s) => out.attempt_timeout = Some(Duration::from_secs_f64(s)),
-                            None => {
-                                return Err(bad(format!(
-                                    "`attempt_timeout` must be a positive number of seconds below one day, found {n}"
-                                )))
-                            }
-                        }
+                    ("attempt_timeout", Value::Number(_)) => {
+                        let bound = crate::policy::limits::seconds("retry.attempt_timeout", v.clone())?;
+                        out.attempt_timeout = Some(bound);
                     }
                     ("attempts" | "reads" | "writes" | "attempt_timeout", other) => {
                         return Err(bad(format!(
@@ -254,10 +248,18 @@ mod tests {
         assert_eq!(parse(&json!(true), base).unwrap(), base);
         let r = parse(&json!({"attempts": 5, "writes": true}), base).unwrap();
         assert_eq!((r.attempts, r.writes, r.reads), (5, true, true));
+        let r = parse(&json!({"attempt_timeout": 0.5}), base).unwrap();
+        assert_eq!(r.attempt_bound(), Some(Duration::from_millis(500)));
+        let e = parse(&json!({"attempt_timeout": 0}), base).unwrap_err();
+        assert!(e.to_string().contains("retry.attempt_timeout"), "{e}");
         for bad in [
             json!({"attempts": 0}),
             json!({"attempts": 11}),
             json!({"writes": "yes"}),
+            json!({"attempt_timeout": 0}),
+            json!({"attempt_timeout": -1}),
+            json!({"attempt_timeout": 86_400}),
+            json!({"attempt_timeout": "2"}),
             json!({"x": 1}),
             json!(3),
         ] {

@@ -5,6 +5,7 @@
 //! typo such as `use_id` for `{user_id}` fails before a request is sent.
 
 use crate::error::{Error, Result};
+use crate::policy::limits::seconds;
 use crate::request::template::Template;
 use crate::util::json_type;
 use bytes::Bytes;
@@ -260,14 +261,6 @@ fn sink(value: Value) -> Result<std::path::PathBuf> {
             format!("expected a file path, found {}", json_type(&other)),
         )),
     }
-}
-
-fn seconds(key: &str, value: Value) -> Result<Duration> {
-    value
-        .as_f64()
-        .filter(|s| s.is_finite() && *s > 0.0 && *s < 86_400.0)
-        .map(Duration::from_secs_f64)
-        .ok_or_else(|| Error::argument(key, "expected a positive number of seconds, below one day"))
 }
 
 /// The per-call `timeout`, if one is given and valid (a bad one is refused later, by `parse`).
