@@ -5,7 +5,7 @@
 use super::emulator::State;
 use super::orders::{close_order, find, json_ok, not_found, order_json, remember, text};
 use super::store::{new_id, Order, TradeState};
-use super::{bills, refunds};
+use super::{bills, fapiao, refunds};
 use crate::mock::protocol::call::{error, ok, Call, Outcome};
 use crate::mock::surface::request::Request;
 use crate::util::unix_now;
@@ -34,6 +34,10 @@ pub(crate) fn answer(state: &State, call: &Call, template: &str, req: &Request) 
         ("GET", "bill/tradebill") => bills::tradebill(state, call, req),
         ("GET", "bill/fundflowbill") => bills::fundflowbill(state, call, req),
         ("GET", "billdownload/file") => bills::download(state, req),
+        ("GET", "new-tax-control-fapiao/fapiao-applications/{fapiao_apply_id}/fapiao-files") => {
+            fapiao::files(state, call, req)
+        }
+        ("POST", "security/echo") => echo(req),
         _ => None,
     }
 }
@@ -119,4 +123,12 @@ fn close(state: &State, call: &Call, req: &Request) -> Option<Outcome> {
             "订单已支付 (the order is paid: refund it instead)",
         ),
     })
+}
+
+/// WeChat Pay's self-test: the signature was checked on the way in, the `echo_message` comes
+/// back in a signed answer. `encrypted_echo_message` is not answered: the documentation does not
+/// say under which key its answer would be encrypted.
+fn echo(req: &Request) -> Option<Outcome> {
+    let message = req.json.as_ref()?.get("echo_message")?.clone();
+    Some(json_ok(json!({ "echo_message": message })))
 }

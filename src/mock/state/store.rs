@@ -97,6 +97,8 @@ pub(crate) struct Flows {
     pub refunds: Mutex<Vec<Refund>>,
     /// Bill tokens handed out by `tradebill`: the bytes `billdownload/file` answers.
     pub bills: Mutex<HashMap<String, Vec<u8>>>,
+    /// Fapiao file tokens handed out by `…/fapiao-files`: the files `fapiao-file` answers.
+    pub fapiao_files: Mutex<HashMap<String, super::fapiao::FapiaoFile>>,
     pub deliveries: Mutex<Vec<Delivery>>,
     pub config: FlowConfig,
     /// Set once the listener is bound.
