@@ -67,7 +67,7 @@ impl Expected {
         };
         if want.len() != want_len {
             return Err(bad(format!(
-                "`hash_value` has {} hex digits; a {kind} digest has {want_len}",
+                "`hash_value` has {} hex digits, but {kind} digests have {want_len}",
                 want.len()
             )));
         }
@@ -117,6 +117,67 @@ impl Expected {
                 "the downloaded file's {} is {got}, not the {} {}",
                 self.kind, self.want, self.from
             )))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// GB/T 32905-2016, example 1.
+    const ABC: &str = "66C7F0F462EEEDD9D1F2D46BDC10E4E24167C4875CF2F7A2297DA02B8F4BA8E0";
+
+    #[test]
+    fn sm3_is_a_digest_type_compared_in_either_case() {
+        for value in [ABC.to_string(), ABC.to_ascii_lowercase()] {
+            let mut d = Expected::parse(json!({"hash_type": "SM3", "hash_value": value})).unwrap();
+            d.update(b"a");
+            d.update(b"bc");
+            d.finish().unwrap();
+        }
+        let mut d = Expected::parse(json!({"hash_type": "sm3", "hash_value": ABC})).unwrap();
+        d.update(b"abd");
+        let e = d.finish().unwrap_err().to_string();
+        assert!(
+            e.contains("SM3") && e.contains(&ABC.to_ascii_lowercase()),
+            "{e}"
+        );
+        assert!(e.contains("the signed answer gave"), "{e}");
+    }
+
+    #[test]
+    fn a_hash_value_of_the_wrong_length_or_type_is_refused() {
+        let e = Expected::parse(json!({"hash_type": "SM3", "hash_value": &ABC[..40]}))
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(e.contains("40 hex digits, but SM3 digests have 64"), "{e}");
+        let e = Expected::parse(json!({"hash_type": "SHA1", "hash_value": ABC}))
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(e.contains("SHA1 digests have 40"), "{e}");
+        let e = Expected::parse(json!({"hash_type": "MD5", "hash_value": "00"}))
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(e.contains("not SHA1, SHA256 or SM3"), "{e}");
+    }
+
+    #[test]
+    fn the_sm3_digest_header_is_64_hex_digits_without_prefix() {
+        let header = |v: &str| Expected::sm3_header(&http::HeaderValue::from_str(v).unwrap());
+        let mut d = header(ABC).unwrap();
+        d.update(b"abc");
+        d.finish().unwrap();
+        let mut d = header(ABC).unwrap();
+        d.update(b"abc!");
+        let e = d.finish().unwrap_err().to_string();
+        assert!(e.contains("the `SM3-Digest` header gave"), "{e}");
+        for bad in [&format!("SM3={ABC}")[..], &ABC[..63], "", "zz"] {
+            assert!(header(bad).is_err(), "{bad}");
         }
     }
 }
