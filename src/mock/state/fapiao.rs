@@ -6,6 +6,7 @@
 
 use super::emulator::State;
 use super::orders::json_ok;
+use super::store::FapiaoFile;
 use crate::mock::protocol::call::{error, ok, Call, Outcome};
 use crate::mock::protocol::faults::Fault;
 use crate::mock::surface::request::Request;
@@ -19,14 +20,6 @@ pub(crate) const FILE_PATH: &str = "/invoicing/fapiao/fapiao-file";
 
 /// How long a `download_url` answers, as documented.
 const LIFETIME_SECS: i64 = 30;
-
-/// A fapiao file handed out under a token.
-#[derive(Debug, Clone)]
-pub(crate) struct FapiaoFile {
-    pub fapiao_id: String,
-    pub content: Vec<u8>,
-    pub created: i64,
-}
 
 /// `…/fapiao-files`: one `ISSUED` fapiao for the `fapiao_id` asked about, with its download URL.
 pub(crate) fn files(state: &State, call: &Call, req: &Request) -> Option<Outcome> {
