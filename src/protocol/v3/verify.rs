@@ -2,6 +2,7 @@
 
 use super::paths::{is_exempt, is_statement};
 use super::sign::canonical_response;
+use super::signature_type::SignatureType;
 use crate::error::{Error, Result};
 use crate::keys::keyring::Keyring;
 use base64::Engine;
@@ -53,13 +54,17 @@ fn parse_timestamp(ts: &str) -> Option<i64> {
     plain.then(|| ts.parse().ok()).flatten()
 }
 
-/// Checks the four `Wechatpay-*` headers of an answer or notification over `body`.
+/// Checks the four `Wechatpay-*` headers of an answer or notification over `body`, after
+/// `Wechatpay-Signature-Type` (absent: RSA) names an algorithm this client verifies.
 pub(crate) fn check_signed_headers(
     keyring: &Keyring,
     now: i64,
     headers: &HeaderMap,
     body: &[u8],
 ) -> Result<()> {
+    // First: the type says how the other headers are to be read, and an algorithm the client
+    // does not implement must be named as such, not reported as a signature that does not verify.
+    let kind = SignatureType::of(headers)?;
     let missing: Vec<&str> = [TIMESTAMP, NONCE, SIGNATURE, SERIAL]
         .into_iter()
         .filter(|h| !headers.contains_key(*h))
@@ -101,9 +106,10 @@ pub(crate) fn check_signed_headers(
                 "{SIGNATURE} is not base64 (standard alphabet, padded, no whitespace)"
             ))
         })?;
-    verifier
-        .verify(&canonical_response(ts, nonce, body), &raw)
-        .map_err(|_| Error::Signature(format!("{MISMATCH} with key `{serial}`")))
+    let verified = match kind {
+        SignatureType::Rsa2048 => verifier.verify(&canonical_response(ts, nonce, body), &raw),
+    };
+    verified.map_err(|_| Error::Signature(format!("{MISMATCH} with key `{serial}`")))
 }
 
 /// Verifies an APIv3 answer obtained elsewhere (a proxy, a queue, a log), unless its path is one
