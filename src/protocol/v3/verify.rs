@@ -116,7 +116,9 @@ pub(crate) fn check_signed_headers(
 /// of the unsigned downloads.
 ///
 /// `now` is the local Unix time, `path` the request path as sent (`/v3/...`, with any base path).
-/// The client runs the same check on every answer it receives. An overseas statement
+/// The client runs the same check on every answer it receives. A `Wechatpay-Signature-Type`
+/// other than `WECHATPAY2-SHA256-RSA2048` (absent means that one) is refused first, by name
+/// ([`SignatureType::of`]). An overseas statement
 /// (`v3/global/statements`, `hk/v3/statements`) carrying `Wechatpay-Statement-Sha1` is verified
 /// over `{"sha1":"…"}` and its body must have that SHA-1; without the header it is verified over
 /// the body like any answer.
