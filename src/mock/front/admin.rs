@@ -22,7 +22,8 @@ pub(crate) const PREFIX: &str = "/__emulator/";
 
 impl Server {
     /// Marks the latest unpaid order with this `out_trade_no` paid (`SUCCESS`, with a
-    /// `transaction_id`, `success_time` and `amount.payer_total`) and sends its
+    /// `transaction_id`, `success_time`, `amount.payer_total` and, for an order that named no
+    /// payer, a generated `payer.openid`: see [`pay_as`](Self::pay_as)) and sends its
     /// `TRANSACTION.SUCCESS` notification to its loopback `notify_url` (see
     /// [`Server::deliveries`]). Returns the order as a query answers it; an order paid before is
     /// returned as it is. A closed or unknown order is an [`Error::Argument`].
