@@ -37,7 +37,6 @@ pub(crate) fn answer(state: &State, call: &Call, template: &str, req: &Request) 
         ("GET", "new-tax-control-fapiao/fapiao-applications/{fapiao_apply_id}/fapiao-files") => {
             fapiao::files(state, call, req)
         }
-        ("POST", "security/echo") => echo(req),
         _ => None,
     }
 }
@@ -123,12 +122,4 @@ fn close(state: &State, call: &Call, req: &Request) -> Option<Outcome> {
             "订单已支付 (the order is paid: refund it instead)",
         ),
     })
-}
-
-/// WeChat Pay's self-test: the signature was checked on the way in, the `echo_message` comes
-/// back in a signed answer. `encrypted_echo_message` is not answered: the documentation does not
-/// say under which key its answer would be encrypted.
-fn echo(req: &Request) -> Option<Outcome> {
-    let message = req.json.as_ref()?.get("echo_message")?.clone();
-    Some(json_ok(json!({ "echo_message": message })))
 }
