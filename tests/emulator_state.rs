@@ -614,6 +614,7 @@ async fn apiv2_orders_share_the_state() {
 async fn the_admin_api_scripts_pays_faults_and_configures() {
     let (server, client) = strict().await;
     let http = reqwest::Client::builder()
+        .default_headers(token_header(&server))
         .no_proxy()
         .tls_certs_merge(reqwest::Certificate::from_pem_bundle(server.ca_pem().as_bytes()).unwrap())
         .build()
@@ -770,4 +771,11 @@ fn the_cli_prints_its_config_as_json() {
     assert_eq!(v["WECHATPAY_MCHID"], "1900000001");
     assert_eq!(v["strict"], true);
     assert!(v["ca_pem"].as_str().unwrap().contains("BEGIN CERTIFICATE"));
+}
+
+/// The run's admin token, which every state-changing admin call carries.
+fn token_header(server: &wechatpay::mock::Server) -> reqwest::header::HeaderMap {
+    let mut h = reqwest::header::HeaderMap::new();
+    h.insert("x-emulator-token", server.admin_token().parse().unwrap());
+    h
 }

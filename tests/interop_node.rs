@@ -88,6 +88,7 @@ fn the_node_sdk_runs_a_whole_flow_against_the_emulator() {
         .env("WECHATPAY_PUBLIC_KEY", text("public_key_pem"))
         .env("WECHATPAY_APIV3_KEY", text("apiv3_key"))
         .env("WECHATPAY_APIV2_SECRET", text("apiv2_secret"))
+        .env("WECHATPAY_ADMIN_TOKEN", text("admin_token"))
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);

@@ -165,6 +165,7 @@ async fn the_admin_api_switches_chaos_and_lists_the_ledger() {
     use reqwest::Method;
     let (server, client) = strict().await;
     let http = reqwest::Client::builder()
+        .default_headers(token_header(&server))
         .no_proxy()
         .tls_certs_merge(reqwest::Certificate::from_pem_bundle(server.ca_pem().as_bytes()).unwrap())
         .build()
@@ -219,4 +220,11 @@ async fn the_admin_api_switches_chaos_and_lists_the_ledger() {
     assert_eq!(off["on"], false);
     let (status, _) = admin(&http, Method::POST, url("chaos"), json!({})).await;
     assert_eq!(status, 400);
+}
+
+/// The run's admin token, which every state-changing admin call carries.
+fn token_header(server: &wechatpay::mock::Server) -> reqwest::header::HeaderMap {
+    let mut h = reqwest::header::HeaderMap::new();
+    h.insert("x-emulator-token", server.admin_token().parse().unwrap());
+    h
 }

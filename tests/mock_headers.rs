@@ -295,6 +295,7 @@ async fn a_native_order_paid_through_the_admin_api_has_a_payer() {
     let server = Server::start().await.unwrap();
     let client = server.client_builder().build().unwrap();
     let http = reqwest::Client::builder()
+        .default_headers(token_header(&server))
         .tls_certs_merge([reqwest::Certificate::from_pem(server.ca_pem().as_bytes()).unwrap()])
         .build()
         .unwrap();
@@ -341,4 +342,11 @@ async fn a_native_order_paid_through_the_admin_api_has_a_payer() {
         server.pay_as("N3", "o_chosen_by_rust").unwrap()["payer"]["openid"],
         "o_chosen_by_rust"
     );
+}
+
+/// The run's admin token, which every state-changing admin call carries.
+fn token_header(server: &wechatpay::mock::Server) -> reqwest::header::HeaderMap {
+    let mut h = reqwest::header::HeaderMap::new();
+    h.insert("x-emulator-token", server.admin_token().parse().unwrap());
+    h
 }

@@ -123,8 +123,15 @@ impl Emulator {
         let ca = self.config["ca_pem"].as_str().unwrap_or_default();
         let certs = reqwest::Certificate::from_pem_bundle(ca.as_bytes())
             .map_err(|e| format!("the emulator's CA: {e}"))?;
+        // The run's token: the admin API refuses state-changing calls without it.
+        let token = self.config["admin_token"].as_str().unwrap_or_default();
+        let mut headers = reqwest::header::HeaderMap::new();
+        if let Ok(v) = token.parse() {
+            headers.insert("x-emulator-token", v);
+        }
         let http = reqwest::Client::builder()
             .no_proxy()
+            .default_headers(headers)
             .tls_certs_merge(certs)
             .timeout(Duration::from_secs(60))
             .build()

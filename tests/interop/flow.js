@@ -16,6 +16,8 @@ const env = (k) => {
 };
 const base = env('WECHATPAY_BASE_URL');
 const admin = `${base}__emulator/`;
+// The admin API refuses state-changing calls without the run's token (from the export lines).
+const adminHttp = axios.create({ headers: { 'X-Emulator-Token': env('WECHATPAY_ADMIN_TOKEN') } });
 const mchid = env('WECHATPAY_MCHID');
 const apiv3Key = env('WECHATPAY_APIV3_KEY');
 const publicKey = env('WECHATPAY_PUBLIC_KEY');
@@ -72,7 +74,7 @@ async function main() {
   const query = () => wxpay.v3.pay.transactions.outTradeNo.$out_trade_no$.get({ params: { mchid }, out_trade_no: outTradeNo });
   check((await query()).data.trade_state === 'NOTPAY', 'NOTPAY before payment');
 
-  const { data: paid } = await axios.post(`${admin}orders/${outTradeNo}/pay`);
+  const { data: paid } = await adminHttp.post(`${admin}orders/${outTradeNo}/pay`);
   console.log(`paid through the admin API: ${paid.trade_state} ${paid.transaction_id}`);
 
   const note = await Promise.race([received, new Promise((_, no) => setTimeout(() => no(new Error('no notification in 10 s')), 10000))]);
@@ -102,10 +104,10 @@ async function main() {
   }
 
   // The verifier is on: a forged answer signature is refused.
-  await axios.post(`${admin}faults/BadSignature`);
+  await adminHttp.post(`${admin}faults/BadSignature`);
   let refused = false;
   try { await query(); } catch (e) { refused = true; console.log(`forged answer refused by the plugin's verifier: ${e.code || e.message}`); }
-  await axios.delete(`${admin}faults/BadSignature`);
+  await adminHttp.delete(`${admin}faults/BadSignature`);
   check(refused, 'the verifier refuses a bad signature');
 
   // APIv2 over the same state: the plugin signs with the APIv2 secret and checks the answers' sign.
@@ -115,7 +117,7 @@ async function main() {
     spbill_create_ip: '127.0.0.1', notify_url: 'https://example.com/v2', trade_type: 'NATIVE',
   });
   check(v2.return_code === 'SUCCESS' && /^weixin:/.test(v2.code_url), `an APIv2 order, got ${JSON.stringify(v2)}`);
-  await axios.post(`${admin}orders/${v2No}/pay`);
+  await adminHttp.post(`${admin}orders/${v2No}/pay`);
   const { data: v2q } = await wxpay.v2.pay.orderquery.post({ appid: 'wxd678efh567hg6787', mch_id: mchid, out_trade_no: v2No });
   check(v2q.trade_state === 'SUCCESS' && v2q.total_fee === '1', `the APIv2 query, got ${JSON.stringify(v2q)}`);
   console.log(`APIv2 unifiedorder ${v2No} then orderquery: ${v2q.trade_state} ${v2q.transaction_id} (sign checked)`);

@@ -35,6 +35,7 @@ pub(crate) fn mock(port: Option<u16>, json: bool, strict: bool) -> Result<(), Er
             server.url(),
             server.url()
         );
+        eprintln!("Dashboard: {}", server.dashboard_url());
         stop.wait().await;
         drop(server);
         drop(dir);

@@ -84,11 +84,12 @@ impl Server {
     /// the merchant's ids, keys and secrets, the WeChat Pay public key. Keys are generated per
     /// run: this is a test double.
     pub fn config_json(&self) -> Value {
-        config(&self.shared.state)
+        config(&self.shared)
     }
 }
 
-fn config(state: &State) -> Value {
+fn config(shared: &Shared) -> Value {
+    let state = &shared.state;
     let Some(info) = state.flows.info.get() else {
         return json!({});
     };
@@ -109,6 +110,8 @@ fn config(state: &State) -> Value {
         "apiv2_secret": m.apiv2_secret.as_str(),
         "apiv3_key": m.apiv3_key.as_str(),
         "strict": state.flows.strict(),
+        "admin_token": shared.access.token,
+        "dashboard_url": shared.access.dashboard_port.get().map(|p| format!("http://127.0.0.1:{p}{PREFIX}?token={}", shared.access.token)),
     })
 }
 
@@ -225,7 +228,7 @@ pub(crate) async fn handle(
     let parts: Vec<&str> = rest.split('/').filter(|s| !s.is_empty()).collect();
     let okj = |v: Value| (StatusCode::OK, v);
     match (method.as_str(), parts.as_slice()) {
-        ("GET", ["config"]) => okj(config(state)),
+        ("GET", ["config"]) => okj(config(shared)),
         ("GET", ["journal"]) => okj(journal(shared)),
         ("DELETE", ["journal"]) => {
             shared

@@ -41,6 +41,7 @@ pub struct ServerBuilder {
     platform_key: Option<(Zeroizing<String>, String)>,
     mode: Mode,
     flows: FlowConfig,
+    dashboard_port: u16,
 }
 
 impl ServerBuilder {
@@ -73,6 +74,12 @@ impl ServerBuilder {
     /// Listen on this port of 127.0.0.1 (default: a free one).
     pub fn port(mut self, port: u16) -> Self {
         self.port = port;
+        self
+    }
+
+    /// The dashboard's port on 127.0.0.1 (default: a free one); see [`Server::dashboard_url`].
+    pub fn dashboard_port(mut self, port: u16) -> Self {
+        self.dashboard_port = port;
         self
     }
 
@@ -201,7 +208,15 @@ impl ServerBuilder {
             fast: self.fast.then(FastAnswer::new),
             connections: Default::default(),
             chaos: Default::default(),
+            access: super::dashboard::guard::Access::new(),
         });
+        let (dashboard, dashboard_port) = dashboard_listener(self.dashboard_port).await?;
+        let _ = shared.access.dashboard_port.set(dashboard_port);
+        let dashboard = tokio::spawn(super::dashboard::serve(
+            dashboard,
+            shared.clone(),
+            stopped.clone(),
+        ));
         let task = tokio::spawn(service::serve(listener, config, shared.clone(), stopped));
         Ok(Server {
             shared,
@@ -210,9 +225,26 @@ impl ServerBuilder {
             ca_pem: authority.ca_pem,
             first_mchid: first,
             task: Some(task),
+            dashboard: Some(dashboard),
             stop,
         })
     }
+}
+
+/// The dashboard's own port on 127.0.0.1 (0: any free one).
+async fn dashboard_listener(port: u16) -> Result<(tokio::net::TcpListener, u16)> {
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
+        .await
+        .map_err(|e| {
+            Error::NotConfigured(format!(
+                "the emulator's dashboard cannot listen on 127.0.0.1:{port}: {e}"
+            ))
+        })?;
+    let port = listener
+        .local_addr()
+        .map_err(|e| Error::NotConfigured(format!("the dashboard's address: {e}")))?
+        .port();
+    Ok((listener, port))
 }
 
 impl Server {

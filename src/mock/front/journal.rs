@@ -29,4 +29,16 @@ pub struct Recorded {
     pub outcome: String,
     /// HTTP/1.1 or HTTP/2.
     pub version: http::Version,
+    /// The answer's HTTP status.
+    pub status: http::StatusCode,
+    /// The answer's body (the reason of a refusal is its `message` or `return_msg`).
+    pub answer: Bytes,
+    /// Its place in the run (1, 2, …): the dashboard asks for the requests after one it has.
+    pub seq: u64,
+}
+
+/// The next [`Recorded::seq`] (shared by every emulator of the process: only the order counts).
+pub(crate) fn next_seq() -> u64 {
+    static SEQ: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
 }

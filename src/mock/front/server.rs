@@ -26,6 +26,8 @@ pub struct Server {
     pub(crate) task: Option<JoinHandle<()>>,
     /// Auto-payments and notification deliveries.
     pub(crate) worker: Option<JoinHandle<()>>,
+    /// The dashboard's listener.
+    pub(crate) dashboard: Option<JoinHandle<()>>,
     pub(crate) stop: tokio::sync::watch::Sender<bool>,
 }
 
@@ -37,6 +39,9 @@ impl Drop for Server {
         }
         if let Some(worker) = &self.worker {
             worker.abort();
+        }
+        if let Some(dashboard) = &self.dashboard {
+            dashboard.abort();
         }
     }
 }
@@ -293,13 +298,15 @@ impl Server {
              export WECHATPAY_PUBLIC_KEY_ID={}\nexport WECHATPAY_PUBLIC_KEY={public}\n\
              export WECHATPAY_APIV2_SECRET={}\nexport WECHATPAY_APIV3_KEY={}\n\
              export WECHATPAY_MERCHANT_CERT={cert}\nexport WECHATPAY_MERCHANT_KEY={key}\n\
-             export WECHATPAY_BASE_URI={}\nexport WECHATPAY_CA={ca}\n",
+             export WECHATPAY_BASE_URI={}\nexport WECHATPAY_CA={ca}\n\
+             export WECHATPAY_ADMIN_TOKEN={}\n",
             m.mchid,
             m.serial,
             self.keys().public_key_id,
             m.apiv2_secret.as_str(),
             m.apiv3_key.as_str(),
-            self.url
+            self.url,
+            self.admin_token()
         ))
     }
 }

@@ -121,15 +121,7 @@ async fn handle(
     let mut faults = state.faults();
     let path = parts.uri.path().to_string();
     if path.starts_with(super::admin::PREFIX) {
-        let (status, v) =
-            super::admin::handle(shared, &parts.method, &path, parts.uri.query(), &body).await;
-        let mut res = Response::new(full(v.to_string()));
-        *res.status_mut() = status;
-        res.headers_mut().insert(
-            http::header::CONTENT_TYPE,
-            HeaderValue::from_static("application/json"),
-        );
-        return Ok(res);
+        return Ok(super::dashboard::answer(shared, &parts, &body).await);
     }
     if let Some(fast) = &shared.fast {
         if let Ok(res) = fast.response(&state.keys, |b: Bytes| full(b)) {
@@ -161,6 +153,9 @@ async fn handle(
             verified: outcome.verified,
             outcome: outcome.code.clone(),
             version: parts.version,
+            status: outcome.status,
+            answer: outcome.body.clone(),
+            seq: super::journal::next_seq(),
         });
     }
     if draw.drops() {

@@ -20,4 +20,6 @@ pub(crate) struct Shared {
     pub connections: AtomicUsize,
     /// Chaos mode ([`Server::chaos`](crate::mock::Server::chaos)).
     pub chaos: Slot,
+    /// The run's admin token and the dashboard's origin.
+    pub access: super::dashboard::guard::Access,
 }
