@@ -38,6 +38,7 @@ pub struct ServerBuilder {
     http2: bool,
     fast: bool,
     merchants: Vec<Merchant>,
+    brands: Vec<crate::mock::Brand>,
     platform_key: Option<(Zeroizing<String>, String)>,
     mode: Mode,
     flows: FlowConfig,
@@ -79,6 +80,13 @@ impl ServerBuilder {
     /// A merchant the emulator knows (default: one generated, mchid `1900000001`).
     pub fn merchant(mut self, merchant: Merchant) -> Self {
         self.merchants.push(merchant);
+        self
+    }
+
+    /// A brand the emulator knows, for the brand API (`brand/…`); none by default (see
+    /// [`Server::brand_client_builder`](crate::mock::Server::brand_client_builder)).
+    pub fn brand(mut self, brand: crate::mock::Brand) -> Self {
+        self.brands.push(brand);
         self
     }
 
@@ -159,6 +167,7 @@ impl ServerBuilder {
         }
         let keys = Keys {
             merchants: entries,
+            brands: crate::mock::protocol::brand::entries(self.brands)?,
             platform_key,
             public_key_id,
             platform_serial,
