@@ -11,12 +11,7 @@ use serde_json::Value;
 impl Server {
     /// A brand the emulator knows ([`ServerBuilder::brand`](crate::mock::ServerBuilder::brand)).
     pub fn brand(&self, brand_id: &str) -> Option<&Brand> {
-        self.shared
-            .state
-            .keys
-            .brands
-            .get(brand_id)
-            .map(|e| &e.brand)
+        self.shared.state.brands.get(brand_id).map(|e| &e.brand)
     }
 
     /// A client builder that signs as brand `brand_id`: its id, certificate serial and key, the
@@ -62,6 +57,7 @@ impl Server {
         let faults = self.shared.state.faults();
         brand::notification(
             &self.shared.state.keys,
+            &self.shared.state.brands,
             &faults,
             brand_id,
             event_type,

@@ -38,7 +38,7 @@ pub struct ServerBuilder {
     http2: bool,
     fast: bool,
     merchants: Vec<Merchant>,
-    brands: Vec<crate::mock::Brand>,
+    brands: Vec<crate::mock::protocol::brand::Brand>,
     platform_key: Option<(Zeroizing<String>, String)>,
     mode: Mode,
     flows: FlowConfig,
@@ -85,7 +85,7 @@ impl ServerBuilder {
 
     /// A brand the emulator knows, for the brand API (`brand/…`); none by default (see
     /// [`Server::brand_client_builder`](crate::mock::Server::brand_client_builder)).
-    pub fn brand(mut self, brand: crate::mock::Brand) -> Self {
+    pub fn brand(mut self, brand: crate::mock::protocol::brand::Brand) -> Self {
         self.brands.push(brand);
         self
     }
@@ -167,7 +167,6 @@ impl ServerBuilder {
         }
         let keys = Keys {
             merchants: entries,
-            brands: crate::mock::protocol::brand::entries(self.brands)?,
             platform_key,
             public_key_id,
             platform_serial,
@@ -177,6 +176,7 @@ impl ServerBuilder {
         };
         let state = Arc::new(State {
             keys,
+            brands: crate::mock::protocol::brand::entries(self.brands)?,
             routes: routes::documented(),
             scripts: Mutex::new(Vec::new()),
             faults: Mutex::new(HashSet::new()),

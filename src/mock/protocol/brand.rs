@@ -68,8 +68,11 @@ pub(crate) struct BrandEntry {
     pub signer: MerchantEntry,
 }
 
+/// The brands the emulator knows, by brand id (beside the merchants' `Keys`).
+pub(crate) type Brands = HashMap<String, BrandEntry>;
+
 /// The entries of `brands`, by brand id.
-pub(crate) fn entries(brands: Vec<Brand>) -> Result<HashMap<String, BrandEntry>> {
+pub(crate) fn entries(brands: Vec<Brand>) -> Result<Brands> {
     let mut out = HashMap::new();
     for brand in brands {
         let key = PrivateKey::from_pem(brand.private_key_pem.as_bytes())?;
@@ -130,6 +133,7 @@ pub(crate) fn parse_authorization(
 /// on every brand call), and a JSON body.
 pub(crate) fn check<'a>(
     keys: &'a Keys,
+    brands: &'a Brands,
     method: &'a Method,
     uri: &'a http::Uri,
     headers: &'a HeaderMap,
@@ -151,7 +155,7 @@ pub(crate) fn check<'a>(
             "认证类型不正确 (the brand API's scheme is WECHATPAY-BRAND-SHA256-RSA2048 brand_id=…)",
         );
     }
-    let Some(entry) = keys.brands.get(pairs["brand_id"]) else {
+    let Some(entry) = brands.get(pairs["brand_id"]) else {
         return sign_error("品牌ID不存在 (unknown brand_id)");
     };
     if pairs["serial_no"] != entry.brand.serial {
@@ -264,13 +268,13 @@ pub(crate) fn signed_headers(
 /// 12-character nonce), in the APIv3 envelope, signed as a brand answer.
 pub(crate) fn notification(
     keys: &Keys,
+    brands: &Brands,
     faults: &HashSet<Fault>,
     brand_id: &str,
     event_type: &str,
     resource: &Value,
 ) -> Result<(HeaderMap, Vec<u8>)> {
-    let brand = &keys
-        .brands
+    let brand = &brands
         .get(brand_id)
         .ok_or_else(|| {
             Error::argument("brand_id", format!("the emulator has no brand {brand_id}"))

@@ -86,8 +86,6 @@ pub(crate) struct MerchantEntry {
 /// signatures (the nonces belong to the signature scheme, not to any flow).
 pub(crate) struct Keys {
     pub merchants: HashMap<String, MerchantEntry>,
-    /// The brands (`brand.rs`), by brand id.
-    pub brands: HashMap<String, super::brand::BrandEntry>,
     pub platform_key: PrivateKey,
     pub public_key_id: String,
     pub platform_serial: String,

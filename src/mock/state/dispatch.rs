@@ -22,7 +22,7 @@ pub(crate) fn process(
     let checked = if uri.path().starts_with("/v3/") {
         v3::check(&state.keys, method, uri, headers, body)
     } else if uri.path().starts_with("/brand/") {
-        brand::check(&state.keys, method, uri, headers, body)
+        brand::check(&state.keys, &state.brands, method, uri, headers, body)
     } else {
         // Whether an APIv2 call needs mutual TLS or a nonce is the documented call's option.
         let endpoint =
