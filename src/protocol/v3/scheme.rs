@@ -29,6 +29,8 @@ pub struct Scheme {
     order: [Pair; 5],
     /// The builder setting of the key that decrypts its notifications.
     pub notification_key: &'static str,
+    /// That key's name in WeChat Pay's documents.
+    pub notification_key_name: &'static str,
     /// Whether answers may be signed by a downloadable platform certificate; a brand's are
     /// verified with the WeChat Pay public key only.
     pub platform_certificates: bool,
@@ -58,6 +60,7 @@ impl Scheme {
             Pair::Signature,
         ],
         notification_key: "apiv3_key",
+        notification_key_name: "APIv3 key",
         platform_certificates: true,
     };
 
@@ -77,6 +80,7 @@ impl Scheme {
             Pair::Signature,
         ],
         notification_key: "brand_api_key",
+        notification_key_name: "brand API key (品牌API密钥)",
         platform_certificates: false,
     };
 
