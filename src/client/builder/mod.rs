@@ -146,7 +146,8 @@ impl ClientBuilder {
         }
     }
 
-    /// Merchant id (`mchid`), required.
+    /// Merchant id (`mchid`), required (a brand client gives [`brand_id`](Self::brand_id)
+    /// instead).
     pub fn mchid(mut self, mchid: impl Into<String>) -> Self {
         self.mchid = Some(mchid.into());
         self
