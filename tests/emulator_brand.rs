@@ -195,6 +195,10 @@ async fn a_product_coupon_notification_opens_with_the_brand_api_key() {
         .brand_notification("1001", "PRODUCT_COUPON.SEND", &resource)
         .unwrap();
     assert_eq!(headers["wechatpay-serial"], server.public_key_id());
+    // Other languages read the brand's credentials from the admin API's config.
+    let config = server.config_json();
+    assert_eq!(config["brands"][0]["brand_id"], "1001");
+    assert_eq!(config["brands"][0]["brand_api_key"], API_KEY);
     let n = client.parse_notification(&headers, &body).unwrap();
     assert_eq!(n.event_type, "PRODUCT_COUPON.SEND");
     assert_eq!(n.original_type, "product_coupon");

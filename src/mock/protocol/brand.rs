@@ -93,6 +93,25 @@ pub(crate) fn entries(brands: Vec<Brand>) -> Result<Brands> {
     Ok(out)
 }
 
+/// The brands' credentials for the admin API's config, sorted by brand id.
+pub(crate) fn config(brands: &Brands) -> Value {
+    let mut ids: Vec<&String> = brands.keys().collect();
+    ids.sort();
+    Value::Array(
+        ids.into_iter()
+            .map(|id| {
+                let b = &brands[id].brand;
+                json!({
+                    "brand_id": b.brand_id,
+                    "serial": b.serial,
+                    "private_key_pem": b.private_key_pem.as_str(),
+                    "brand_api_key": b.brand_api_key.as_str(),
+                })
+            })
+            .collect(),
+    )
+}
+
 /// The scheme and the pairs of an `Authorization` value, in any order: WeChat Pay's own
 /// documents write them in two orders. Each pair once, its value in double quotes.
 pub(crate) fn parse_authorization(
