@@ -195,6 +195,10 @@ async fn a_product_coupon_notification_opens_with_the_brand_api_key() {
         .brand_notification("1001", "PRODUCT_COUPON.SEND", &resource)
         .unwrap();
     assert_eq!(headers["wechatpay-serial"], server.public_key_id());
+    assert_eq!(
+        headers["wechatpay-signature-type"],
+        "WECHATPAY-BRAND-SHA256-RSA2048"
+    );
     // Other languages read the brand's credentials from the admin API's config.
     let config = server.config_json();
     assert_eq!(config["brands"][0]["brand_id"], "1001");

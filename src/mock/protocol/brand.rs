@@ -267,13 +267,19 @@ fn after_signature(
 }
 
 /// The `Wechatpay-*` headers of a brand answer or notification: as APIv3's, but always under
-/// the WeChat Pay public key id, in either key mode (brands verify with the public key only).
+/// the WeChat Pay public key id, in either key mode (brands verify with the public key only),
+/// and `Wechatpay-Signature-Type: WECHATPAY-BRAND-SHA256-RSA2048`.
 pub(crate) fn signed_headers(
     keys: &Keys,
     body: &[u8],
     faults: &HashSet<Fault>,
 ) -> Result<HeaderMap> {
     let mut headers = super::v3::signed_headers(keys, body, faults)?;
+    // Undocumented for brands; the one brand notification seen in public names the scheme.
+    headers.insert(
+        crate::v3::SIGNATURE_TYPE,
+        HeaderValue::from_static(Scheme::BRAND.name),
+    );
     if !faults.contains(&Fault::WrongSerial) {
         let id = HeaderValue::from_str(&keys.public_key_id)
             .map_err(|_| Error::Crypto("the public key id is not a header value".into()))?;
