@@ -81,8 +81,8 @@ impl Server {
     }
 
     /// What a client in any language needs (`GET /__emulator/config`): the base URL, the CA,
-    /// the merchant's ids, keys and secrets, the WeChat Pay public key. Keys are generated per
-    /// run: this is a test double.
+    /// the merchant's ids, keys and secrets, the WeChat Pay public key, the brands (`brands`:
+    /// id, serial, key, brand API key). Keys are generated per run: this is a test double.
     pub fn config_json(&self) -> Value {
         config(&self.shared)
     }
@@ -112,6 +112,7 @@ fn config(shared: &Shared) -> Value {
         "strict": state.flows.strict(),
         "admin_token": shared.access.token,
         "dashboard_url": shared.access.dashboard_port.get().map(|p| format!("http://127.0.0.1:{p}{PREFIX}?token={}", shared.access.token)),
+        "brands": crate::mock::protocol::brand::config(&state.brands),
     })
 }
 
