@@ -139,18 +139,18 @@ async function openOrder(o) {
   const no = o.out_trade_no;
   const [history, deliveries] = await Promise.all([api('GET', 'requests?mentions=' + encodeURIComponent(no)), api('GET', 'deliveries')]);
   const notes = deliveries.filter((d) => d.subject === no);
-  const parts = [el('h2', {}, 'Order ' + no), el('pre', {}, JSON.stringify(o, null, 2))];
+  const side = [el('h2', {}, 'History'),
+    el('ul', {}, history.map((r) => el('li', {}, '#' + r.seq + ' ' + r.method + ' ' + (r.template || r.path) + ' → ' + r.status + ' ' + r.verdict)),
+      notes.map((d) => el('li', {}, d.event_type + ' attempt ' + d.attempt + ' → ' + (d.status || '-') + ' ' + d.outcome)))];
   if (o.trade_type === 'NATIVE' && o.trade_state === 'NOTPAY') {
     const link = payLink(no);
-    parts.push(el('div', { class: 'cols' },
+    side.unshift(el('div', { class: 'cols' },
       el('img', { class: 'qr', alt: 'QR code: pay ' + no, src: '/__emulator/qr.svg?text=' + encodeURIComponent(link) }),
       el('p', {}, 'The buyer scans this code: it opens ', el('a', { href: link, target: '_blank' }, 'the pay link'),
         ', which pays the order as the buyer\u2019s phone would.')));
   }
-  parts.push(el('h2', {}, 'History'));
-  parts.push(el('ul', {}, history.map((r) => el('li', {}, '#' + r.seq + ' ' + r.method + ' ' + (r.template || r.path) + ' → ' + r.status + ' ' + r.verdict)),
-    notes.map((d) => el('li', {}, d.event_type + ' attempt ' + d.attempt + ' → ' + (d.status || '-') + ' ' + d.outcome))));
-  $('#order-detail').replaceChildren(...parts);
+  $('#order-detail').replaceChildren(el('h2', {}, 'Order ' + no),
+    el('div', { class: 'split' }, el('pre', {}, JSON.stringify(o, null, 2)), el('div', {}, side)));
 }
 function refundRow(r) {
   const no = encodeURIComponent(r.out_refund_no);
