@@ -55,6 +55,16 @@ async fn handler() -> (String, tokio::sync::mpsc::UnboundedReceiver<String>) {
     (url, rx)
 }
 
+async fn native_order(client: &wechatpay::Client, server: &Server, no: &str, notify_url: &str) {
+    client
+        .chain("v3/pay/transactions/native")
+        .post(json!({ "json": {
+            "appid": "wxd678efh567hg6787", "mchid": server.merchant().mchid, "description": "Image形象店",
+            "out_trade_no": no, "notify_url": notify_url, "amount": { "total": 100 } } }))
+        .await
+        .unwrap();
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn an_order_appears_is_paid_by_a_click_and_its_notification_is_delivered() {
     if let Some(why) = webdriver::missing() {
@@ -71,13 +81,7 @@ async fn an_order_appears_is_paid_by_a_click_and_its_notification_is_delivered()
     let url = browser.eval("return location.href;").await;
     assert!(!url.as_str().unwrap().contains("token"), "{url}");
 
-    client
-        .chain("v3/pay/transactions/native")
-        .post(json!({ "json": {
-            "appid": "wxd678efh567hg6787", "mchid": server.merchant().mchid, "description": "Image形象店",
-            "out_trade_no": "DASH1", "notify_url": notify_url, "amount": { "total": 100 } } }))
-        .await
-        .unwrap();
+    native_order(&client, &server, "DASH1", &notify_url).await;
     // The live list shows the request and its verdict.
     browser
         .wait_text("#request-list tbody", "v3/pay/transactions/native")
