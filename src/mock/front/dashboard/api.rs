@@ -19,7 +19,7 @@ pub(crate) enum Reply {
     File(&'static str, Vec<u8>, Option<String>),
 }
 
-fn param<'a>(query: Option<&'a str>, name: &str) -> Option<String> {
+fn param(query: Option<&str>, name: &str) -> Option<String> {
     url::form_urlencoded::parse(query.unwrap_or("").as_bytes())
         .find(|(k, _)| k == name)
         .map(|(_, v)| v.into_owned())
@@ -95,8 +95,8 @@ pub(crate) fn answer(
             Some(refund_outcome(shared, &decode(no), outcome))
         }
         ("GET", ["bills", kind]) => {
-            let date = param(query, "date")
-                .unwrap_or_else(|| beijing_date(crate::util::unix_now() as i64));
+            let date =
+                param(query, "date").unwrap_or_else(|| beijing_date(crate::util::unix_now()));
             let mchid = state.flows.info.get()?.mchid.clone();
             let bytes = match *kind {
                 "trade" => crate::mock::state::bills::bill(state, &mchid, &date, "ALL"),

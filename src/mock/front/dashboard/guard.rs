@@ -56,10 +56,9 @@ pub(crate) fn check(
         return Err("a cross-site request: the admin API serves no other page".into());
     }
     if needs_token(method, call) && !token_matches(access, query, header(TOKEN_HEADER)) {
-        return Err(format!(
-            "the token is missing or wrong: send the one of this run (WECHATPAY_ADMIN_TOKEN) \
-             as the `X-Emulator-Token` header or `token=` in the query"
-        ));
+        return Err("the token is missing or wrong: send the one of this run \
+                    (WECHATPAY_ADMIN_TOKEN) as the `X-Emulator-Token` header or `token=` in the query"
+            .into());
     }
     Ok(())
 }

@@ -204,7 +204,7 @@ impl Matrix {
         for (i, &cx) in align.iter().enumerate() {
             for (j, &cy) in align.iter().enumerate() {
                 // The three corners with finder patterns have none.
-                if (i == 0 && j == 0) || (i == 0 && j == last) || (i == last && j == 0) {
+                if (i == 0 || i == last) && (j == 0 || j == last) && !(i == last && j == last) {
                     continue;
                 }
                 for dy in -2i32..=2 {
