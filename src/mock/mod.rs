@@ -48,7 +48,9 @@
 //! `REFUND.SUCCESS` to loopback `notify_url`s, retried on failure ([`Server::deliveries`]).
 //! [`ServerBuilder::strict`] makes unknown orders `404 ORDER_NOT_EXIST`. An admin API under
 //! `/__emulator/` (plain JSON, no signature) scripts, pays, notifies, switches faults and
-//! hands out the config, for tests in any language. See `docs/emulator.md`.
+//! hands out the config, for tests in any language; its state-changing calls need the run's
+//! token ([`Server::admin_token`]), and [`Server::dashboard_url`] opens the same in a browser
+//! page. See `docs/emulator.md`.
 //!
 //! ```no_run
 //! # async fn run() -> wechatpay::Result<()> {
