@@ -10,6 +10,8 @@
 use serde_json::Value;
 use std::sync::OnceLock;
 
+pub mod notifications;
+
 /// APIv3 (JSON) or APIv2 (XML).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Protocol {
@@ -146,7 +148,7 @@ fn endpoint(row: &Value) -> Option<Endpoint> {
     })
 }
 
-fn fields(v: Option<&Value>) -> Vec<Field> {
+pub(crate) fn fields(v: Option<&Value>) -> Vec<Field> {
     v.and_then(Value::as_array)
         .map(|a| a.iter().map(field).collect())
         .unwrap_or_default()
