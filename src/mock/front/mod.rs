@@ -16,6 +16,7 @@ pub(crate) mod builder;
 pub(crate) mod chaos;
 pub(crate) mod fast;
 pub(crate) mod journal;
+pub(crate) mod notifications;
 pub(crate) mod server;
 pub(crate) mod service;
 pub(crate) mod shared;

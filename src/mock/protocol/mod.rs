@@ -21,5 +21,6 @@ pub(crate) mod faults;
 pub(crate) mod keys;
 pub(crate) mod multipart;
 pub(crate) mod notification;
+pub(crate) mod sealed;
 pub(crate) mod v2;
 pub(crate) mod v3;

@@ -98,6 +98,8 @@ pub(crate) struct Flows {
     /// Bill tokens handed out by `tradebill`: the bytes `billdownload/file` answers.
     pub bills: Mutex<HashMap<String, Vec<u8>>>,
     pub deliveries: Mutex<Vec<Delivery>>,
+    /// The retries' waits, which "deliver due now" ends.
+    pub clock: super::clock::RetryClock,
     pub config: FlowConfig,
     /// Set once the listener is bound.
     pub info: OnceLock<Info>,

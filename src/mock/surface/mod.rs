@@ -14,6 +14,7 @@
 pub(crate) mod answers;
 pub(crate) mod checks;
 pub(crate) mod documented;
+pub(crate) mod notifications;
 pub(crate) mod request;
 pub(crate) mod routes;
 pub(crate) mod synth;

@@ -53,6 +53,22 @@ impl<'a> Synth<'a> {
         }
     }
 
+    /// A maker seeded by `seed` alone (a notification has no request to derive values from).
+    pub(crate) fn seeded(
+        seed: &str,
+        mchid: &'a str,
+        merchant_key: &'a PublicKey,
+        v2: bool,
+    ) -> Synth<'a> {
+        Synth {
+            seed: crate::crypto::sha256_hex(seed.as_bytes()),
+            echo: Map::new(),
+            merchant_key,
+            mchid,
+            v2,
+        }
+    }
+
     /// The answer's top level: its required fields, the optional ones the request gave a value
     /// for, and the optional scalars (`transaction_id`, `trade_state`…: what a caller reads).
     pub(crate) fn answer(&self, fields: &[Field]) -> Map<String, Value> {
