@@ -51,7 +51,8 @@ pub(crate) fn content(
         let fields: Vec<Field> = n
             .xml
             .iter()
-            .filter(|f| !matches!(f.name.as_str(), "sign" | "nonce_str"))
+            // Set when it is signed.
+            .filter(|f| !matches!(f.name.as_str(), "sign" | "nonce_str" | "sign_type"))
             .cloned()
             .collect();
         let mut m = synth.object(&fields);
@@ -60,8 +61,10 @@ pub(crate) fn content(
                 m.insert(code.into(), "SUCCESS".into());
             }
         }
-        if let Some(Value::String(id)) = m.get_mut("mch_id") {
-            *id = mchid.to_string();
+        for key in ["mch_id", "combine_mch_id"] {
+            if let Some(Value::String(id)) = m.get_mut(key) {
+                *id = mchid.to_string();
+            }
         }
         m
     } else {
