@@ -1,6 +1,6 @@
 //! Shared by the notification tests: a loopback handler that keeps what it receives, and a
-#![allow(dead_code)] // Each test file uses a part.
 //! check of a decrypted notification against its documented field table.
+#![allow(dead_code)] // Each test file uses a part.
 
 use http_body_util::{BodyExt, Full};
 use hyper::body::{Bytes, Incoming};
