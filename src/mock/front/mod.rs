@@ -4,7 +4,8 @@
 //!   `tls.rs`: the CA and the certificates it issues.
 //! - `server.rs`, `builder.rs`, `blocking.rs`: [`Server`](crate::mock::Server),
 //!   [`ServerBuilder`](crate::mock::ServerBuilder), [`BlockingServer`](crate::mock::BlockingServer).
-//! - `admin.rs`: the admin API under `/__emulator/` and the server's methods over the flows.
+//! - `admin.rs`: the admin API under `/__emulator/` and the server's methods over the flows;
+//!   `notifications.rs`: any documented notification on demand (admin API and methods).
 //! - `fast.rs`: fast mode; `chaos/`: chaos mode; `journal.rs`: the journal's records;
 //!   `shared.rs`: what the listener and the handles share.
 //!

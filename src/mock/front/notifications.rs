@@ -12,7 +12,7 @@ use http::{Method, StatusCode};
 use serde_json::{json, Value};
 use std::sync::Arc;
 
-/// What one notification sent on demand came to.
+/// What one notification sent on demand came to ([`Server::send_notification`]).
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct Sent {
@@ -56,17 +56,40 @@ impl Server {
 
     /// Ends every pending retry wait: each notification waiting to be sent again is sent now
     /// (the retry schedule, without waiting for it). Returns how many were waiting.
+    ///
+    /// ```no_run
+    /// # async fn run() -> wechatpay::Result<()> {
+    /// use std::time::Duration;
+    /// // Retries an hour per 15 s of WeChat Pay's schedule: only deliver_due_now moves them.
+    /// let server = wechatpay::mock::Server::builder()
+    ///     .notify_retry_base(Duration::from_secs(3600))
+    ///     .start()
+    ///     .await?;
+    /// server.schedule_notification("REFUND.SUCCESS", "http://127.0.0.1:3000/notify",
+    ///                              &serde_json::json!({}))?;
+    /// // … once the first attempt failed (server.deliveries()) and its retry waits:
+    /// if server.pending_retries() > 0 {
+    ///     server.deliver_due_now();
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub fn deliver_due_now(&self) -> usize {
         self.shared.state.flows.clock.due_now()
     }
 
-    /// Retries waiting for their time now (what [`Server::deliver_due_now`] would send).
+    /// Retries waiting for their time now (what [`Server::deliver_due_now`] would send); see
+    /// its example.
     pub fn pending_retries(&self) -> usize {
         self.shared.state.flows.clock.pending()
     }
 
     /// Queues the documented notification `name` to `url`, delivered and retried on WeChat
-    /// Pay's schedule like the flows' notifications (see [`Server::deliveries`]).
+    /// Pay's schedule like the flows' notifications (see [`Server::deliveries`] and the example
+    /// of [`Server::deliver_due_now`]).
+    ///
+    /// # Errors
+    /// [`Error::Argument`] for an undocumented name (a URL that is not loopback is recorded as
+    /// a `skipped` delivery, as the flows' are).
     pub fn schedule_notification(&self, name: &str, url: &str, overrides: &Value) -> Result<()> {
         let n = events::find(name)?;
         let state = &self.shared.state;
@@ -75,8 +98,7 @@ impl Server {
             state,
             &mchid,
             url,
-            &n.name,
-            &n.name,
+            (&n.name, &n.name),
             overrides.clone(),
             true,
             None,
@@ -168,7 +190,15 @@ pub(crate) async fn admin(
                     ));
                 };
                 let mchid = first_mchid(state);
-                events::schedule(state, &mchid, url, &n.name, &n.name, overrides, true, None);
+                events::schedule(
+                    state,
+                    &mchid,
+                    url,
+                    (&n.name, &n.name),
+                    overrides,
+                    true,
+                    None,
+                );
                 return Some((StatusCode::ACCEPTED, json!({ "scheduled": n.name })));
             }
             let sign_type = body["sign_type"]

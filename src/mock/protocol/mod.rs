@@ -6,7 +6,9 @@
 //! - `v3.rs`: APIv3 `WECHATPAY2-SHA256-RSA2048`: the request checks, the `Wechatpay-*` answer
 //!   signature, the platform certificate download.
 //! - `v2.rs`: APIv2 MD5/HMAC-SHA256 `sign`: the request checks, the signed XML answers.
-//! - `notification.rs`: the APIv3 notification envelope (sealed resource, signed like an answer).
+//! - `notification.rs`: the APIv3 notification envelope (sealed resource, signed like an answer);
+//!   `sealed.rs`: every documented notification's form (APIv3, APIv2 plain, `req_info`,
+//!   `event_ciphertext`).
 //! - `call.rs`: what the checks hand up (the verified [`call::Call`]) and the answer every layer
 //!   hands back ([`call::Outcome`]); `faults.rs`: the faults that break answers on purpose;
 //!   `multipart.rs`: upload bodies.

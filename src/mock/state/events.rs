@@ -72,13 +72,13 @@ pub(crate) async fn send_once(
     Ok((status, accepted(n, status, &reply)))
 }
 
-/// Queues notification `name` to `url`, delivered and retried by the worker.
+/// Queues notification `name` to `url`, delivered and retried by the worker; `subject` names
+/// the business object in the deliveries (`out_trade_no`, `out_refund_no`…).
 pub(crate) fn schedule(
     state: &State,
     mchid: &str,
     url: &str,
-    name: &str,
-    subject: &str,
+    (name, subject): (&str, &str),
     content: Value,
     fill: bool,
     sign_type: Option<SignType>,
@@ -168,8 +168,7 @@ pub(crate) fn after_call(
             state,
             mchid,
             url,
-            &n.name,
-            &subject,
+            (&n.name, &subject),
             Value::Object(echo),
             true,
             sign_type,

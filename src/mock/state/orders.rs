@@ -227,7 +227,7 @@ pub(crate) fn pay(state: &State, mchid: Option<&str>, out_trade_no: &str) -> Res
             .and_then(Value::as_str)
             .and_then(|t| crate::v2::SignType::parse(t).ok());
         let no = &o.out_trade_no;
-        events::schedule(state, &o.mchid, url, name, no, content, false, sign_type);
+        events::schedule(state, &o.mchid, url, (name, no), content, false, sign_type);
     }
     Ok(o)
 }

@@ -96,7 +96,7 @@ pub(crate) fn make_refund(
             )
         };
         let no = &r.out_refund_no;
-        events::schedule(state, &r.mchid, url, name, no, content, false, None);
+        events::schedule(state, &r.mchid, url, (name, no), content, false, None);
     }
     Ok(r)
 }
