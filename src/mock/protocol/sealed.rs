@@ -62,13 +62,14 @@ pub(crate) fn v3(
     .to_string()
     .into_bytes();
     let mut headers = super::v3::signed_headers(keys, &body, faults)?;
-    headers
-        .entry(http::header::CONTENT_TYPE)
-        .or_insert(HeaderValue::from_static("application/json"));
-    // Every notification names its signature scheme (the headers' table lists it as required).
-    headers
-        .entry("Wechatpay-Signature-Type")
-        .or_insert(HeaderValue::from_static("WECHATPAY2-SHA256-RSA2048"));
+    headers.insert(
+        http::header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    // Every callback page lists `Request-ID` (通知的唯一标识) among the request headers.
+    if let Ok(id) = HeaderValue::from_str(&super::wire::request_id(crate::util::unix_now())) {
+        headers.insert("Request-ID", id);
+    }
     Ok((headers, body))
 }
 

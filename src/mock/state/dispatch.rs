@@ -66,7 +66,7 @@ fn answer(state: &State, call: &Call) -> Outcome {
     if let Some(out) = flow {
         return out;
     }
-    let out = documented::synthesize(endpoint, call, &request);
+    let out = documented::synthesize(endpoint, call, &request, &state.keys.platform_key);
     // A call with no flow of its own still sends the notification its documentation names.
     events::after_call(state, call, endpoint, &request, &out);
     out

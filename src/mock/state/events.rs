@@ -40,7 +40,8 @@ pub(crate) fn prepare(
         state.keys.merchants.get(mchid).ok_or_else(|| {
             Error::argument("mchid", format!("the emulator has no merchant {mchid}"))
         })?;
-    Ok(content(n, mchid, &entry.public_key, overrides))
+    let keys = (&entry.public_key, &state.keys.platform_key);
+    Ok(content(n, mchid, keys, overrides))
 }
 
 /// One attempt: the handler's status, and whether its reply is the success the page describes.

@@ -5,7 +5,7 @@
 use super::synth::Synth;
 use crate::catalogue::notifications::{Notification, Sealing};
 use crate::catalogue::{Field, Protocol};
-use crate::crypto::PublicKey;
+use crate::crypto::{PrivateKey, PublicKey};
 use crate::error::Result;
 use crate::mock::protocol::faults::Fault;
 use crate::mock::protocol::keys::Keys;
@@ -35,18 +35,19 @@ pub(crate) fn merge(base: &mut Value, over: &Value) {
 
 /// The content a notification carries: the resource (APIv3; APIv2 `req_info` and
 /// `event_ciphertext` plaintext) or the XML fields (APIv2 plain), each required field
-/// synthesized, `overrides` merged over them.
+/// synthesized, `overrides` merged over them. `keys`: the merchant's public key (sensitive
+/// fields are sealed for it) and the platform key.
 pub(crate) fn content(
     n: &Notification,
     mchid: &str,
-    merchant_key: &PublicKey,
+    keys: (&PublicKey, &PrivateKey),
     overrides: &Value,
 ) -> Value {
     // Fresh values each time: two notifications are two events.
     let seed = format!("{}:{}", n.name, crate::util::nonce(16));
     // APIv2 XML carries compact times; the 免押 JSON and the req_info XML are as their tables say.
     let v2_text = n.protocol == Protocol::V2 && n.sealing != Sealing::EventCiphertext;
-    let synth = Synth::seeded(&seed, mchid, merchant_key, v2_text);
+    let synth = Synth::seeded(&seed, mchid, keys, v2_text);
     let mut out = Value::Object(if n.sealing == Sealing::None {
         let fields: Vec<Field> = n
             .xml
