@@ -28,7 +28,11 @@ fn open(
                 "{}",
                 n.name
             );
-            assert!(headers["Request-ID"].to_str().unwrap().ends_with("-0"), "{}", n.name);
+            assert!(
+                headers["Request-ID"].to_str().unwrap().ends_with("-0"),
+                "{}",
+                n.name
+            );
             let parsed = client.parse_notification(headers, body).unwrap();
             assert_eq!(
                 Some(&parsed.event_type),
