@@ -8,6 +8,7 @@
 //!   notifications).
 //! - `admin.rs`: the admin API under `/__emulator/` and the server's methods over the flows;
 //!   `dashboard/`: the dashboard on its own port, and who may use the admin API (`guard.rs`).
+//!   `notifications.rs`: any documented notification on demand (admin API and methods).
 //! - `fast.rs`: fast mode; `chaos/`: chaos mode; `journal.rs`: the journal's records;
 //!   `shared.rs`: what the listener and the handles share.
 //!
@@ -21,6 +22,7 @@ pub(crate) mod chaos;
 pub(crate) mod dashboard;
 pub(crate) mod fast;
 pub(crate) mod journal;
+pub(crate) mod notifications;
 pub(crate) mod server;
 pub(crate) mod service;
 pub(crate) mod shared;

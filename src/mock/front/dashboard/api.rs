@@ -5,7 +5,7 @@
 use super::{qr, requests};
 use crate::mock::front::shared::Shared;
 use crate::mock::protocol::notification::beijing_time;
-use crate::mock::state::jobs::Job;
+use crate::mock::state::events;
 use crate::mock::state::orders;
 use crate::mock::state::refunds::refund_json;
 use crate::mock::state::store::beijing_date;
@@ -94,6 +94,7 @@ pub(crate) fn answer(
         ("POST", ["refunds", no, outcome @ ("success" | "abnormal")]) => {
             Some(refund_outcome(shared, &decode(no), outcome))
         }
+        ("POST", ["deliveries", id, "redeliver"]) => Some(redeliver(shared, id)),
         ("GET", ["bills", kind]) => {
             let date =
                 param(query, "date").unwrap_or_else(|| beijing_date(crate::util::unix_now()));
@@ -170,17 +171,33 @@ fn refund_outcome(shared: &Shared, no: &str, outcome: &str) -> Reply {
         );
     };
     let event_type = format!("REFUND.{status}");
-    state.flows.job(Job::Notify {
-        mchid: r.mchid.clone(),
-        url,
-        event_type: event_type.clone(),
-        subject: r.out_refund_no.clone(),
-        resource,
-        v2: false,
-    });
+    let subject = (event_type.as_str(), r.out_refund_no.as_str());
+    events::schedule(state, &r.mchid, &url, subject, resource, false, None);
     Reply::Json(
         StatusCode::OK,
         json!({ "sent": event_type, "out_refund_no": no }),
+    )
+}
+
+/// Sends a delivery's notification again, as it was (retried like the first).
+fn redeliver(shared: &Shared, id: &str) -> Reply {
+    let state = &shared.state;
+    let found = id.parse::<usize>().ok().and_then(|i| {
+        let list = state
+            .flows
+            .deliveries
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        list.get(i).cloned()
+    });
+    let (Some(d), Some(info)) = (found, state.flows.info.get()) else {
+        return not_found(format!("no delivery {id}"));
+    };
+    let subject = (d.name.as_str(), d.subject.as_str());
+    events::schedule(state, &info.mchid, &d.url, subject, d.resource, false, None);
+    Reply::Json(
+        StatusCode::OK,
+        json!({ "redelivering": d.name, "to": d.url }),
     )
 }
 

@@ -168,33 +168,42 @@ async function loadOrders() {
 }
 
 // Notifications.
-function deliveryRow(d, i) {
-  return el('tr', { 'data-i': i, class: d.outcome, on: { click: (e) => { if (e.target.tagName !== 'BUTTON') openDelivery(d); } } },
-    el('td', {}, d.event_type), el('td', {}, d.subject), el('td', {}, d.attempt),
-    el('td', {}, d.status == null ? '-' : d.status), el('td', { class: d.outcome === 'delivered' ? 'ok' : 'bad' }, d.outcome + (d.error ? ' (' + d.error + ')' : '')),
-    el('td', {}, d.url),
-    el('td', {}, d.id != null ? el('button', { on: { click: () => act('re-deliver', 'POST', 'deliveries/' + d.id + '/redeliver') } }, 're-deliver') : null));
+function deliveryRow(d) {
+  const answer = (d.status == null ? '-' : d.status) + (d.millis == null ? '' : ' in ' + d.millis + ' ms');
+  const outcome = d.outcome + (d.next_retry_seconds ? ', next in ' + d.next_retry_seconds + ' s' : '') + (d.error ? ' (' + d.error + ')' : '');
+  return el('tr', { 'data-id': d.id, class: d.outcome, on: { click: (e) => { if (e.target.tagName !== 'BUTTON') openDelivery(d); } } },
+    el('td', {}, d.event_type), el('td', {}, d.subject), el('td', {}, d.attempt), el('td', {}, answer),
+    el('td', { class: d.outcome === 'delivered' ? 'ok' : 'bad' }, outcome), el('td', {}, d.url),
+    el('td', {}, el('button', { class: 'redeliver', on: { click: () => act('re-deliver ' + d.event_type, 'POST', 'deliveries/' + d.id + '/redeliver') } }, 're-deliver')));
 }
 function openDelivery(d) {
-  const parts = [el('h2', {}, d.event_type + ' → ' + d.url)];
-  if (d.envelope) parts.push(el('div', { class: 'split' },
-    el('div', {}, el('h2', {}, 'Sealed envelope'), el('pre', {}, pretty(typeof d.envelope === 'string' ? d.envelope : JSON.stringify(d.envelope)))),
-    el('div', {}, el('h2', {}, 'Decrypted resource'), el('pre', {}, JSON.stringify(d.resource, null, 2)))));
-  else parts.push(el('pre', {}, JSON.stringify(d, null, 2)));
-  $('#delivery-detail').replaceChildren(...parts);
+  $('#delivery-detail').replaceChildren(
+    el('h2', {}, d.event_type + ' → ' + d.url + ' (attempt ' + d.attempt + ')'),
+    el('div', { class: 'split' },
+      el('div', {}, el('h2', {}, 'Sealed, as sent'), el('pre', {}, d.envelope ? pretty(d.envelope) : '(not sent)')),
+      el('div', {}, el('h2', {}, 'Decrypted resource'), el('pre', {}, JSON.stringify(d.resource, null, 2)))),
+    el('h2', {}, 'The handler answered'), el('pre', {}, (d.status == null ? 'no answer' : d.status) + '\n' + (d.reply || '')));
 }
 async function loadDeliveries() {
   const list = await api('GET', 'deliveries');
   $('#deliveries tbody').replaceChildren(...list.map(deliveryRow).reverse());
+  if (!$('#events').children.length) {
+    const all = await api('GET', 'notifications');
+    $('#events').replaceChildren(...all.map((n) => el('option', { value: n.name }, n.title)));
+  }
 }
+$('#due').addEventListener('click', () => act('deliver due now', 'POST', 'deliveries/due'));
 $('#send').addEventListener('submit', async (e) => {
   e.preventDefault();
   let resource;
   try { resource = JSON.parse($('#send-resource').value || '{}'); } catch (err) { toast('resource: ' + err.message, true); return; }
-  const event = $('#send-event').value.trim();
+  const name = $('#send-event').value.trim();
+  const body = { to: $('#send-url').value.trim(), resource, retry: $('#send-retry').checked };
   try {
-    const r = await api('POST', 'notify', { url: $('#send-url').value.trim(), event_type: event, resource });
-    $('#send-result').textContent = 'answered ' + r.status;
+    const r = await api('POST', 'notify/' + name.split('/').map(encodeURIComponent).join('/'), body);
+    $('#send-result').textContent = r.scheduled ? 'scheduled' : 'answered ' + r.status + (r.accepted ? ' (accepted)' : ' (not the documented success)');
+    $('#send-sent').hidden = !r.resource;
+    if (r.resource) $('#send-sent').textContent = JSON.stringify(r.resource, null, 2);
   } catch (err) {
     $('#send-result').textContent = err.message;
   }
