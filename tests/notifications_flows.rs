@@ -193,8 +193,11 @@ struct Admin {
 impl Admin {
     fn new(server: &Server) -> Admin {
         let ca = reqwest::Certificate::from_pem(server.ca_pem().as_bytes()).unwrap();
+        let mut token = reqwest::header::HeaderMap::new();
+        token.insert("x-emulator-token", server.admin_token().parse().unwrap());
         Admin {
             http: reqwest::Client::builder()
+                .default_headers(token)
                 .add_root_certificate(ca)
                 .build()
                 .unwrap(),

@@ -18,7 +18,7 @@ pub(crate) enum MockAction {
     /// over them; sealed and signed as WeChat Pay does (APIv3 AEAD_AES_256_GCM and signed
     /// headers; APIv2 signed XML, `req_info` or `event_ciphertext`). The emulator is the one
     /// at --base-uri or WECHATPAY_BASE_URI (what `wechatpay mock` exports), trusted through
-    /// --ca or WECHATPAY_CA. Prints the emulator's answer: the handler's status, whether it
+    /// --ca or WECHATPAY_CA, with its admin token WECHATPAY_ADMIN_TOKEN. Prints the emulator's answer: the handler's status, whether it
     /// answered as the documentation asks, and the resource sent.
     #[command(
         after_help = "Examples:\n  eval \"$(wechatpay mock --port 8443 &)\"\n  \
@@ -115,8 +115,11 @@ pub(crate) fn run(action: MockAction, base_uri: Option<String>) -> Result<bool, 
             .no_proxy()
             .build()
             .map_err(Error::Transport)?;
+        // The admin API obeys a state-changing call only with the run's token.
+        let token = std::env::var("WECHATPAY_ADMIN_TOKEN").unwrap_or_default();
         let res = http
             .post(&url)
+            .header("x-emulator-token", token)
             .body(body.to_string())
             .send()
             .await
