@@ -254,6 +254,7 @@ fn prepare_v3(
         digest: opts.digest,
         gunzip: opts.gunzip,
         retry: opts.retry,
+        v2_sign_type: None,
     })
 }
 
@@ -315,6 +316,7 @@ fn prepare_v2(
         digest: opts.digest,
         gunzip: opts.gunzip,
         retry: opts.retry,
+        v2_sign_type: Some(signed.sign_type),
     })
 }
 

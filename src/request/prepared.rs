@@ -37,6 +37,8 @@ pub struct PreparedRequest {
     pub(crate) retry: Option<Value>,
     /// True when the call named its own `base_uri`: taken as meant, never failed over.
     pub(crate) per_call_base: bool,
+    /// APIv2: the type the request was signed with, which its answer's `sign` must have.
+    pub(crate) v2_sign_type: Option<crate::protocol::v2::SignType>,
 }
 
 impl PreparedRequest {
@@ -71,6 +73,12 @@ impl PreparedRequest {
 
     pub(crate) fn gunzip(&self) -> bool {
         self.gunzip
+    }
+
+    /// APIv2: the sign type its answer must have (MD5 when none was recorded).
+    pub(crate) fn v2_sign_type(&self) -> crate::protocol::v2::SignType {
+        self.v2_sign_type
+            .unwrap_or(crate::protocol::v2::SignType::Md5)
     }
 
     /// What goes on the wire.

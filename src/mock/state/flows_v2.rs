@@ -7,7 +7,7 @@ use super::store::{compact_time, gzip_stored, new_id, Order, TradeState};
 use super::{bills, refunds};
 use crate::mock::protocol::call::{ok, Call, Outcome};
 use crate::mock::protocol::notification::beijing_time;
-use crate::mock::protocol::v2::{fail, success};
+use crate::mock::protocol::v2::{fail, sign_type_of, success};
 use crate::mock::surface::request::Request;
 use bytes::Bytes;
 use http::StatusCode;
@@ -79,7 +79,7 @@ fn unifiedorder(state: &State, mchid: &str, f: &Map<String, Value>) -> Option<Ou
         }
         _ => {}
     }
-    Some(success(&state.keys, mchid, v))
+    Some(success(&state.keys, mchid, sign_type_of(f), v))
 }
 
 fn find(state: &State, mchid: &str, f: &Map<String, Value>) -> Option<Order> {
@@ -100,16 +100,21 @@ fn find(state: &State, mchid: &str, f: &Map<String, Value>) -> Option<Order> {
         .cloned()
 }
 
-fn not_found(state: &State, mchid: &str) -> Option<Outcome> {
-    state
-        .flows
-        .strict()
-        .then(|| fail(&state.keys, mchid, "ORDERNOTEXIST", "此交易订单号不存在"))
+fn not_found(state: &State, mchid: &str, f: &Map<String, Value>) -> Option<Outcome> {
+    state.flows.strict().then(|| {
+        fail(
+            &state.keys,
+            mchid,
+            sign_type_of(f),
+            "ORDERNOTEXIST",
+            "此交易订单号不存在",
+        )
+    })
 }
 
 fn orderquery(state: &State, mchid: &str, f: &Map<String, Value>) -> Option<Outcome> {
     let Some(o) = find(state, mchid, f) else {
-        return not_found(state, mchid);
+        return not_found(state, mchid, f);
     };
     let mut v = json!({
         "appid": o.appid, "openid": o.openid.clone().unwrap_or_default(),
@@ -127,22 +132,33 @@ fn orderquery(state: &State, mchid: &str, f: &Map<String, Value>) -> Option<Outc
     if let Some(a) = &o.attach {
         v["attach"] = json!(a);
     }
-    Some(success(&state.keys, mchid, v))
+    Some(success(&state.keys, mchid, sign_type_of(f), v))
 }
 
 fn closeorder(state: &State, mchid: &str, f: &Map<String, Value>) -> Option<Outcome> {
     let Some(o) = find(state, mchid, f) else {
-        return not_found(state, mchid);
+        return not_found(state, mchid, f);
     };
     Some(match close_order(state, &o) {
-        Ok(()) => success(&state.keys, mchid, json!({ "appid": o.appid })),
-        Err(()) => fail(&state.keys, mchid, "ORDERPAID", "订单已支付"),
+        Ok(()) => success(
+            &state.keys,
+            mchid,
+            sign_type_of(f),
+            json!({ "appid": o.appid }),
+        ),
+        Err(()) => fail(
+            &state.keys,
+            mchid,
+            sign_type_of(f),
+            "ORDERPAID",
+            "订单已支付",
+        ),
     })
 }
 
 fn refund(state: &State, mchid: &str, f: &Map<String, Value>) -> Option<Outcome> {
     let Some(o) = find(state, mchid, f) else {
-        return not_found(state, mchid);
+        return not_found(state, mchid, f);
     };
     let amount: i64 = get(f, "refund_fee")?.parse().ok()?;
     let total: i64 = get(f, "total_fee")?.parse().ok()?;
@@ -163,6 +179,7 @@ fn refund(state: &State, mchid: &str, f: &Map<String, Value>) -> Option<Outcome>
         Ok(r) => success(
             &state.keys,
             mchid,
+            sign_type_of(f),
             json!({
                 "appid": o.appid, "transaction_id": r.transaction_id, "out_trade_no": r.out_trade_no,
                 "out_refund_no": r.out_refund_no, "refund_id": r.refund_id,
@@ -170,8 +187,8 @@ fn refund(state: &State, mchid: &str, f: &Map<String, Value>) -> Option<Outcome>
                 "cash_fee": r.total.to_string(), "refund_channel": "ORIGINAL",
             }),
         ),
-        Err(("NOT_ENOUGH", des)) => fail(&state.keys, mchid, "NOTENOUGH", des),
-        Err((code, des)) => fail(&state.keys, mchid, code, des),
+        Err(("NOT_ENOUGH", des)) => fail(&state.keys, mchid, sign_type_of(f), "NOTENOUGH", des),
+        Err((code, des)) => fail(&state.keys, mchid, sign_type_of(f), code, des),
     })
 }
 
@@ -193,10 +210,15 @@ fn refundquery(state: &State, mchid: &str, f: &Map<String, Value>) -> Option<Out
         .cloned()
         .collect();
     let Some(first) = refunds.first() else {
-        return state
-            .flows
-            .strict()
-            .then(|| fail(&state.keys, mchid, "REFUNDNOTEXIST", "退款订单查询失败"));
+        return state.flows.strict().then(|| {
+            fail(
+                &state.keys,
+                mchid,
+                sign_type_of(f),
+                "REFUNDNOTEXIST",
+                "退款订单查询失败",
+            )
+        });
     };
     let mut v = json!({
         "transaction_id": first.transaction_id, "out_trade_no": first.out_trade_no,
@@ -213,7 +235,7 @@ fn refundquery(state: &State, mchid: &str, f: &Map<String, Value>) -> Option<Out
         v[format!("refund_success_time_{n}")] =
             json!(beijing_time(r.created)[..19].replace('T', " "));
     }
-    Some(success(&state.keys, mchid, v))
+    Some(success(&state.keys, mchid, sign_type_of(f), v))
 }
 
 fn downloadbill(state: &State, mchid: &str, f: &Map<String, Value>) -> Option<Outcome> {

@@ -47,9 +47,9 @@ fn http() -> Result<reqwest::Client> {
         .map_err(Error::Transport)
 }
 
-/// Sends an APIv2 payment notification (these `fields` as XML, with `nonce_str` and an
-/// HMAC-SHA256 `sign` under the merchant's APIv2 secret) to a loopback `url`; the handler's
-/// status and whether its reply says `SUCCESS`.
+/// Sends an APIv2 payment notification (these `fields` as XML, with `nonce_str` and a `sign`
+/// under the merchant's APIv2 secret, of the type the fields name in `sign_type`: MD5 when they
+/// name none) to a loopback `url`; the handler's status and whether its reply says `SUCCESS`.
 pub(crate) async fn send_v2(
     state: Arc<State>,
     mchid: String,
@@ -65,7 +65,9 @@ pub(crate) async fn send_v2(
         .get(&mchid)
         .ok_or_else(|| Error::argument("mchid", format!("the emulator has no merchant {mchid}")))?
         .merchant;
-    let xml = crate::mock::protocol::v2::signed_xml(fields, merchant);
+    let sign_type = crate::mock::protocol::v2::sign_type_of(&fields);
+    let xml =
+        crate::mock::protocol::v2::notification_xml(fields, sign_type, &merchant.apiv2_secret);
     let res = http()?
         .post(&url)
         .header(http::header::CONTENT_TYPE, "text/xml")

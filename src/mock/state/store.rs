@@ -74,6 +74,17 @@ pub(crate) struct Order {
     pub refunded: i64,
 }
 
+impl Order {
+    /// The sign type of an APIv2 order's request (MD5 when it named none), remembered with the
+    /// order: its answers and its notifications are signed so.
+    pub(crate) fn v2_sign_type(&self) -> crate::v2::SignType {
+        self.request
+            .as_object()
+            .map(crate::mock::protocol::v2::sign_type_of)
+            .unwrap_or(crate::v2::SignType::Md5)
+    }
+}
+
 /// One refund (it succeeds at once).
 #[derive(Debug, Clone)]
 pub(crate) struct Refund {

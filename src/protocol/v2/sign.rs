@@ -57,6 +57,40 @@ impl SignType {
         }
     }
 
+    /// The type a message names in its `sign_type` field, MD5 when it names none: how a
+    /// notification says how it was signed (WeChat Pay's payment notification lists `sign_type`
+    /// as optional, default MD5).
+    ///
+    /// # Errors
+    /// [`Error::Signature`] naming the value when `sign_type` is neither `MD5` nor
+    /// `HMAC-SHA256` (or not text): such a message cannot be verified.
+    ///
+    /// ```
+    /// use wechatpay::v2::SignType;
+    /// let named = serde_json::json!({"sign_type": "HMAC-SHA256"});
+    /// assert_eq!(SignType::of_message(named.as_object().unwrap()).unwrap(), SignType::HmacSha256);
+    /// let none = serde_json::json!({"return_code": "SUCCESS"});
+    /// assert_eq!(SignType::of_message(none.as_object().unwrap()).unwrap(), SignType::Md5);
+    /// let other = serde_json::json!({"sign_type": "SHA1"});
+    /// assert!(SignType::of_message(other.as_object().unwrap()).is_err());
+    /// ```
+    pub fn of_message(data: &Map<String, Value>) -> Result<SignType> {
+        match data.get("sign_type") {
+            None => Ok(SignType::Md5),
+            Some(Value::String(s)) if s.is_empty() => Ok(SignType::Md5),
+            Some(Value::String(s)) => SignType::parse(s).map_err(|_| {
+                Error::Signature(format!(
+                    "the APIv2 message names `sign_type` `{}`, which is neither MD5 nor HMAC-SHA256",
+                    s.escape_debug()
+                ))
+            }),
+            Some(other) => Err(Error::Signature(format!(
+                "the APIv2 message's `sign_type` is {}, not MD5 or HMAC-SHA256",
+                json_type(other)
+            ))),
+        }
+    }
+
     /// The type of an existing `sign`: 64 characters are HMAC-SHA256, anything else MD5.
     ///
     /// Answers do not say how they were signed, so the length decides, as in the PHP SDK.
@@ -201,6 +235,9 @@ pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 
 /// Checks `data["sign"]` in constant time; its type (MD5 or HMAC-SHA256) comes from its length.
 ///
+/// Where the type is known, [`verify_as`] is stricter: answers are signed with the type the
+/// request was, notifications with the type they name.
+///
 /// # Errors
 /// [`Error::Signature`] when `sign` is missing, not a string, wrong, or when a field is nested
 /// (an answer with nested elements cannot carry a valid APIv2 signature).
@@ -214,19 +251,51 @@ pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 /// assert!(verify(data.as_object().unwrap(), "key").is_ok());
 /// ```
 pub fn verify(data: &Map<String, Value>, secret: &str) -> Result<()> {
-    let given = match data.get("sign") {
-        Some(Value::String(s)) if !s.is_empty() => s,
-        _ => {
-            return Err(Error::Signature(
-                "the APIv2 message carries no `sign`".into(),
-            ))
-        }
-    };
+    let given = given_sign(data)?;
+    verify_as(data, secret, SignType::from_sign_len(given))
+}
+
+fn given_sign(data: &Map<String, Value>) -> Result<&str> {
+    match data.get("sign") {
+        Some(Value::String(s)) if !s.is_empty() => Ok(s),
+        _ => Err(Error::Signature(
+            "the APIv2 message carries no `sign`".into(),
+        )),
+    }
+}
+
+/// Checks `data["sign"]` in constant time as a `sign_type` signature: the type the request was
+/// signed with for an answer, [`SignType::of_message`] for a notification. A `sign` of the other
+/// type is refused, as WeChat Pay refuses it.
+///
+/// # Errors
+/// [`Error::Signature`] when `sign` is missing, not a string, wrong or of the other type, or
+/// when a field is nested.
+///
+/// ```
+/// use wechatpay::v2::{sign::{sign, verify_as}, SignType};
+/// let mut data = serde_json::json!({"return_code": "SUCCESS"});
+/// data["sign"] = sign(SignType::HmacSha256, data.as_object().unwrap(), "key").unwrap().into();
+/// assert!(verify_as(data.as_object().unwrap(), "key", SignType::HmacSha256).is_ok());
+/// assert!(verify_as(data.as_object().unwrap(), "key", SignType::Md5).is_err());
+/// ```
+pub fn verify_as(data: &Map<String, Value>, secret: &str, sign_type: SignType) -> Result<()> {
+    let given = given_sign(data)?;
     let canonical = canonical_string(data)
         .map_err(|e| Error::Signature(format!("the APIv2 message cannot be verified: {e}")))?;
-    let expected = sign_str(SignType::from_sign_len(given), &canonical, secret);
+    let expected = sign_str(sign_type, &canonical, secret);
     if constant_time_eq(expected.as_bytes(), given.as_bytes()) {
         Ok(())
+    } else if SignType::from_sign_len(given) != sign_type {
+        Err(Error::Signature(format!(
+            "the APIv2 `sign` is not a {} signature (expected {} hex digits, found {})",
+            sign_type.as_str(),
+            match sign_type {
+                SignType::Md5 => 32,
+                SignType::HmacSha256 => 64,
+            },
+            given.len()
+        )))
     } else {
         Err(Error::Signature(
             "the APIv2 `sign` does not match (wrong APIv2 secret, or a tampered message)".into(),
