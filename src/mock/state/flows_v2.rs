@@ -1,16 +1,15 @@
 //! The core flows over the same state, APIv2: `pay/unifiedorder`, `pay/orderquery`,
-//! `pay/closeorder`, `secapi/pay/refund` (mutual TLS), `pay/downloadbill`.
+//! `pay/closeorder`, `secapi/pay/refund` (mutual TLS), `pay/refundquery`; the bills in
+//! `bills_v2.rs`.
 
 use super::emulator::State;
 use super::orders::{close_order, remember};
-use super::store::{compact_time, gzip_stored, new_id, Order, TradeState};
-use super::{bills, refunds};
-use crate::mock::protocol::call::{ok, Call, Outcome};
+use super::store::{compact_time, new_id, Order, TradeState};
+use super::{bills_v2, refunds};
+use crate::mock::protocol::call::{Call, Outcome};
 use crate::mock::protocol::notification::beijing_time;
 use crate::mock::protocol::v2::{fail, sign_type_of, success};
 use crate::mock::surface::request::Request;
-use bytes::Bytes;
-use http::StatusCode;
 use serde_json::{json, Map, Value};
 
 pub(crate) fn answer(state: &State, call: &Call, template: &str, req: &Request) -> Option<Outcome> {
@@ -22,7 +21,8 @@ pub(crate) fn answer(state: &State, call: &Call, template: &str, req: &Request) 
         "v2/pay/closeorder" => closeorder(state, mchid, fields),
         "v2/secapi/pay/refund" => refund(state, mchid, fields),
         "v2/pay/refundquery" => refundquery(state, mchid, fields),
-        "v2/pay/downloadbill" => downloadbill(state, mchid, fields),
+        "v2/pay/downloadbill" => bills_v2::downloadbill(state, mchid, fields),
+        "v2/pay/downloadfundflow" => bills_v2::downloadfundflow(state, mchid, fields),
         _ => None,
     }
 }
@@ -236,23 +236,4 @@ fn refundquery(state: &State, mchid: &str, f: &Map<String, Value>) -> Option<Out
             json!(beijing_time(r.created)[..19].replace('T', " "));
     }
     Some(success(&state.keys, mchid, sign_type_of(f), v))
-}
-
-fn downloadbill(state: &State, mchid: &str, f: &Map<String, Value>) -> Option<Outcome> {
-    let d = get(f, "bill_date")?;
-    if d.len() != 8 {
-        return None;
-    }
-    let date = format!("{}-{}-{}", &d[..4], &d[4..6], &d[6..]);
-    let data = bills::bill(state, mchid, &date, get(f, "bill_type").unwrap_or("ALL"));
-    let gzip = get(f, "tar_type").is_some_and(|t| t.eq_ignore_ascii_case("GZIP"));
-    Some(if gzip {
-        ok(
-            Bytes::from(gzip_stored(&data)),
-            "application/octet-stream",
-            StatusCode::OK,
-        )
-    } else {
-        ok(Bytes::from(data), "text/plain", StatusCode::OK)
-    })
 }
