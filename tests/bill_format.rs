@@ -1,38 +1,17 @@
 //! The emulator's bills byte for byte as WeChat Pay sends them (UTF-8 BOM, CRLF line ends,
-//! backtick-prefixed values, header and summary rows), over APIv3 and APIv2, and `bill_date`
-//! refused as WeChat Pay refuses it: a malformed date, today, a future day, a day without
-//! movement, a day more than three months back. Over real sockets, against `wechatpay::mock`.
+//! backtick-prefixed values, header and summary rows), over APIv3 and APIv2. Over real sockets,
+//! against `wechatpay::mock`. The `bill_date` refusals: `tests/bill_dates.rs`.
 #![cfg(feature = "mock")]
 
 use serde_json::{json, Value};
 use wechatpay::mock::Server;
-use wechatpay::{Client, Error};
+use wechatpay::Client;
 
 const TRADE_HEADER: &str = "交易时间,公众账号ID,商户号,特约商户号,设备号,微信订单号,商户订单号,用户标识,交易类型,交易状态,付款银行,货币种类,应结订单金额,代金券金额,微信退款单号,商户退款单号,退款金额,充值券退款金额,退款类型,退款状态,商品名称,商户数据包,手续费,费率,订单金额,申请退款金额,费率备注";
 const TRADE_SUMMARY: &str =
     "总交易单数,应结订单总金额,退款总金额,充值券退款总金额,手续费总金额,订单总金额,申请退款总金额";
 const FUND_HEADER: &str = "记账时间,微信支付业务单号,资金流水单号,业务名称,业务类型,收支类型,收支金额(元),账户结余(元),资金变更提交申请人,备注,业务凭证号";
 const FUND_SUMMARY: &str = "资金流水总笔数,收入笔数,收入金额,支出笔数,支出金额";
-
-/// `yyyy-MM-dd` in Beijing of unix time `t`.
-fn beijing_date(t: i64) -> String {
-    let days = (t + 8 * 3600).div_euclid(86_400);
-    let (z, era) = (days + 719_468, (days + 719_468).div_euclid(146_097));
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    format!("{:04}-{m:02}-{d:02}", yoe + era * 400 + i64::from(m <= 2))
-}
-
-fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64
-}
 
 /// An emulator that hands out today's bills, with one order (`F1`, 3.00, attach `a1`) paid and
 /// refunded in part (`FR1`, 1.00); today's date.
@@ -277,142 +256,4 @@ async fn the_v2_bills_are_the_same_files() {
         .unwrap();
     assert_eq!(fund_v2.body().as_ref(), fund_v3.as_slice());
     lines_of(fund_v2.body(), FUND_HEADER, FUND_SUMMARY, 11);
-}
-
-/// `(status, code)` of a refused v3 bill call.
-async fn v3_refusal(client: &Client, path: &str, date: &str) -> (u16, String) {
-    match client
-        .chain(path)
-        .get(json!({"query": {"bill_date": date}}))
-        .await
-    {
-        Err(e @ Error::Api { .. }) => (
-            e.status().unwrap().as_u16(),
-            e.code().unwrap_or("").to_string(),
-        ),
-        other => panic!("{path} {date}: {other:?}"),
-    }
-}
-
-#[tokio::test]
-async fn v3_bill_dates_are_refused_as_wechat_pay_refuses_them() {
-    let server = Server::start().await.unwrap();
-    let client = server.client_builder().build().unwrap();
-    let t = now();
-    let (today, yesterday) = (beijing_date(t), beijing_date(t - 86_400));
-    let long_ago = beijing_date(t - 100 * 86_400);
-    for path in ["v3/bill/tradebill", "v3/bill/fundflowbill"] {
-        for (date, want) in [
-            ("2026-13-45", (400, "PARAM_ERROR")),
-            ("20260101", (400, "PARAM_ERROR")),
-            ("2026-02-30", (400, "PARAM_ERROR")),
-            (today.as_str(), (400, "STATEMENT_CREATING")),
-            ("2099-01-01", (400, "NO_STATEMENT_EXIST")),
-            (yesterday.as_str(), (400, "NO_STATEMENT_EXIST")),
-            (long_ago.as_str(), (400, "INVALID_REQUEST")),
-        ] {
-            let (status, code) = v3_refusal(&client, path, date).await;
-            assert_eq!((status, code.as_str()), want, "{path} {date}");
-        }
-    }
-    // Same-day bills (the admin API's switch): today's bill is handed out once there is one.
-    let http = reqwest::Client::builder()
-        .no_proxy()
-        .tls_certs_merge(reqwest::Certificate::from_pem_bundle(server.ca_pem().as_bytes()).unwrap())
-        .build()
-        .unwrap();
-    let admin = format!("{}__emulator/same-day-bills", server.url());
-    assert!(http
-        .post(&admin)
-        .send()
-        .await
-        .unwrap()
-        .status()
-        .is_success());
-    let (_, code) = v3_refusal(&client, "v3/bill/tradebill", &today).await;
-    assert_eq!(code, "NO_STATEMENT_EXIST", "nothing was paid today");
-    client
-        .chain("v3/pay/transactions/native")
-        .post(
-            json!({"json": {"appid": "wxd678efh567hg6787", "mchid": "1900000001",
-            "description": "x", "out_trade_no": "D1", "notify_url": "http://127.0.0.1:9/",
-            "amount": {"total": 1, "currency": "CNY"}}}),
-        )
-        .await
-        .unwrap();
-    server.pay("D1").unwrap();
-    v3_file(&client, "v3/bill/tradebill", json!({"bill_date": today})).await;
-    assert!(http
-        .delete(&admin)
-        .send()
-        .await
-        .unwrap()
-        .status()
-        .is_success());
-    let (_, code) = v3_refusal(&client, "v3/bill/tradebill", &today).await;
-    assert_eq!(code, "STATEMENT_CREATING");
-}
-
-#[tokio::test]
-async fn v2_bill_dates_are_refused_as_wechat_pay_refuses_them() {
-    let server = Server::start().await.unwrap();
-    let client = server.client_builder().build().unwrap();
-    let t = now();
-    let compact = |d: String| d.replace('-', "");
-    let (today, yesterday) = (compact(beijing_date(t)), compact(beijing_date(t - 86_400)));
-    let long_ago = compact(beijing_date(t - 100 * 86_400));
-    let refusal = |r: wechatpay::Result<wechatpay::Response>| match r {
-        Err(Error::V2Failure {
-            fields, verified, ..
-        }) => (fields, verified),
-        other => panic!("{other:?}"),
-    };
-    for (date, msg, code) in [
-        ("2026-13-45", "invalid bill_date", Some("20001")),
-        ("20261345", "invalid bill_date", Some("20001")),
-        (long_ago.as_str(), "invalid bill_date", Some("20001")),
-        (today.as_str(), "Bill Creating", None),
-        ("20990101", "No Bill Exist", Some("20002")),
-        (yesterday.as_str(), "No Bill Exist", Some("20002")),
-    ] {
-        let r = client
-            .chain("v2/pay/downloadbill")
-            .post(
-                json!({"xml": {"appid": "wxd678efh567hg6787", "mch_id": "1900000001",
-                "bill_date": date, "bill_type": "ALL"}}),
-            )
-            .await;
-        let (fields, verified) = refusal(r);
-        assert!(!verified, "downloadbill refusals come unsigned");
-        assert_eq!(fields["return_code"], "FAIL", "{date}");
-        assert_eq!(fields["return_msg"], msg, "{date}");
-        assert_eq!(
-            fields.get("error_code").and_then(Value::as_str),
-            code,
-            "{date}"
-        );
-    }
-    for (date, code) in [
-        ("2026-13-45", "PARAM_ERROR"),
-        (long_ago.as_str(), "PARAM_ERROR"),
-        (today.as_str(), "BILL_CREATING"),
-        ("20990101", "NO_BILL_EXIST"),
-        (yesterday.as_str(), "NO_BILL_EXIST"),
-    ] {
-        let r = client
-            .chain("v2/pay/downloadfundflow")
-            .post(
-                json!({"security": true, "xml": {"appid": "wxd678efh567hg6787",
-                "mch_id": "1900000001", "sign_type": "HMAC-SHA256", "bill_date": date,
-                "account_type": "Basic"}}),
-            )
-            .await;
-        let (fields, verified) = refusal(r);
-        assert!(verified, "signed HMAC-SHA256, as asked: {date}");
-        assert_eq!(
-            (fields["result_code"].as_str(), fields["err_code"].as_str()),
-            (Some("FAIL"), Some(code)),
-            "{date}"
-        );
-    }
 }

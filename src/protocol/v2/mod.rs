@@ -7,6 +7,7 @@
 pub mod ecb;
 pub mod notify;
 pub mod sign;
+mod sign_type;
 pub mod xml;
 
 pub use sign::SignType;
