@@ -22,6 +22,8 @@ use url::Url;
 
 const V3_ACCEPT: &str =
     "application/json, text/plain, application/x-gzip, application/pdf, image/png, image/*;q=0.5";
+/// The fapiao file is a PDF, XML or OFD sent as `application/octet-stream`; errors are JSON.
+const FILE_ACCEPT: &str = "application/octet-stream, application/pdf, application/json;q=0.5";
 const V2_ACCEPT: &str = "text/xml, text/plain, application/x-gzip";
 const WECHATPAY_SERIAL: http::HeaderName = http::HeaderName::from_static("wechatpay-serial");
 
@@ -52,6 +54,12 @@ pub(crate) fn prepare(
     }
     let expanded = template.expand(&opts.vars)?;
     let (protocol, path) = route(crate::request::target::relative(&expanded)?);
+    if protocol == Protocol::V3 {
+        let allowed = &policies.allowed_hosts;
+        if let Some(url) = crate::request::target::resolve_fapiao_file(allowed, path, &method)? {
+            return prepare_fapiao_file(policies, url, opts, media);
+        }
+    }
     let base = opts.base_uri.as_ref().unwrap_or(&policies.base_uri);
     // The one outbound rule, before anything is signed: see `target`.
     let mut url = crate::request::target::resolve(
@@ -254,6 +262,46 @@ fn prepare_v3(
         digest: opts.digest,
         gunzip: opts.gunzip,
         retry: opts.retry,
+        unsigned: false,
+        v2_sign_type: None,
+    })
+}
+
+/// The fapiao file download, sent as WeChat Pay documents it: unsigned (no `Authorization`, no
+/// `Wechatpay-Serial`), a `GET` without a body; its answer is checked by its `SM3-Digest`.
+fn prepare_fapiao_file(
+    policies: &Policies,
+    mut url: Url,
+    opts: Options,
+    media: Option<&Media>,
+) -> Result<PreparedRequest> {
+    if media.is_some() || opts.json.is_some() || opts.body.is_some() || opts.xml.is_some() {
+        return Err(Error::argument(
+            "json",
+            "the fapiao file download is a GET without a body: its parameters go in the query",
+        ));
+    }
+    if let Some(query) = &opts.query {
+        append_query(&mut url, &build_query(query)?);
+    }
+    let mut headers = base_headers(policies, FILE_ACCEPT);
+    for (name, value) in opts.headers {
+        headers.insert(name, value);
+    }
+    Ok(PreparedRequest {
+        protocol: Protocol::V3,
+        method: Method::GET,
+        url,
+        headers,
+        body: Bytes::new(),
+        security: opts.security,
+        limits: opts.limits,
+        sink: opts.sink,
+        per_call_base: opts.base_uri.is_some(),
+        digest: opts.digest,
+        gunzip: opts.gunzip,
+        retry: opts.retry,
+        unsigned: true,
         v2_sign_type: None,
     })
 }
@@ -316,6 +364,7 @@ fn prepare_v2(
         digest: opts.digest,
         gunzip: opts.gunzip,
         retry: opts.retry,
+        unsigned: false,
         v2_sign_type: Some(signed.sign_type),
     })
 }
