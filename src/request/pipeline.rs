@@ -60,6 +60,9 @@ pub(crate) fn prepare(
             return prepare_fapiao_file(policies, url, opts, media);
         }
     }
+    if protocol == Protocol::V2 {
+        check_scheme(identity, expanded.trim_start_matches('/'))?;
+    }
     let base = opts.base_uri.as_ref().unwrap_or(&policies.base_uri);
     // The one outbound rule, before anything is signed: see `target`.
     let mut url = crate::request::target::resolve(
@@ -69,6 +72,11 @@ pub(crate) fn prepare(
         path,
         protocol == Protocol::V2,
     )?;
+    if protocol == Protocol::V3 {
+        // After resolving: an absolute `{+url}` is judged by its path under the base too.
+        let under = url.path().strip_prefix(base.path()).unwrap_or(path);
+        check_scheme(identity, under)?;
+    }
     match protocol {
         Protocol::V3 => {
             let signer = Signing {
@@ -91,6 +99,30 @@ pub(crate) fn prepare(
             prepare_v2(identity, policies, method, url, opts)
         }
     }
+}
+
+/// A call is signed under the scheme its path belongs to (`brand/…` by a brand, the rest by a
+/// merchant): the other scheme's signature is answered `401 SIGN_ERROR`, so it is refused here,
+/// before anything is signed or sent.
+fn check_scheme(identity: &Identity, path: &str) -> Result<()> {
+    let owner = v3::Scheme::for_path(path);
+    if owner == identity.scheme {
+        return Ok(());
+    }
+    let ours = identity.scheme;
+    Err(Error::argument(
+        "path",
+        format!(
+            "`{path}` is a {owner_signer} call, signed `{owner_name} {owner_field}=…`, and this client signs as a {signer}              (`{name} {field}=\"{id}\"`): WeChat Pay would answer 401 SIGN_ERROR. Call it with a client built with              ClientBuilder::{owner_field}",
+            owner_signer = owner.signer,
+            owner_name = owner.name,
+            owner_field = owner.id_field,
+            signer = ours.signer,
+            name = ours.name,
+            field = ours.id_field,
+            id = identity.id,
+        ),
+    ))
 }
 
 fn append_query(url: &mut Url, query: &str) {
@@ -134,9 +166,10 @@ fn prepare_v3(
     #[cfg(feature = "catalogue")]
     let mut opts = opts;
     let v3_identity = identity.v3.as_ref().ok_or_else(|| {
-        Error::NotConfigured(
-            "APIv3 calls need the merchant serial and private key: set ClientBuilder::serial and ::private_key".into(),
-        )
+        Error::NotConfigured(format!(
+            "APIv3 calls need the {} API certificate serial and private key: set ClientBuilder::serial and ::private_key",
+            identity.scheme.signer
+        ))
     })?;
     if opts.xml.is_some() {
         return Err(Error::argument(
@@ -233,8 +266,8 @@ fn prepare_v3(
     );
     let signature =
         base64::engine::general_purpose::STANDARD.encode(v3_identity.signer.sign(&message)?);
-    let authorization = v3::authorization(
-        &identity.mchid,
+    let authorization = identity.scheme.authorization(
+        &identity.id,
         &v3_identity.serial,
         timestamp,
         &nonce,
@@ -331,7 +364,7 @@ fn prepare_v2(
         opts.xml.unwrap_or_default()
     };
     let signed =
-        crate::protocol::v2::prepare(is_get, data, Some(&identity.mchid), secret, opts.nonceless)?;
+        crate::protocol::v2::prepare(is_get, data, Some(&identity.id), secret, opts.nonceless)?;
     let mut headers = base_headers(policies, V2_ACCEPT);
     let body = match (signed.query, signed.body, opts.body) {
         (Some(query), _, _) => {

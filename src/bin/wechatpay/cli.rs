@@ -123,7 +123,7 @@ pub(crate) enum Command {
         /// Only APIv2 (XML) calls.
         #[arg(long, conflicts_with = "v3")]
         v2: bool,
-        /// Only APIv3 (JSON) calls.
+        /// Only APIv3 (JSON) calls (not the brand API's `brand/…`).
         #[arg(long)]
         v3: bool,
         /// One JSON array (method, template, protocol, title).

@@ -6,7 +6,7 @@
 use super::emulator::State;
 use super::{flows, flows_v2};
 use crate::mock::protocol::call::{Call, Outcome};
-use crate::mock::protocol::{v2, v3};
+use crate::mock::protocol::{brand, v2, v3};
 use crate::mock::surface::{answers, documented, routes};
 use bytes::Bytes;
 use http::Method;
@@ -25,6 +25,8 @@ pub(crate) fn process(
     }
     let checked = if uri.path().starts_with("/v3/") {
         v3::check(&state.keys, method, uri, headers, body)
+    } else if uri.path().starts_with("/brand/") {
+        brand::check(&state.keys, &state.brands, method, uri, headers, body)
     } else {
         // Whether an APIv2 call needs mutual TLS or a nonce is the documented call's option.
         let endpoint =
