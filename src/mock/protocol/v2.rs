@@ -35,7 +35,7 @@ pub(crate) fn answer_sign_type(call: &Call) -> SignType {
 /// and the `sign` of that type under `secret`.
 ///
 /// Whether a message carries `sign_type` is the caller's: answers where their field table lists
-/// it, notifications when signed HMAC-SHA256 (see [`notification_xml`]).
+/// it (notifications are signed in `sealed.rs`).
 pub(crate) fn sign_v2(mut fields: Map<String, Value>, sign_type: SignType, secret: &str) -> String {
     fields
         .entry("nonce_str")
@@ -48,20 +48,6 @@ pub(crate) fn sign_v2(mut fields: Map<String, Value>, sign_type: SignType, secre
         fields.insert("sign".into(), Value::String(sign));
     }
     crate::v2::xml::to_xml(&fields)
-}
-
-/// An APIv2 notification signed with `sign_type`: it says `sign_type` `HMAC-SHA256` when signed
-/// so, and names none when signed MD5, the default its readers assume (WeChat Pay's payment
-/// notification lists `sign_type` as optional, default MD5).
-pub(crate) fn notification_xml(
-    mut fields: Map<String, Value>,
-    sign_type: SignType,
-    secret: &str,
-) -> String {
-    if sign_type == SignType::HmacSha256 {
-        fields.insert("sign_type".into(), Value::String(sign_type.as_str().into()));
-    }
-    sign_v2(fields, sign_type, secret)
 }
 
 /// [`sign_v2`] with the merchant's APIv2 secret, unless the fields (a script's) already carry
