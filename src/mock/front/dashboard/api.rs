@@ -106,11 +106,18 @@ pub(crate) fn answer(
                 }
                 _ => return Some(not_found(format!("no bill {kind}: trade or fundflow"))),
             };
-            Some(Reply::File(
-                "text/csv; charset=utf-8",
-                bytes,
-                Some(format!("{kind}bill-{date}.csv")),
-            ))
+            // A day with nothing paid or refunded has no bill, as WeChat Pay answers it.
+            Some(match bytes {
+                Some(bytes) => Reply::File(
+                    "text/csv; charset=utf-8",
+                    bytes,
+                    Some(format!("{kind}bill-{date}.csv")),
+                ),
+                None => Reply::Json(
+                    StatusCode::BAD_REQUEST,
+                    json!({ "code": "NO_STATEMENT_EXIST", "message": format!("账单不存在 (nothing was paid or refunded on {date})") }),
+                ),
+            })
         }
         ("GET", ["keys", file]) => Some(match key_file(shared, file) {
             Some(text) => Reply::File(
