@@ -95,6 +95,13 @@ pub(crate) fn answer(
             Some(refund_outcome(shared, &decode(no), outcome))
         }
         ("POST", ["deliveries", id, "redeliver"]) => Some(redeliver(shared, id)),
+        ("GET", ["bills"]) => {
+            let on = state
+                .flows
+                .same_day_bills
+                .load(std::sync::atomic::Ordering::Relaxed);
+            ok(json!({ "same_day_bills": on }))
+        }
         ("GET", ["bills", kind]) => {
             let date =
                 param(query, "date").unwrap_or_else(|| beijing_date(crate::util::unix_now()));

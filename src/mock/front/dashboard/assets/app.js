@@ -219,9 +219,11 @@ function loadFiles() {
   const files = ['apiclient_key.pem', 'apiclient_cert.pem', 'pub_key.pem', 'wechatpay_cert.pem', 'emulator_ca.pem', 'env.sh'];
   const t = encodeURIComponent(TOKEN);
   $('#key-files').replaceChildren(...files.map((f) => el('li', {}, el('a', { href: '/__emulator/keys/' + f + '?token=' + t, download: f }, f))));
+  api('GET', 'bills').then((b) => { $('#same-day').checked = b.same_day_bills; }, () => {});
   api('GET', 'keys/env.sh').then((text) => { $('#env-lines').textContent = text; }, (e) => { $('#env-lines').textContent = e.message; });
 }
 $('#bill-date').addEventListener('change', loadFiles);
+$('#same-day').addEventListener('change', (e) => act('same-day bills', e.target.checked ? 'POST' : 'DELETE', 'same-day-bills'));
 
 // Key mode and faults.
 const FAULTS = [['DropConnection', 'drop the connection'], ['Slow', 'slow (1 s)'], ['BadSignature', 'bad signature'],
