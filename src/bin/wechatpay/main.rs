@@ -137,7 +137,12 @@ fn main() -> ExitCode {
             );
             Ok(())
         }
-        Command::Mock { port, json, strict } => mock::mock(port, json, strict),
+        Command::Mock {
+            port,
+            json,
+            strict,
+            mode,
+        } => mock::mock(port, json, strict, &mode),
     };
     finish(result)
 }

@@ -4,7 +4,8 @@
 //!   `tls.rs`: the CA and the certificates it issues.
 //! - `server.rs`, `builder.rs`, `blocking.rs`: [`Server`](crate::mock::Server),
 //!   [`ServerBuilder`](crate::mock::ServerBuilder), [`BlockingServer`](crate::mock::BlockingServer).
-//! - `admin.rs`: the admin API under `/__emulator/` and the server's methods over the flows.
+//! - `admin.rs`: the admin API under `/__emulator/` and the server's methods over the flows;
+//!   `modes.rs`: the key mode over it; `exports.rs`: the `export` lines of `wechatpay mock`.
 //! - `fast.rs`: fast mode; `chaos/`: chaos mode; `journal.rs`: the journal's records;
 //!   `shared.rs`: what the listener and the handles share.
 //!
@@ -14,8 +15,10 @@ pub(crate) mod admin;
 pub(crate) mod blocking;
 pub(crate) mod builder;
 pub(crate) mod chaos;
+pub(crate) mod exports;
 pub(crate) mod fast;
 pub(crate) mod journal;
+pub(crate) mod modes;
 pub(crate) mod server;
 pub(crate) mod service;
 pub(crate) mod shared;

@@ -7,7 +7,7 @@ use super::shared::Shared;
 use crate::mock::protocol::call::{error, Outcome};
 use crate::mock::protocol::faults::Fault;
 use crate::mock::protocol::keys::Keys;
-use crate::mock::protocol::v3::signed_headers;
+use crate::mock::protocol::v3::signed_answer_headers;
 use crate::mock::state::dispatch;
 use crate::util::nonce;
 use bytes::Bytes;
@@ -179,12 +179,23 @@ async fn handle(
         tokio::time::sleep(delay).await;
     }
     let signed = path.starts_with("/v3/") && !draw.unsigned();
-    Ok(respond(&state.keys, outcome, signed, &faults))
+    // WeChat Pay signs the answer with the key the request names (the switch from certificate
+    // to public key depends on it).
+    let named = signed
+        .then(|| parts.headers.get("Wechatpay-Serial")?.to_str().ok())
+        .flatten();
+    Ok(respond(&state.keys, outcome, named, signed, &faults))
 }
 
-fn respond(keys: &Keys, outcome: Outcome, signed: bool, faults: &HashSet<Fault>) -> Response<Body> {
+fn respond(
+    keys: &Keys,
+    outcome: Outcome,
+    named: Option<&str>,
+    signed: bool,
+    faults: &HashSet<Fault>,
+) -> Response<Body> {
     let mut headers = if signed {
-        signed_headers(keys, &outcome.body, faults).unwrap_or_default()
+        signed_answer_headers(keys, named, &outcome.body, faults).unwrap_or_default()
     } else {
         HeaderMap::new()
     };

@@ -55,8 +55,12 @@ fn answer(state: &State, call: &Call) -> Outcome {
     if let Some(out) = answers::scripted(&state.scripts, call) {
         return out;
     }
+    let named = call
+        .headers
+        .get("Wechatpay-Serial")
+        .and_then(|v| v.to_str().ok());
     let (endpoint, request) =
-        match documented::checked(&state.routes, call, &state.keys.platform_key) {
+        match documented::checked(&state.routes, call, state.keys.decryption_key(named)) {
             Ok(checked) => checked,
             Err(refusal) => return refusal,
         };
