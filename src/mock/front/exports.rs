@@ -6,6 +6,20 @@ use super::server::Server;
 use crate::error::{Error, Result};
 use std::path::Path;
 
+impl Server {
+    /// Shell `export` lines that point the `wechatpay` CLI, and any other SDK, at this
+    /// emulator (the variables: `docs/emulator.md`, "Every SDK from the export lines"); key
+    /// files are written to `dir`, each readable by its owner only (0600 when new), never
+    /// through a symlink (refused). Give it a private directory: the files hold the emulator's
+    /// keys. The WeChat Pay keys exported are those of the mode: the public key
+    /// (`WECHATPAY_PUBLIC_KEY_ID`, `WECHATPAY_PUBLIC_KEY`) unless in certificate mode, the
+    /// platform certificate (`WECHATPAY_PLATFORM_SERIAL`, `WECHATPAY_PLATFORM_CERT`,
+    /// `WECHATPAY_PLATFORM_CERT_DIR`) unless in public-key mode.
+    pub fn env_script(&self, dir: &std::path::Path) -> Result<String> {
+        env_script(self, dir)
+    }
+}
+
 /// Writes `content` to `dir/name`, owner-only, created new and renamed into place: a planted
 /// symlink is refused, never followed (a private key written through it would overwrite another
 /// file). Answers the path written.
@@ -22,7 +36,7 @@ fn write(dir: &Path, name: &str, content: &str) -> Result<String> {
 }
 
 /// The `(name, value)` pairs, in the order printed.
-pub(crate) fn variables(server: &Server, dir: &Path) -> Result<Vec<(&'static str, String)>> {
+fn variables(server: &Server, dir: &Path) -> Result<Vec<(&'static str, String)>> {
     let m = server.merchant();
     let mode = server.mode();
     let key = write(dir, "apiclient_key.pem", &m.private_key_pem)?;
@@ -56,7 +70,8 @@ pub(crate) fn variables(server: &Server, dir: &Path) -> Result<Vec<(&'static str
         // (Python `wechatpayv3`'s `cert_dir`).
         let folder = dir.join("platform_certs");
         make_private_dir(&folder)?;
-        write(&folder, &format!("wechatpay_{serial}.pem"), pem)?;
+        // Named as `wechatpayv3` names the certificates it downloads there.
+        write(&folder, &format!("{serial}.pem"), pem)?;
         vars.push(("WECHATPAY_PLATFORM_SERIAL", serial.to_string()));
         vars.push(("WECHATPAY_PLATFORM_CERT", file));
         vars.push(("WECHATPAY_PLATFORM_CERT_DIR", folder.display().to_string()));
@@ -72,7 +87,7 @@ pub(crate) fn variables(server: &Server, dir: &Path) -> Result<Vec<(&'static str
 
 /// `export NAME=VALUE` lines, unquoted as before (ids, hex, secrets of letters and digits,
 /// paths in the private directory).
-pub(crate) fn env_script(server: &Server, dir: &Path) -> Result<String> {
+fn env_script(server: &Server, dir: &Path) -> Result<String> {
     Ok(variables(server, dir)?
         .into_iter()
         .map(|(k, v)| format!("export {k}={v}\n"))

@@ -293,16 +293,4 @@ impl Server {
             let _ = task.await;
         }
     }
-
-    /// Shell `export` lines that point the `wechatpay` CLI, and any other SDK, at this
-    /// emulator (the variables: `docs/emulator.md`, "Every SDK from the export lines"); key
-    /// files are written to `dir`, each readable by its owner only (0600 when new), never
-    /// through a symlink (refused). Give it a private directory: the files hold the emulator's
-    /// keys. The WeChat Pay keys exported are those of the mode: the public key
-    /// (`WECHATPAY_PUBLIC_KEY_ID`, `WECHATPAY_PUBLIC_KEY`) unless in certificate mode, the
-    /// platform certificate (`WECHATPAY_PLATFORM_SERIAL`, `WECHATPAY_PLATFORM_CERT`,
-    /// `WECHATPAY_PLATFORM_CERT_DIR`) unless in public-key mode.
-    pub fn env_script(&self, dir: &std::path::Path) -> Result<String> {
-        super::exports::env_script(self, dir)
-    }
 }

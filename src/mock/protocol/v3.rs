@@ -212,7 +212,7 @@ fn signed_with(signing: Signing<'_>, body: &[u8], faults: &HashSet<Fault>) -> Re
     h.insert("Wechatpay-Timestamp", value(&ts.to_string()));
     h.insert("Wechatpay-Nonce", value(&nonce));
     h.insert("Wechatpay-Signature", value(&signature));
-    h.insert("Wechatpay-Serial", value(&serial));
+    h.insert("Wechatpay-Serial", value(serial));
     Ok(h)
 }
 
