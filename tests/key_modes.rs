@@ -253,3 +253,46 @@ fn modes_read_as_the_command_line_writes_them() {
         "{e}"
     );
 }
+
+/// Sensitive fields in the switch: each client encrypts with the key it names, and the emulator
+/// opens the field with the key the request names.
+#[cfg(feature = "catalogue")]
+#[tokio::test]
+async fn both_mode_decrypts_a_sensitive_field_with_the_key_the_request_names() {
+    let server = Server::builder().mode(Mode::Both).start().await.unwrap();
+    let receiver = |client: &Client| {
+        let name = client.encrypt("张三").unwrap();
+        let args = json!({
+            "headers": { "Wechatpay-Serial": name.serial },
+            "json": { "appid": "wx8888888888888888", "type": "PERSONAL_OPENID",
+                      "account": "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o", "name": name.ciphertext,
+                      "relation_type": "STORE" },
+        });
+        (name.serial, args)
+    };
+    let public = server.client_builder().build().unwrap();
+    let certificate = certificate_client(&server).await;
+    for (client, expected) in [
+        (&public, server.public_key_id()),
+        (&certificate, server.platform_serial()),
+    ] {
+        let (serial, args) = receiver(client);
+        assert_eq!(serial, expected);
+        let res = client
+            .chain("v3/profitsharing/receivers/add")
+            .post(args)
+            .await
+            .unwrap_or_else(|e| panic!("{expected}: {e}"));
+        assert_eq!(res.headers()["Wechatpay-Serial"], expected);
+    }
+    // Under the other key than the one named, it does not open: refused, naming the field.
+    let (_, mut args) = receiver(&public);
+    args["headers"]["Wechatpay-Serial"] = json!(server.platform_serial());
+    let e = public
+        .chain("v3/profitsharing/receivers/add")
+        .post(args)
+        .await
+        .unwrap_err();
+    assert_eq!(e.status().map(|s| s.as_u16()), Some(400), "{e}");
+    assert!(e.to_string().contains("name"), "{e}");
+}

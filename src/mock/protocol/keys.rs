@@ -256,9 +256,13 @@ impl Keys {
     }
 
     /// The key a sensitive field was encrypted for: the one its `Wechatpay-Serial` names, else
-    /// the mode's own.
+    /// the public key whenever the merchant has it (APIv2 names none; the SDKs holding both
+    /// keys encrypt with the public key, as wechatpay-java's combined config and our client do).
     pub fn decryption_key(&self, serial: Option<&str>) -> &PrivateKey {
-        self.answer_key(serial).key
+        match serial.and_then(|s| self.named(s)) {
+            Some(named) => named.key,
+            None => self.notification_key().key,
+        }
     }
 }
 
