@@ -284,6 +284,9 @@ async fn both_mode_decrypts_a_sensitive_field_with_the_key_the_request_names() {
             .await
             .unwrap_or_else(|e| panic!("{expected}: {e}"));
         assert_eq!(res.headers()["Wechatpay-Serial"], expected);
+        // The answer's sensitive field holds the value sent, so the emulator opened it.
+        let name = res.json().unwrap()["name"].as_str().unwrap().to_string();
+        assert_eq!(client.decrypt(&name).unwrap(), "张三", "{expected}");
     }
     // Under the other key than the one named, it does not open: refused, naming the field.
     let (_, mut args) = receiver(&public);

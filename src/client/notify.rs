@@ -26,10 +26,12 @@ impl Client {
     /// # }
     /// ```
     pub fn parse_notification(&self, headers: &HeaderMap, body: &[u8]) -> Result<Notification> {
-        let key = self.context.identity.apiv3_key.as_ref().ok_or_else(|| {
-            Error::NotConfigured(
-                "notifications need the APIv3 key: set ClientBuilder::apiv3_key".into(),
-            )
+        let identity = &self.context.identity;
+        let key = identity.apiv3_key.as_ref().ok_or_else(|| {
+            Error::NotConfigured(format!(
+                "notifications need the {}: set ClientBuilder::{}",
+                identity.scheme.notification_key_name, identity.scheme.notification_key
+            ))
         })?;
         NotificationParser::new(&self.context.trust.keyring, key).parse(headers, body)
     }
@@ -58,7 +60,9 @@ impl Client {
             .get("Wechatpay-Serial")
             .and_then(|v| v.to_str().ok())
             .unwrap_or("");
+        // A refused signature type is not a rotation: no download for it.
         if !self.context.trust.keyring.contains(serial)
+            && crate::protocol::v3::SignatureType::of(headers).is_ok()
             && super::rotation::refresh_for(&self.context, serial).await
         {
             return self.parse_notification(headers, body);

@@ -8,8 +8,8 @@ use crate::mock::protocol::call::{error, Outcome};
 use crate::mock::protocol::faults::Fault;
 use crate::mock::protocol::keys::Keys;
 use crate::mock::protocol::v3::signed_answer_headers;
+use crate::mock::protocol::wire;
 use crate::mock::state::dispatch;
-use crate::util::nonce;
 use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, Request, Response, StatusCode};
 use http_body_util::{combinators::BoxBody, BodyExt, Full, StreamBody};
@@ -178,13 +178,14 @@ async fn handle(
     if let Some(delay) = outcome.delay {
         tokio::time::sleep(delay).await;
     }
-    let signed = path.starts_with("/v3/") && !draw.unsigned();
+    let signed = (path.starts_with("/v3/") || path.starts_with("/brand/")) && !draw.unsigned();
+    let brand = path.starts_with("/brand/");
     // WeChat Pay signs the answer with the key the request names (the switch from certificate
     // to public key depends on it).
     let named = signed
         .then(|| parts.headers.get("Wechatpay-Serial")?.to_str().ok())
         .flatten();
-    Ok(respond(&state.keys, outcome, named, signed, &faults))
+    Ok(respond(&state.keys, outcome, named, signed, brand, &faults))
 }
 
 fn respond(
@@ -192,21 +193,26 @@ fn respond(
     outcome: Outcome,
     named: Option<&str>,
     signed: bool,
+    brand: bool,
     faults: &HashSet<Fault>,
 ) -> Response<Body> {
-    let mut headers = if signed {
+    let mut headers = if signed && brand {
+        crate::mock::protocol::brand::signed_headers(keys, &outcome.body, faults)
+            .unwrap_or_default()
+    } else if signed {
         signed_answer_headers(keys, named, &outcome.body, faults).unwrap_or_default()
     } else {
         HeaderMap::new()
     };
+    let request_id = wire::request_id(crate::util::unix_now());
     headers.insert(
         "Request-ID",
-        HeaderValue::from_str(&format!("08{}", nonce(30))).unwrap_or(HeaderValue::from_static("0")),
+        HeaderValue::from_str(&request_id).unwrap_or(HeaderValue::from_static("0")),
     );
     if !outcome.body.is_empty() {
         headers.insert(
             http::header::CONTENT_TYPE,
-            HeaderValue::from_static(outcome.content_type),
+            HeaderValue::from_static(wire::content_type(outcome.content_type)),
         );
     }
     for (k, v) in &outcome.headers {

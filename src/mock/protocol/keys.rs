@@ -204,7 +204,8 @@ pub(crate) struct Keys {
 }
 
 impl Keys {
-    fn public(&self) -> Signing<'_> {
+    /// The WeChat Pay public key (what brands are answered with in every mode).
+    pub fn public(&self) -> Signing<'_> {
         Signing {
             key: &self.platform_key,
             serial: &self.public_key_id,
@@ -255,13 +256,16 @@ impl Keys {
         }
     }
 
-    /// The key a sensitive field was encrypted for: the one its `Wechatpay-Serial` names, else
-    /// the public key whenever the merchant has it (APIv2 names none; the SDKs holding both
-    /// keys encrypt with the public key, as wechatpay-java's combined config and our client do).
+    /// The key a sensitive field was encrypted for: the one its `Wechatpay-Serial` names (the
+    /// request checks refused a key the merchant lacks; brands name the public key in every
+    /// mode), else the public key whenever the merchant has it (APIv2 names none; the SDKs
+    /// holding both keys encrypt with the public key, as wechatpay-java's combined config and
+    /// our client do).
     pub fn decryption_key(&self, serial: Option<&str>) -> &PrivateKey {
-        match serial.and_then(|s| self.named(s)) {
-            Some(named) => named.key,
-            None => self.notification_key().key,
+        match serial {
+            Some(s) if s == self.public_key_id => &self.platform_key,
+            Some(s) if s == self.platform_serial => &self.certificate_key,
+            _ => self.notification_key().key,
         }
     }
 }

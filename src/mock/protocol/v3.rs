@@ -163,8 +163,9 @@ pub(crate) fn signed_body<'a>(headers: &HeaderMap, body: &'a [u8]) -> &'a [u8] {
         .unwrap_or(body)
 }
 
-/// The four `Wechatpay-*` headers of a notification over `body`, with any signature fault
-/// applied (signed with the mode's notification key).
+/// The `Wechatpay-*` headers of a notification over `body` (the four signature headers and
+/// `Wechatpay-Signature-Type`, as WeChat Pay sends them), signed with the mode's notification
+/// key, with any signature fault applied.
 pub(crate) fn signed_headers(
     keys: &Keys,
     body: &[u8],
@@ -183,7 +184,12 @@ pub(crate) fn signed_answer_headers(
     signed_with(keys.answer_key(named), body, faults)
 }
 
-fn signed_with(signing: Signing<'_>, body: &[u8], faults: &HashSet<Fault>) -> Result<HeaderMap> {
+/// The `Wechatpay-*` headers over `body` signed with `signing`.
+pub(crate) fn signed_with(
+    signing: Signing<'_>,
+    body: &[u8],
+    faults: &HashSet<Fault>,
+) -> Result<HeaderMap> {
     let mut ts = unix_now();
     if faults.contains(&Fault::SkewedClock) {
         ts -= 600;
@@ -213,6 +219,8 @@ fn signed_with(signing: Signing<'_>, body: &[u8], faults: &HashSet<Fault>) -> Re
     h.insert("Wechatpay-Nonce", value(&nonce));
     h.insert("Wechatpay-Signature", value(&signature));
     h.insert("Wechatpay-Serial", value(serial));
+    let kind = crate::v3::SignatureType::Rsa2048.as_str();
+    h.insert(crate::v3::SIGNATURE_TYPE, HeaderValue::from_static(kind));
     Ok(h)
 }
 
