@@ -133,6 +133,9 @@ pub(crate) enum Command {
         /// why there is none) instead of its title.
         #[arg(long)]
         examples: bool,
+        /// The documented notifications (all 114 event types) instead of the calls.
+        #[arg(long, conflicts_with = "examples")]
+        notifications: bool,
         /// Words to match (title, path, field names).
         query: Vec<String>,
     },
@@ -326,5 +329,7 @@ pub(crate) enum Command {
         /// lines carry the mode's keys; switch later with PUT /__emulator/mode.
         #[arg(long, default_value = "public-key", value_parser = ["public-key", "certificate", "both"])]
         mode: String,
+        #[command(subcommand)]
+        action: Option<crate::mock_notify::MockAction>,
     },
 }
