@@ -82,8 +82,12 @@ async fn v3_bill_dates_are_refused_as_wechat_pay_refuses_them() {
         }
     }
     // Same-day bills (the admin API's switch): today's bill is handed out once there is one.
+    // With the run's token, which the admin API's switches want.
+    let mut token = reqwest::header::HeaderMap::new();
+    token.insert("x-emulator-token", server.admin_token().parse().unwrap());
     let http = reqwest::Client::builder()
         .no_proxy()
+        .default_headers(token)
         .tls_certs_merge(reqwest::Certificate::from_pem_bundle(server.ca_pem().as_bytes()).unwrap())
         .build()
         .unwrap();

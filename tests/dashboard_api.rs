@@ -165,7 +165,7 @@ async fn close_expire_refund_outcomes_redeliver_bills_and_keys() {
     )));
     assert!(env.contains("WECHATPAY_PRIVATE_KEY=$PWD/apiclient_key.pem"));
     let (_, cert) = admin
-        .call(reqwest::Method::GET, "keys/wechatpay_cert.pem")
+        .call(reqwest::Method::GET, "keys/wechatpay_platform.pem")
         .await;
     assert_eq!(cert, server.platform_certificate_pem());
     let (status, svg) = admin

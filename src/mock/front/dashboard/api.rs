@@ -215,8 +215,8 @@ fn redeliver(shared: &Shared, id: &str) -> Reply {
     )
 }
 
-/// The files an SDK needs, and `env.sh` with the export lines naming them in the current
-/// directory.
+/// The files an SDK needs, and `env.sh` with the export lines of `wechatpay mock` (the keys
+/// of the current key mode only) naming them in the current directory.
 fn key_file(shared: &Shared, file: &str) -> Option<String> {
     let state = &shared.state;
     let info = state.flows.info.get()?;
@@ -226,24 +226,42 @@ fn key_file(shared: &Shared, file: &str) -> Option<String> {
         "apiclient_key.pem" => m.private_key_pem.as_str().to_string(),
         "apiclient_cert.pem" => entry.cert_pem.clone(),
         "pub_key.pem" => state.keys.platform_key.public_key().to_pem(),
-        "wechatpay_cert.pem" => state.keys.platform_cert_pem.clone(),
+        "wechatpay_platform.pem" => state.keys.platform_cert_pem.clone(),
         "emulator_ca.pem" => info.ca_pem.clone(),
-        "env.sh" => format!(
-            "export WECHATPAY_MCHID={}\nexport WECHATPAY_SERIAL={}\nexport WECHATPAY_PRIVATE_KEY=$PWD/apiclient_key.pem\n\
-             export WECHATPAY_PUBLIC_KEY_ID={}\nexport WECHATPAY_PUBLIC_KEY=$PWD/pub_key.pem\n\
-             export WECHATPAY_APIV2_SECRET={}\nexport WECHATPAY_APIV3_KEY={}\n\
-             export WECHATPAY_MERCHANT_CERT=$PWD/apiclient_cert.pem\nexport WECHATPAY_MERCHANT_KEY=$PWD/apiclient_key.pem\n\
-             export WECHATPAY_BASE_URI={}\nexport WECHATPAY_CA=$PWD/emulator_ca.pem\n\
-             export WECHATPAY_ADMIN_URL={}__emulator/\nexport WECHATPAY_ADMIN_TOKEN={}\n",
-            m.mchid,
-            m.serial,
-            state.keys.public_key_id,
-            m.apiv2_secret.as_str(),
-            m.apiv3_key.as_str(),
-            info.url,
-            info.url,
-            shared.access.token
-        ),
+        "env.sh" => {
+            let mode = state.keys.mode.get();
+            let mut vars = vec![
+                ("WECHATPAY_MODE", mode.as_str().to_string()),
+                ("WECHATPAY_MCHID", m.mchid.clone()),
+                ("WECHATPAY_SERIAL", m.serial.clone()),
+                ("WECHATPAY_PRIVATE_KEY", "$PWD/apiclient_key.pem".into()),
+                ("WECHATPAY_MERCHANT_CERT", "$PWD/apiclient_cert.pem".into()),
+                ("WECHATPAY_MERCHANT_KEY", "$PWD/apiclient_key.pem".into()),
+                ("WECHATPAY_APIV2_SECRET", m.apiv2_secret.to_string()),
+                ("WECHATPAY_APIV3_KEY", m.apiv3_key.to_string()),
+            ];
+            if mode.has_public_key() {
+                vars.push(("WECHATPAY_PUBLIC_KEY_ID", state.keys.public_key_id.clone()));
+                vars.push(("WECHATPAY_PUBLIC_KEY", "$PWD/pub_key.pem".into()));
+            }
+            if mode.has_certificate() {
+                vars.push((
+                    "WECHATPAY_PLATFORM_SERIAL",
+                    state.keys.platform_serial.clone(),
+                ));
+                vars.push((
+                    "WECHATPAY_PLATFORM_CERT",
+                    "$PWD/wechatpay_platform.pem".into(),
+                ));
+            }
+            vars.push(("WECHATPAY_BASE_URI", info.url.clone()));
+            vars.push(("WECHATPAY_ADMIN_URL", format!("{}__emulator/", info.url)));
+            vars.push(("WECHATPAY_ADMIN_TOKEN", shared.access.token.clone()));
+            vars.push(("WECHATPAY_CA", "$PWD/emulator_ca.pem".into()));
+            vars.iter()
+                .map(|(k, v)| format!("export {k}={v}\n"))
+                .collect()
+        }
         _ => return None,
     })
 }

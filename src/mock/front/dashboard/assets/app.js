@@ -216,7 +216,7 @@ function loadFiles() {
   if (!date.value) date.value = new Date(Date.now() + 8 * 3600e3).toISOString().slice(0, 10);
   $('#bill-trade').href = '/__emulator/bills/trade?date=' + date.value;
   $('#bill-fundflow').href = '/__emulator/bills/fundflow?date=' + date.value;
-  const files = ['apiclient_key.pem', 'apiclient_cert.pem', 'pub_key.pem', 'wechatpay_cert.pem', 'emulator_ca.pem', 'env.sh'];
+  const files = ['apiclient_key.pem', 'apiclient_cert.pem', 'pub_key.pem', 'wechatpay_platform.pem', 'emulator_ca.pem', 'env.sh'];
   const t = encodeURIComponent(TOKEN);
   $('#key-files').replaceChildren(...files.map((f) => el('li', {}, el('a', { href: '/__emulator/keys/' + f + '?token=' + t, download: f }, f))));
   api('GET', 'bills').then((b) => { $('#same-day').checked = b.same_day_bills; }, () => {});
