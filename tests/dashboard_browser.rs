@@ -107,5 +107,60 @@ async fn an_order_appears_is_paid_by_a_click_and_its_notification_is_delivered()
         row.contains("TRANSACTION.SUCCESS") && row.contains("DASH1"),
         "{row}"
     );
+    // Opened: the sealed envelope beside the decrypted resource; re-delivered: sent again.
+    browser.click("#deliveries tbody tr td").await;
+    let detail = browser
+        .wait_text("#delivery-detail", "Decrypted resource")
+        .await;
+    assert!(detail.contains("ciphertext"), "{detail}");
+    assert!(detail.contains("\"out_trade_no\": \"DASH1\""), "{detail}");
+    browser.click("#deliveries tbody tr button.redeliver").await;
+    let again = tokio::time::timeout(std::time::Duration::from_secs(15), notified.recv())
+        .await
+        .expect("the handler is notified again")
+        .unwrap();
+    assert!(again.contains("TRANSACTION.SUCCESS"), "{again}");
+
+    // A Native order's QR code: its link, opened as the buyer's phone would, pays the order.
+    native_order(&client, &server, "DASH2", &notify_url).await;
+    browser.click("nav button[data-view=orders]").await;
+    browser.click("tr[data-no=DASH2] td").await;
+    browser.wait_text("#order-detail", "pay link").await;
+    let src = browser
+        .eval("return document.querySelector('#order-detail img.qr').src;")
+        .await;
+    let src = url::Url::parse(src.as_str().unwrap()).unwrap();
+    let link = src
+        .query_pairs()
+        .find(|(k, _)| k == "text")
+        .map(|(_, v)| v.into_owned())
+        .unwrap();
+    let shown = browser
+        .eval("return document.querySelector('#order-detail a').href;")
+        .await;
+    assert_eq!(shown, link.as_str());
+    assert!(
+        link.contains(server.admin_token()) && link.ends_with("#pay=DASH2"),
+        "{link}"
+    );
+    browser.open(&link).await;
+    browser.wait_text("tr[data-no=DASH2]", "SUCCESS").await;
+    assert_eq!(server.order("DASH2").unwrap()["trade_state"], "SUCCESS");
+
+    // The key mode and a fault, switched from the page.
+    browser.click("nav button[data-view=settings]").await;
+    browser.wait_text("#faults", "bad signature").await;
+    browser
+        .eval("const m = document.querySelector('#mode'); m.value = 'both'; m.dispatchEvent(new Event('change')); return 0;")
+        .await;
+    browser.click("input[data-fault=BadSignature]").await;
+    browser.wait_text("#toast", "bad signature: done").await;
+    assert_eq!(server.mode().as_str(), "both");
+    // The next answer's signature is broken: the client refuses it.
+    let query = client
+        .chain("v3/pay/transactions/out-trade-no/{out_trade_no}")
+        .get(json!({ "out_trade_no": "DASH2", "query": { "mchid": server.merchant().mchid } }))
+        .await;
+    assert!(query.is_err(), "{query:?}");
     browser.quit().await;
 }
