@@ -153,6 +153,7 @@ async fn an_order_appears_is_paid_by_a_click_and_its_notification_is_delivered()
     browser
         .eval("const m = document.querySelector('#mode'); m.value = 'both'; m.dispatchEvent(new Event('change')); return 0;")
         .await;
+    browser.wait_text("#toast", "key mode: done").await;
     browser.click("input[data-fault=BadSignature]").await;
     browser.wait_text("#toast", "bad signature: done").await;
     assert_eq!(server.mode().as_str(), "both");

@@ -120,14 +120,24 @@ impl Browser {
         panic!("no element {css} in the page")
     }
 
+    /// Clicks the element `css` matches; again if the page replaced it in between (a stale
+    /// element), for up to 15 s.
     pub async fn click(&self, css: &str) {
-        let id = self.find(css).await;
-        self.call(
-            reqwest::Method::POST,
-            &format!("/element/{id}/click"),
-            json!({}),
-        )
-        .await;
+        for _ in 0..150 {
+            let id = self.find(css).await;
+            let v = self
+                .call(
+                    reqwest::Method::POST,
+                    &format!("/element/{id}/click"),
+                    json!({}),
+                )
+                .await;
+            if v.get("error").is_none() {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("could not click {css}")
     }
 
     /// Waits (up to 15 s) until the text of `css` holds `text`; returns it.
