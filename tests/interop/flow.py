@@ -15,7 +15,6 @@ import json
 import os
 import queue
 import sys
-import tempfile
 import threading
 import time
 import traceback
@@ -117,15 +116,9 @@ def notification(event_type, timeout=10):
 
 def platform_certificate():
     """The platform certificate (PEM) and its serial, as the emulator exports them."""
-    path = cfg.get('WECHATPAY_PLATFORM_CERT')
-    pem = read(path) if path else cfg.get('platform_certificate_pem')
-    serial = cfg.get('WECHATPAY_PLATFORM_SERIAL') or cfg.get('platform_serial')
-    expect(pem and serial, 'the export names no platform certificate and serial')
-    return pem, serial
-
-
-# The SDK's platform certificate cache (its README's CERT_DIR).
-cert_dir = tempfile.mkdtemp(prefix='wechatpayv3-certs-')
+    for k in ('WECHATPAY_PLATFORM_CERT', 'WECHATPAY_PLATFORM_SERIAL', 'WECHATPAY_PLATFORM_CERT_DIR'):
+        expect(cfg.get(k), 'the export lines have no %s' % k)
+    return read(cfg['WECHATPAY_PLATFORM_CERT']), cfg['WECHATPAY_PLATFORM_SERIAL']
 
 
 @step('init')
@@ -144,13 +137,10 @@ def init():
         wxpay = WeChatPay(public_key=read(cfg['WECHATPAY_PUBLIC_KEY']),
                           public_key_id=cfg['WECHATPAY_PUBLIC_KEY_ID'], **common)
     else:
-        # The constructor loads CERT_DIR, and downloads from its fixed gateway only when that
-        # is empty: the cache starts with the exported platform certificate, under the name the
-        # SDK gives its own downloads. The download itself is the next step.
-        pem, serial = platform_certificate()
-        with open(os.path.join(cert_dir, serial + '.pem'), 'w', encoding='utf-8') as f:
-            f.write(pem)
-        wxpay = WeChatPay(cert_dir=cert_dir, **common)
+        # CERT_DIR, the SDK's platform certificate cache, holding the exported certificate: the
+        # constructor loads it (it would download from its fixed gateway only were it empty).
+        platform_certificate()
+        wxpay = WeChatPay(cert_dir=cfg['WECHATPAY_PLATFORM_CERT_DIR'], **common)
     # The SDK has no setting for its gateway (https://api.mch.weixin.qq.com, fixed in Core):
     # pointing it at the emulator is the one line a user of the emulator adds.
     wxpay._core._gate_way = base
@@ -162,28 +152,29 @@ if mode == 'public-key':
     @step('public key')
     def public_key():
         core = need('wxpay')._core
-        expect(core._public_key is not None, 'the public key loaded')
-        expect(not os.listdir(cert_dir), 'no certificate downloaded in public-key mode')
-        return 'verifies answers under %s, downloads no certificate' % cfg['WECHATPAY_PUBLIC_KEY_ID']
+        expect(core._public_key is not None and not core._certificates,
+               'the public key loaded, no certificate')
+        return 'answers verified under %s, no certificate downloaded' % cfg['WECHATPAY_PUBLIC_KEY_ID']
 else:
     @step('certificates')
     def certificates():
         pem, serial = platform_certificate()
-        os.remove(os.path.join(cert_dir, serial + '.pem'))
         core = need('wxpay')._core
         # What the SDK runs by itself when an answer names a serial it does not hold: GET
-        # v3/certificates, each certificate decrypted with the APIv3 key, then cached.
+        # v3/certificates, each certificate decrypted with the APIv3 key, then cached in
+        # CERT_DIR as SERIAL.pem.
         core._update_certificates()
         serials = ['%X' % c.serial_number for c in core._certificates]
         expect(serials, 'GET v3/certificates gave the SDK no certificate it accepts')
         expect(int(serial, 16) in [c.serial_number for c in core._certificates],
                'the exported serial %s among the downloaded %s' % (serial, serials))
-        cached = os.path.join(cert_dir, serial + '.pem')
+        cached = os.path.join(cfg['WECHATPAY_PLATFORM_CERT_DIR'], serial + '.pem')
         expect(os.path.exists(cached), 'the SDK cached %s' % cached)
         got = x509.load_pem_x509_certificate(read(cached).encode())
         want = x509.load_pem_x509_certificate(pem.encode())
         expect(got == want, 'the downloaded certificate is the exported one')
         return 'downloaded, decrypted and cached %s' % ', '.join(serials)
+
 
 out_trade_no = 'PY%d%s' % (int(time.time() * 1000), 'P' if mode == 'public-key' else 'C')
 
