@@ -6,8 +6,9 @@
 #
 #     python flow.py EMULATOR.json MODE
 #
-# EMULATOR.json is what `wechatpay mock --json` printed, MODE `public-key` or `certificate` (how
-# the SDK is set up: README's 平台公钥模式 or 平台证书模式). Prints one line per step,
+# EMULATOR.json is what `wechatpay mock --json` printed (only its WECHATPAY_* export values are
+# read), MODE `public-key` or `certificate`: how the SDK is set up, its README's 平台公钥模式 or
+# 平台证书模式. Prints one line per step,
 # `PASS name: detail` or `FAIL name: why`, then `N passed, N failed`; exits 1 on any failure.
 import gzip
 import hashlib
