@@ -138,7 +138,7 @@ fn main() -> ExitCode {
     ok.push(show(
         5,
         "blocking, indexed, APIv2 + mTLS",
-        "cancel a WeChat Pay score bill (v2/wxv/cancelbill)",
+        "cancel a rental order, 撤销租借订单 (v2/wxv/cancelbill)",
         blocking["v2/wxv/cancelbill"].post(json!({
             "security": true,
             "xml": {

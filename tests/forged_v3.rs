@@ -26,6 +26,8 @@ const NC: &str = "Wechatpay-Nonce";
 const SIG: &str = "Wechatpay-Signature";
 const SER: &str = "Wechatpay-Serial";
 const SHA1: &str = "Wechatpay-Statement-Sha1";
+const TYPE: &str = "Wechatpay-Signature-Type";
+const RSA: &str = "WECHATPAY2-SHA256-RSA2048";
 const MISMATCH: &str = "does not verify over the body";
 
 /// Inside the platform certificate's validity, so it can sign too.
@@ -92,6 +94,12 @@ fn outcome(result: &wechatpay::Result<()>, expect: Expect) -> bool {
     }
 }
 
+fn changed_body(body: &[u8]) -> Vec<u8> {
+    let mut changed = body.to_vec();
+    changed[2] ^= 1;
+    changed
+}
+
 /// Every way to tamper with a signed `body`, shared by answers and notifications.
 #[rustfmt::skip]
 fn rows(body: &[u8]) -> Vec<Row> {
@@ -152,6 +160,30 @@ fn rows(body: &[u8]) -> Vec<Row> {
         let mut h = good();
         h.insert(SIG, HeaderValue::from_str(&value).unwrap());
         row(name.into(), h, body.to_vec(), Expect::Sig(expect));
+    }
+    // `Wechatpay-Signature-Type`: absent or WeChat Pay's RSA name verifies; anything else is
+    // refused by name before any key is looked up (even over a body that was changed too).
+    let named = |values: &[&str], body: &[u8]| {
+        let mut h = good();
+        for v in values {
+            h.append(TYPE, HeaderValue::from_str(v).unwrap());
+        }
+        (h, body.to_vec())
+    };
+    for (name, values, body, expect) in [
+        ("type RSA", &[RSA][..], body.to_vec(), Expect::Ok),
+        ("type RSA over a changed body", &[RSA], changed_body(body), Expect::Sig(MISMATCH)),
+        ("type unknown", &["HMAC-SHA256"], body.to_vec(), Expect::Sig("`HMAC-SHA256` is not a signature type")),
+        ("type lowercase", &["wechatpay2-sha256-rsa2048"], body.to_vec(), Expect::Sig("`wechatpay2-sha256-rsa2048` is not")),
+        ("type odd spelling", &["WECHATPAY2-SHA256-RSA-2048"], body.to_vec(), Expect::Sig("supported: WECHATPAY2-SHA256-RSA2048")),
+        ("type SM2", &["WECHATPAY2-SM2-WITH-SM3"], body.to_vec(), Expect::Sig("`WECHATPAY2-SM2-WITH-SM3` is not")),
+        ("type unknown over a changed body", &["HMAC-SHA256"], changed_body(body), Expect::Sig("`HMAC-SHA256` is not")),
+        ("type twice", &[RSA, RSA], body.to_vec(), Expect::Sig("Wechatpay-Signature-Type appears 2 times")),
+        ("type twice, one SM2", &[RSA, "WECHATPAY2-SM2-WITH-SM3"], body.to_vec(), Expect::Sig("appears 2 times")),
+        ("type empty", &[""], body.to_vec(), Expect::Sig("`` is not")),
+    ] {
+        let (h, body) = named(values, &body);
+        row(name.into(), h, body, expect);
     }
     let platform = cert(PLATFORM);
     let serial = platform.serial_no();
@@ -455,6 +487,50 @@ mod through_the_emulator {
         let journal = server.journal();
         assert_eq!(journal.len(), 5);
         assert!(journal.iter().all(|r| r.verified), "{journal:#?}");
+    }
+
+    /// The emulator names its type on every signed answer; a type the client does not verify is
+    /// refused by name, with a bad signature's outcome, and sets off no certificate download
+    /// even when the serial is unknown too.
+    #[tokio::test]
+    async fn signature_types_end_to_end() {
+        let server = server(Mode::Certificate).await;
+        let client = server
+            .client_builder()
+            .platform_certificate(server.platform_certificate_pem())
+            .build()
+            .unwrap();
+        let route = "v3/pay/transactions/id/{transaction_id}";
+        let args = json!({"transaction_id": "4200", "query": {"mchid": "1900000001"}});
+        let call = || async { client.chain(route).get(args.clone()).await };
+        let res = call().await.unwrap();
+        assert_eq!(res.headers()[TYPE], RSA);
+        server.fault(Fault::BadSignature);
+        let bad = call().await.unwrap_err();
+        server.clear_faults();
+        for name in [
+            "WECHATPAY2-SM2-WITH-SM3",
+            "wechatpay2-sha256-rsa2048",
+            "RSA",
+        ] {
+            let answer = Answer::json(200, json!({"trade_state": "SUCCESS"}))
+                .with_header(TYPE, name)
+                .with_header(SER, "7E57000000000000000000000000000000000001");
+            server.on("GET", route, answer);
+            let e = call().await.unwrap_err();
+            let want = format!("`{name}` is not a signature type");
+            assert!(
+                matches!(e, Error::Signature(ref m) if m.contains(&want)),
+                "{e:?}"
+            );
+            assert_eq!(e.outcome(), bad.outcome(), "{name}");
+        }
+        let downloads = server
+            .journal()
+            .iter()
+            .filter(|r| r.path == "/v3/certificates")
+            .count();
+        assert_eq!(downloads, 0, "a refused type is no rotation");
     }
 
     #[tokio::test]

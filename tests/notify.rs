@@ -289,6 +289,72 @@ fn extreme_malformed_and_duplicated_headers_are_refused_without_panicking() {
     client.parse_notification(&headers, &body).unwrap();
 }
 
+/// `Wechatpay-Signature-Type`: absent or `WECHATPAY2-SHA256-RSA2048` verifies; any other value
+/// (an unknown algorithm, another spelling, the 国密 name, the header twice) is refused naming
+/// it, before the signature is looked at, by the plain and the async parser alike.
+#[tokio::test]
+async fn the_signature_type_is_read_before_the_signature() {
+    let client = client();
+    let (headers, body) = notification(WECHATPAY_KEY, now(), &paid());
+    let typed = |values: &[&str]| {
+        let mut h = headers.clone();
+        for v in values {
+            h.append(
+                "Wechatpay-Signature-Type",
+                HeaderValue::from_str(v).unwrap(),
+            );
+        }
+        h
+    };
+    let rsa = "WECHATPAY2-SHA256-RSA2048";
+    for h in [typed(&[]), typed(&[rsa])] {
+        assert_eq!(
+            client.parse_notification(&h, &body).unwrap().resource,
+            paid()
+        );
+        let n = client.parse_notification_async(&h, &body).await.unwrap();
+        assert_eq!(n.resource, paid());
+    }
+    for (values, says) in [
+        (
+            &["HMAC-SHA256"][..],
+            "`HMAC-SHA256` is not a signature type",
+        ),
+        (
+            &["wechatpay2-sha256-rsa2048"],
+            "`wechatpay2-sha256-rsa2048` is not",
+        ),
+        (
+            &["WECHATPAY2-SHA256-RSA2048 "],
+            "supported: WECHATPAY2-SHA256-RSA2048",
+        ),
+        (
+            &["WECHATPAY2-SM2-WITH-SM3"],
+            "`WECHATPAY2-SM2-WITH-SM3` is not",
+        ),
+        (&[rsa, rsa], "Wechatpay-Signature-Type appears 2 times"),
+        (&[rsa, "WECHATPAY2-SM2-WITH-SM3"], "appears 2 times"),
+    ] {
+        let h = typed(values);
+        for got in [
+            client.parse_notification(&h, &body),
+            client.parse_notification_async(&h, &body).await,
+        ] {
+            match got {
+                Err(Error::Signature(m)) => assert!(m.contains(says), "{values:?}: {m}"),
+                other => panic!("{values:?}: {other:?}"),
+            }
+        }
+    }
+    // A forged body under an unknown type is refused for the type: it is read first.
+    let mut forged = body.clone();
+    forged[10] ^= 1;
+    match client.parse_notification(&typed(&["HMAC-SHA256"]), &forged) {
+        Err(Error::Signature(m)) => assert!(m.contains("`HMAC-SHA256`"), "{m}"),
+        other => panic!("{other:?}"),
+    }
+}
+
 /// The notification envelope `notification()` makes, with another event type.
 fn event(event_type: &str, resource: &Value) -> (HeaderMap, Vec<u8>) {
     let (_, body) = notification(WECHATPAY_KEY, now(), resource);

@@ -58,7 +58,9 @@ impl Client {
             .get("Wechatpay-Serial")
             .and_then(|v| v.to_str().ok())
             .unwrap_or("");
+        // A refused signature type is not a rotation: no download for it.
         if !self.context.trust.keyring.contains(serial)
+            && crate::protocol::v3::SignatureType::of(headers).is_ok()
             && super::rotation::refresh_for(&self.context, serial).await
         {
             return self.parse_notification(headers, body);

@@ -141,7 +141,9 @@ async fn accept_rotating(
     unsigned_download: bool,
     res: Response,
 ) -> Result<Response> {
-    if protocol == Protocol::V3 {
+    // An answer naming a signature type the client cannot verify is refused by `accept`; it
+    // must not set off a certificate download first.
+    if protocol == Protocol::V3 && v3::SignatureType::of(res.headers()).is_ok() {
         if let Some(serial) = res
             .headers()
             .get("Wechatpay-Serial")

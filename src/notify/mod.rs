@@ -105,7 +105,9 @@ impl<'a> NotificationParser<'a> {
         NotificationParser { keyring, apiv3_key }
     }
 
-    /// Checks the clock window and signature over the raw `body`, then decrypts the resource.
+    /// Checks the signature type (`Wechatpay-Signature-Type`, absent or
+    /// `WECHATPAY2-SHA256-RSA2048`), the clock window and the signature over the raw `body`,
+    /// then decrypts the resource.
     pub fn parse(&self, headers: &HeaderMap, body: &[u8]) -> Result<Notification> {
         self.parse_at(headers, body, unix_now())
     }

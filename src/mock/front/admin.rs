@@ -22,12 +22,29 @@ pub(crate) const PREFIX: &str = "/__emulator/";
 
 impl Server {
     /// Marks the latest unpaid order with this `out_trade_no` paid (`SUCCESS`, with a
-    /// `transaction_id`, `success_time` and `amount.payer_total`) and sends its
+    /// `transaction_id`, `success_time`, `amount.payer_total` and, for an order that named no
+    /// payer, a generated `payer.openid`: see [`pay_as`](Self::pay_as)) and sends its
     /// `TRANSACTION.SUCCESS` notification to its loopback `notify_url` (see
     /// [`Server::deliveries`]). Returns the order as a query answers it; an order paid before is
     /// returned as it is. A closed or unknown order is an [`Error::Argument`].
     pub fn pay(&self, out_trade_no: &str) -> Result<Value> {
         orders::pay(&self.shared.state, None, out_trade_no)
+            .map(|o| orders::order_json(&o))
+            .map_err(|why| Error::argument("out_trade_no", why))
+    }
+
+    /// [`pay`](Self::pay), by this payer: an order with no payer of its own (Native, App, H5)
+    /// gets `payer.openid` = `openid` (`pay` gives it one in WeChat Pay's shape, `o` and 27
+    /// characters); a JSAPI order keeps the payer its request named.
+    ///
+    /// ```no_run
+    /// # async fn run(server: &wechatpay::mock::Server) -> wechatpay::Result<()> {
+    /// let order = server.pay_as("1217752501201407033233368018", "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o")?;
+    /// assert_eq!(order["payer"]["openid"], "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o");
+    /// # Ok(()) }
+    /// ```
+    pub fn pay_as(&self, out_trade_no: &str, openid: &str) -> Result<Value> {
+        orders::pay_as(&self.shared.state, None, out_trade_no, Some(openid))
             .map(|o| orders::order_json(&o))
             .map_err(|why| Error::argument("out_trade_no", why))
     }
@@ -241,7 +258,11 @@ pub(crate) async fn handle(
         }
         ("POST", ["orders", no, "pay"]) => {
             let no = percent_encoding::percent_decode_str(no).decode_utf8_lossy();
-            match orders::pay(state, None, &no) {
+            let payer = match payer(&body) {
+                Ok(p) => p,
+                Err(why) => return bad(&why),
+            };
+            match orders::pay_as(state, None, &no, payer) {
                 Ok(o) => okj(orders::order_json(&o)),
                 Err(why) => (
                     StatusCode::NOT_FOUND,
@@ -304,6 +325,19 @@ pub(crate) async fn handle(
                 json!({ "code": "NOT_FOUND", "message": format!("no admin call {method} {path}") }),
             )
         }),
+    }
+}
+
+/// The payer a pay call may name (`{"openid": "o…"}`): 1 to 128 visible ASCII characters.
+fn payer(body: &Value) -> std::result::Result<Option<&str>, String> {
+    match &body["openid"] {
+        Value::Null => Ok(None),
+        Value::String(s)
+            if (1..=128).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_graphic()) =>
+        {
+            Ok(Some(s))
+        }
+        _ => Err("`openid` must be 1 to 128 visible ASCII characters".into()),
     }
 }
 

@@ -3,6 +3,7 @@
 
 use crate::error::Result;
 use crate::mock::protocol::keys::Keys;
+use crate::mock::protocol::wire;
 use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, Response, StatusCode};
 use std::collections::HashSet;
@@ -44,10 +45,14 @@ impl FastAnswer {
                         BODY.as_bytes(),
                         &HashSet::new(),
                     )?;
-                    headers.insert("Request-ID", HeaderValue::from_static("08FASTMODE"));
+                    // One id per signature (once a minute): the form is WeChat Pay's, the cost none.
+                    let id = wire::request_id(crate::util::unix_now());
+                    if let Ok(id) = HeaderValue::from_str(&id) {
+                        headers.insert("Request-ID", id);
+                    }
                     headers.insert(
                         http::header::CONTENT_TYPE,
-                        HeaderValue::from_static("application/json"),
+                        HeaderValue::from_static(wire::content_type("application/json")),
                     );
                     *signed = Some((Instant::now(), headers.clone()));
                     headers

@@ -8,8 +8,8 @@ use crate::mock::protocol::call::{error, Outcome};
 use crate::mock::protocol::faults::Fault;
 use crate::mock::protocol::keys::Keys;
 use crate::mock::protocol::v3::signed_headers;
+use crate::mock::protocol::wire;
 use crate::mock::state::dispatch;
-use crate::util::nonce;
 use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, Request, Response, StatusCode};
 use http_body_util::{combinators::BoxBody, BodyExt, Full, StreamBody};
@@ -188,14 +188,15 @@ fn respond(keys: &Keys, outcome: Outcome, signed: bool, faults: &HashSet<Fault>)
     } else {
         HeaderMap::new()
     };
+    let request_id = wire::request_id(crate::util::unix_now());
     headers.insert(
         "Request-ID",
-        HeaderValue::from_str(&format!("08{}", nonce(30))).unwrap_or(HeaderValue::from_static("0")),
+        HeaderValue::from_str(&request_id).unwrap_or(HeaderValue::from_static("0")),
     );
     if !outcome.body.is_empty() {
         headers.insert(
             http::header::CONTENT_TYPE,
-            HeaderValue::from_static(outcome.content_type),
+            HeaderValue::from_static(wire::content_type(outcome.content_type)),
         );
     }
     for (k, v) in &outcome.headers {

@@ -9,7 +9,8 @@
 //! - `notification.rs`: the APIv3 notification envelope (sealed resource, signed like an answer).
 //! - `call.rs`: what the checks hand up (the verified [`call::Call`]) and the answer every layer
 //!   hands back ([`call::Outcome`]); `faults.rs`: the faults that break answers on purpose;
-//!   `multipart.rs`: upload bodies.
+//!   `multipart.rs`: upload bodies; `wire.rs`: `Request-ID` and `Content-Type` as WeChat Pay
+//!   writes them.
 //!
 //! It may use the crate's own protocol code (`crate::v3`, `crate::v2`, `crate::crypto`) and the
 //! catalogue's types, nothing else of the emulator. The brand scheme
@@ -23,3 +24,4 @@ pub(crate) mod multipart;
 pub(crate) mod notification;
 pub(crate) mod v2;
 pub(crate) mod v3;
+pub(crate) mod wire;

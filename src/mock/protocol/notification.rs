@@ -52,6 +52,11 @@ pub(crate) fn build(
         http::header::CONTENT_TYPE,
         http::HeaderValue::from_static("application/json"),
     );
+    // Every callback page lists `Request-ID` (通知的唯一标识) among the request headers.
+    let id = super::wire::request_id(crate::util::unix_now());
+    if let Ok(id) = http::HeaderValue::from_str(&id) {
+        headers.insert("Request-ID", id);
+    }
     Ok((headers, body))
 }
 

@@ -163,7 +163,8 @@ pub(crate) fn signed_body<'a>(headers: &HeaderMap, body: &'a [u8]) -> &'a [u8] {
         .unwrap_or(body)
 }
 
-/// The four `Wechatpay-*` headers over `body`, with any signature fault applied.
+/// The `Wechatpay-*` headers over `body` (the four signature headers and
+/// `Wechatpay-Signature-Type`, as WeChat Pay sends them), with any signature fault applied.
 pub(crate) fn signed_headers(
     keys: &Keys,
     body: &[u8],
@@ -200,6 +201,8 @@ pub(crate) fn signed_headers(
     h.insert("Wechatpay-Nonce", value(&nonce));
     h.insert("Wechatpay-Signature", value(&signature));
     h.insert("Wechatpay-Serial", value(&serial));
+    let kind = crate::v3::SignatureType::Rsa2048.as_str();
+    h.insert(crate::v3::SIGNATURE_TYPE, HeaderValue::from_static(kind));
     Ok(h)
 }
 

@@ -66,5 +66,5 @@ fn answer(state: &State, call: &Call) -> Outcome {
     if let Some(out) = flow {
         return out;
     }
-    documented::synthesize(endpoint, call, &request)
+    documented::synthesize(endpoint, call, &request, &state.keys.platform_key)
 }

@@ -194,6 +194,18 @@ pub(crate) fn close_order(state: &State, o: &Order) -> Result<(), ()> {
 /// Marks the latest `NOTPAY` order with this `out_trade_no` paid and sends `TRANSACTION.SUCCESS`
 /// to its loopback `notify_url`. An order paid before is answered as it is.
 pub(crate) fn pay(state: &State, mchid: Option<&str>, out_trade_no: &str) -> Result<Order, String> {
+    pay_as(state, mchid, out_trade_no, None)
+}
+
+/// [`pay`], by a payer: the order's own (a JSAPI order names its payer), else `openid`, else
+/// one generated in WeChat Pay's shape. Someone always pays: a Native, App or H5 order learns
+/// its payer when paid, and WeChat Pay's answers and notifications then carry `payer.openid`.
+pub(crate) fn pay_as(
+    state: &State,
+    mchid: Option<&str>,
+    out_trade_no: &str,
+    openid: Option<&str>,
+) -> Result<Order, String> {
     let mut orders = state.flows.orders();
     let Some(o) = orders
         .iter_mut()
@@ -208,6 +220,9 @@ pub(crate) fn pay(state: &State, mchid: Option<&str>, out_trade_no: &str) -> Res
         TradeState::NotPay => {}
     }
     o.state = TradeState::Success;
+    if o.openid.as_deref().is_none_or(str::is_empty) {
+        o.openid = Some(openid.map_or_else(generated_openid, str::to_string));
+    }
     changed();
     o.transaction_id = Some(new_id("transaction"));
     o.success_time = Some(unix_now());
@@ -228,6 +243,11 @@ pub(crate) fn pay(state: &State, mchid: Option<&str>, out_trade_no: &str) -> Res
         });
     }
     Ok(o)
+}
+
+/// An openid in WeChat Pay's shape: `o` and 27 letters and digits (28 characters in all).
+pub(crate) fn generated_openid() -> String {
+    format!("o{}", crate::util::nonce(27))
 }
 
 /// The fields of an APIv2 payment notification (`nonce_str` and `sign` are added when sent).

@@ -342,7 +342,9 @@ fn scalar(ctx: &Ctx, field: &Field, text: &str, name: &str) -> Checked {
     if field.encrypted && crate::crypto::decrypt_sensitive(ctx.key, text).is_err() {
         return refuse(
             name,
-            "not base64 RSA-OAEP ciphertext under the WeChat Pay key (encrypt it with client.encrypt)"
+            // WeChat Pay's own words for a field it cannot decrypt.
+            "请确认待处理的消息是否为加密后的密文 (expected base64 RSA-OAEP ciphertext under the \
+             WeChat Pay public key or platform certificate named by Wechatpay-Serial)"
                 .into(),
         );
     }

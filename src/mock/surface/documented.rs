@@ -62,10 +62,16 @@ pub(crate) fn checked(
     Ok((endpoint, request))
 }
 
-/// The documented default answer, in the documented shape.
-pub(crate) fn synthesize(endpoint: &Endpoint, call: &Call, request: &Request) -> Outcome {
+/// The documented default answer, in the documented shape. `key` opens the sensitive fields
+/// the request sent, which the answer seals again for the merchant.
+pub(crate) fn synthesize(
+    endpoint: &Endpoint,
+    call: &Call,
+    request: &Request,
+    key: &PrivateKey,
+) -> Outcome {
     let merchant = &call.entry.merchant;
-    let synth = Synth::new(call, request, &call.entry.public_key);
+    let synth = Synth::new(call, request, &call.entry.public_key, key);
     match &endpoint.response {
         ResponseSpec::Empty(status) => ok(
             Bytes::new(),

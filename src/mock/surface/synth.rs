@@ -2,15 +2,18 @@
 //! one the request gave a value for, and the optional top-level scalars), with a value of the
 //! documented type. Values echo the
 //! request where a field has a request field's name; enums take their first value; ids are
-//! digits derived from a hash of the request, so the same request gets the same answer; times
-//! are RFC 3339 at +08:00 (APIv2: `yyyyMMddHHmmss`); amounts are integers; sensitive fields are
-//! base64 RSA-OAEP under the merchant's public key; arrays hold one element.
+//! digits derived from a hash of the request, so the same request gets the same ids; times
+//! are the time of the call, RFC 3339 at +08:00 (APIv2: `yyyyMMddHHmmss`); amounts are integers;
+//! sensitive fields are base64 RSA-OAEP under the merchant's public key, holding the value the
+//! request sent under that name (decrypted with the platform key) where it sent one; arrays hold
+//! one element.
 
 use super::request::Request;
 use crate::catalogue::{Endpoint, Field};
-use crate::crypto::PublicKey;
+use crate::crypto::{PrivateKey, PublicKey};
 use crate::mock::protocol::call::Call;
 use crate::mock::protocol::keys::Merchant;
+use crate::mock::protocol::notification::beijing_time;
 use serde_json::{Map, Number, Value};
 
 fn required(fields: &[Field], name: &str) -> bool {
@@ -22,13 +25,22 @@ pub(crate) struct Synth<'a> {
     seed: String,
     echo: Map<String, Value>,
     merchant_key: &'a PublicKey,
+    /// Opens the sensitive fields the request sent, to answer them back to the merchant.
+    platform_key: &'a PrivateKey,
     mchid: &'a str,
     /// APIv2 formats (compact times and dates).
     v2: bool,
+    /// The time of the call in Beijing, `yyyy-MM-ddTHH:mm:ss+08:00`.
+    now: String,
 }
 
 impl<'a> Synth<'a> {
-    pub(crate) fn new(call: &Call<'a>, req: &Request, merchant_key: &'a PublicKey) -> Synth<'a> {
+    pub(crate) fn new(
+        call: &Call<'a>,
+        req: &Request,
+        merchant_key: &'a PublicKey,
+        platform_key: &'a PrivateKey,
+    ) -> Synth<'a> {
         let mut seen = Vec::with_capacity(call.body.len() + call.path.len() + 16);
         seen.extend_from_slice(call.method.as_str().as_bytes());
         seen.extend_from_slice(call.path.as_bytes());
@@ -48,8 +60,10 @@ impl<'a> Synth<'a> {
             seed: crate::crypto::sha256_hex(&seen),
             echo: req.scalars(),
             merchant_key,
+            platform_key,
             mchid: &call.entry.merchant.mchid,
             v2: req.v2.is_some(),
+            now: beijing_time(crate::util::unix_now()),
         }
     }
 
@@ -93,7 +107,7 @@ impl<'a> Synth<'a> {
     /// when it is signed).
     pub(crate) fn v2_message(&self, fields: &[Field], merchant: &Merchant) -> Map<String, Value> {
         let mut out = Map::new();
-        // Derived from the request too, so the signed message is the same for the same request.
+        // Derived from the request too, so the same request gets the same nonce.
         out.insert("nonce_str".into(), self.hex("nonce_str")[..32].into());
         out.insert("return_code".into(), "SUCCESS".into());
         out.insert("return_msg".into(), "OK".into());
@@ -133,7 +147,9 @@ impl<'a> Synth<'a> {
             return png;
         }
         format!(
-            "交易时间,公众账号ID,商户号,微信订单号,商户订单号,订单金额\r\n`2026-06-01 12:00:00,`wxd678efh567hg6787,`{},`{},`{},`1.00\r\n",
+            "交易时间,公众账号ID,商户号,微信订单号,商户订单号,订单金额\r\n`{} {},`wxd678efh567hg6787,`{},`{},`{},`1.00\r\n",
+            &self.now[..10],
+            &self.now[11..19],
             self.mchid,
             self.digits("transaction_id", 28),
             self.digits("out_trade_no", 20)
@@ -143,7 +159,10 @@ impl<'a> Synth<'a> {
 
     /// The request's value for a field of this name, when it fits the field.
     fn echoed(&self, field: &Field) -> Option<Value> {
-        if field.encrypted || field.has_fields() {
+        if field.encrypted {
+            return self.sensitive_echo(field).map(Value::String);
+        }
+        if field.has_fields() {
             return None;
         }
         let v = self.echo.get(&field.name)?;
@@ -166,6 +185,18 @@ impl<'a> Synth<'a> {
             ("boolean", Value::Bool(_)) => Some(v.clone()),
             _ => None,
         }
+    }
+
+    /// A sensitive field the request sent under this name, sealed for the merchant: what it
+    /// sent encrypted is opened with the platform key first (a value that does not open was
+    /// sent in plain text, where the request's table does not call it sensitive).
+    fn sensitive_echo(&self, field: &Field) -> Option<String> {
+        let Some(Value::String(sent)) = self.echo.get(&field.name) else {
+            return None;
+        };
+        let plain = crate::crypto::decrypt_sensitive(self.platform_key, sent)
+            .unwrap_or_else(|_| sent.clone());
+        crate::crypto::encrypt_sensitive(self.merchant_key, &plain).ok()
     }
 
     /// A value of the field's type.
@@ -220,16 +251,16 @@ impl<'a> Synth<'a> {
         let n = field.name.to_ascii_lowercase();
         if n.ends_with("time") || n.ends_with("_at") || n.starts_with("time_") {
             return if self.v2 {
-                "20260601120000".into()
+                compact(&self.now[..19])
             } else {
-                "2026-06-01T12:00:00+08:00".into()
+                self.now.clone()
             };
         }
         if n.ends_with("date") {
             return if self.v2 {
-                "20260601".into()
+                compact(&self.now[..10])
             } else {
-                "2026-06-01".into()
+                self.now[..10].to_string()
             };
         }
         if n.ends_with("state") || n.ends_with("status") {
@@ -285,4 +316,9 @@ impl<'a> Synth<'a> {
         }
         out
     }
+}
+
+/// `2026-06-01T12:00:00` → `20260601120000`, APIv2's form.
+fn compact(rfc3339: &str) -> String {
+    rfc3339.chars().filter(char::is_ascii_digit).collect()
 }

@@ -1,13 +1,15 @@
-//! APIv3: the strings that are signed, the `Authorization` header, answer verification, and the
-//! verification of a platform-certificate listing.
+//! APIv3: the strings that are signed, the `Authorization` header, the signature type an answer
+//! names, answer verification, and the verification of a platform-certificate listing.
 
 mod certificates;
 mod paths;
 mod sign;
+mod signature_type;
 mod verify;
 
 pub use certificates::verify_certificate_listing;
 pub(crate) use paths::is_exempt;
 pub use sign::{authorization, canonical_request, canonical_response, AUTH_SCHEME};
+pub use signature_type::{SignatureType, SIGNATURE_TYPE};
 pub use verify::verify_response;
 pub(crate) use verify::{check_signed_headers, MISMATCH};

@@ -2,6 +2,7 @@
 
 use super::paths::{is_exempt, is_statement};
 use super::sign::canonical_response;
+use super::signature_type::SignatureType;
 use crate::error::{Error, Result};
 use crate::keys::keyring::Keyring;
 use base64::Engine;
@@ -53,13 +54,17 @@ fn parse_timestamp(ts: &str) -> Option<i64> {
     plain.then(|| ts.parse().ok()).flatten()
 }
 
-/// Checks the four `Wechatpay-*` headers of an answer or notification over `body`.
+/// Checks the four `Wechatpay-*` headers of an answer or notification over `body`, after
+/// `Wechatpay-Signature-Type` (absent: RSA) names an algorithm this client verifies.
 pub(crate) fn check_signed_headers(
     keyring: &Keyring,
     now: i64,
     headers: &HeaderMap,
     body: &[u8],
 ) -> Result<()> {
+    // First: the type says how the other headers are to be read, and an algorithm the client
+    // does not implement must be named as such, not reported as a signature that does not verify.
+    let kind = SignatureType::of(headers)?;
     let missing: Vec<&str> = [TIMESTAMP, NONCE, SIGNATURE, SERIAL]
         .into_iter()
         .filter(|h| !headers.contains_key(*h))
@@ -101,16 +106,19 @@ pub(crate) fn check_signed_headers(
                 "{SIGNATURE} is not base64 (standard alphabet, padded, no whitespace)"
             ))
         })?;
-    verifier
-        .verify(&canonical_response(ts, nonce, body), &raw)
-        .map_err(|_| Error::Signature(format!("{MISMATCH} with key `{serial}`")))
+    let verified = match kind {
+        SignatureType::Rsa2048 => verifier.verify(&canonical_response(ts, nonce, body), &raw),
+    };
+    verified.map_err(|_| Error::Signature(format!("{MISMATCH} with key `{serial}`")))
 }
 
 /// Verifies an APIv3 answer obtained elsewhere (a proxy, a queue, a log), unless its path is one
 /// of the unsigned downloads.
 ///
 /// `now` is the local Unix time, `path` the request path as sent (`/v3/...`, with any base path).
-/// The client runs the same check on every answer it receives. An overseas statement
+/// The client runs the same check on every answer it receives. A `Wechatpay-Signature-Type`
+/// other than `WECHATPAY2-SHA256-RSA2048` (absent means that one) is refused first, by name
+/// ([`SignatureType::of`]). An overseas statement
 /// (`v3/global/statements`, `hk/v3/statements`) carrying `Wechatpay-Statement-Sha1` is verified
 /// over `{"sha1":"…"}` and its body must have that SHA-1; without the header it is verified over
 /// the body like any answer.

@@ -1,0 +1,138 @@
+//! `Wechatpay-Signature-Type`: the algorithm WeChat Pay names beside each signed answer and
+//! notification. Read once, before any key is looked up, so an algorithm the client does not
+//! implement is refused by name instead of failing later as a "bad signature".
+
+use crate::error::{Error, Result};
+use http::HeaderMap;
+
+/// The header WeChat Pay names its signature algorithm in.
+pub const SIGNATURE_TYPE: &str = "Wechatpay-Signature-Type";
+
+/// A signature algorithm a WeChat Pay answer or notification may be signed with.
+///
+/// `#[non_exhaustive]`: the 国密 scheme (`WECHATPAY2-SM2-WITH-SM3`) joins as another variant.
+///
+/// ```
+/// use wechatpay::http::{HeaderMap, HeaderValue};
+/// use wechatpay::v3::SignatureType;
+///
+/// let mut h = HeaderMap::new();
+/// // Absent: WeChat Pay's only RSA scheme, as before the header existed.
+/// assert_eq!(SignatureType::of(&h)?, SignatureType::Rsa2048);
+/// h.insert("Wechatpay-Signature-Type", HeaderValue::from_static("WECHATPAY2-SHA256-RSA2048"));
+/// assert_eq!(SignatureType::of(&h)?.as_str(), "WECHATPAY2-SHA256-RSA2048");
+/// h.insert("Wechatpay-Signature-Type", HeaderValue::from_static("HMAC-SHA256"));
+/// assert!(SignatureType::of(&h).unwrap_err().to_string().contains("HMAC-SHA256"));
+/// # Ok::<(), wechatpay::Error>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum SignatureType {
+    /// `WECHATPAY2-SHA256-RSA2048`: RSA PKCS#1 v1.5 over SHA-256, with a WeChat Pay public key
+    /// or platform certificate.
+    Rsa2048,
+}
+
+/// Every type this client verifies, for the error that names what is supported.
+const SUPPORTED: [SignatureType; 1] = [SignatureType::Rsa2048];
+
+impl SignatureType {
+    /// The name as WeChat Pay writes it in `Wechatpay-Signature-Type`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SignatureType::Rsa2048 => "WECHATPAY2-SHA256-RSA2048",
+        }
+    }
+
+    /// The type an answer or notification names; `Rsa2048` when the header is absent.
+    ///
+    /// The name must be one WeChat Pay writes, exactly (`wechatpay2-sha256-rsa2048` is
+    /// refused: the signature does not cover this header, so a verifier that normalises it
+    /// accepts spellings WeChat Pay never sends). A header given twice or empty is refused too.
+    /// The error is [`Error::Signature`], as for a signature that does not verify.
+    pub fn of(headers: &HeaderMap) -> Result<SignatureType> {
+        let mut values = headers.get_all(SIGNATURE_TYPE).iter();
+        let Some(value) = values.next() else {
+            return Ok(SignatureType::Rsa2048);
+        };
+        let more = values.count();
+        if more > 0 {
+            return Err(Error::Signature(format!(
+                "header {SIGNATURE_TYPE} appears {} times: an answer with ambiguous signature headers is not verified",
+                more + 1
+            )));
+        }
+        let name = value.as_bytes();
+        if let Some(known) = SUPPORTED
+            .into_iter()
+            .find(|t| t.as_str().as_bytes() == name)
+        {
+            return Ok(known);
+        }
+        let shown: String = String::from_utf8_lossy(name)
+            .chars()
+            .take(64)
+            .collect::<String>()
+            .escape_debug()
+            .to_string();
+        let supported: Vec<&str> = SUPPORTED.iter().map(|t| t.as_str()).collect();
+        Err(Error::Signature(format!(
+            "{SIGNATURE_TYPE} `{shown}` is not a signature type this client verifies (supported: {}; \
+             absent means WECHATPAY2-SHA256-RSA2048)",
+            supported.join(", ")
+        )))
+    }
+}
+
+impl std::fmt::Display for SignatureType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use http::HeaderValue;
+
+    fn with(values: &[&[u8]]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for v in values {
+            h.append(SIGNATURE_TYPE, HeaderValue::from_bytes(v).unwrap());
+        }
+        h
+    }
+
+    #[test]
+    fn only_the_exact_names_are_read() {
+        assert_eq!(
+            SignatureType::of(&with(&[])).unwrap(),
+            SignatureType::Rsa2048
+        );
+        let rsa = with(&[b"WECHATPAY2-SHA256-RSA2048"]);
+        assert_eq!(SignatureType::of(&rsa).unwrap(), SignatureType::Rsa2048);
+        for (value, says) in [
+            (
+                &b"wechatpay2-sha256-rsa2048"[..],
+                "`wechatpay2-sha256-rsa2048`",
+            ),
+            (b"WECHATPAY2-SM2-WITH-SM3", "`WECHATPAY2-SM2-WITH-SM3`"),
+            (b"", "``"),
+            (b"RSA \xe4\xb8\xad", "`RSA 中`"),
+        ] {
+            let e = SignatureType::of(&with(&[value])).unwrap_err();
+            let m = e.to_string();
+            assert!(matches!(e, Error::Signature(_)), "{e:?}");
+            assert!(
+                m.contains(says) && m.contains("supported: WECHATPAY2-SHA256-RSA2048"),
+                "{m}"
+            );
+        }
+        let twice = with(&[b"WECHATPAY2-SHA256-RSA2048", b"WECHATPAY2-SHA256-RSA2048"]);
+        let m = SignatureType::of(&twice).unwrap_err().to_string();
+        assert!(m.contains("appears 2 times"), "{m}");
+        let long = vec![b'A'; 1000];
+        let m = SignatureType::of(&with(&[&long])).unwrap_err().to_string();
+        assert!(m.len() < 300, "the value is cut: {m}");
+    }
+}
