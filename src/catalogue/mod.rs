@@ -1,6 +1,7 @@
 //! The documented WeChat Pay calls: every method and path template with its request and
 //! response field tables, parsed once from `catalogue.json` (generated from the documentation's
-//! tables by `tests/fixtures/catalogue/generate.py`; see `docs/emulator.md`).
+//! tables by `tests/fixtures/catalogue/generate.py`; see `docs/emulator.md`), and the brand API's
+//! calls from `brand.json` (`tests/fixtures/catalogue/brand.py`).
 //!
 //! Independent of the emulator: the emulator routes, checks and answers with it, and a CLI can
 //! list and show it. Uses nothing of the crate.
@@ -10,7 +11,8 @@
 use serde_json::Value;
 use std::sync::OnceLock;
 
-/// APIv3 (JSON) or APIv2 (XML).
+/// APIv3 (JSON) or APIv2 (XML). The brand API's calls are JSON like APIv3 (see
+/// [`Endpoint::brand`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Protocol {
     V3,
@@ -87,16 +89,25 @@ impl Endpoint {
         self.options.iter().any(|o| o.name == "security")
     }
 
+    /// A brand API call (`brand/…`, signed `WECHATPAY-BRAND-SHA256-RSA2048` by a brand).
+    pub fn brand(&self) -> bool {
+        self.template.starts_with("brand/")
+    }
+
     /// The template as the client writes it: `{empty}` is the trailing slash.
     pub fn client_template(&self) -> String {
         self.template.replace("{empty}", "")
     }
 }
 
-/// Every documented call, sorted by template then method.
+/// Every documented call, sorted by template then method (the brand API's `brand/…` first).
 pub fn all() -> &'static [Endpoint] {
     static ALL: OnceLock<Vec<Endpoint>> = OnceLock::new();
-    ALL.get_or_init(|| parse(include_str!("catalogue.json")))
+    ALL.get_or_init(|| {
+        let mut all = parse(include_str!("brand.json"));
+        all.extend(parse(include_str!("catalogue.json")));
+        all
+    })
 }
 
 /// The documented call for this method (any case) and template.
@@ -184,7 +195,8 @@ mod tests {
     #[test]
     fn every_documented_call_is_parsed() {
         let all = all();
-        assert_eq!(all.len(), 1143);
+        assert_eq!(all.len(), 1143 + 55);
+        assert_eq!(all.iter().filter(|e| e.brand()).count(), 55);
         assert_eq!(
             all.iter().filter(|e| e.protocol == Protocol::V2).count(),
             126

@@ -51,7 +51,7 @@ impl Context {
             keyring: &self.trust.keyring,
             apiv2_secret: self.identity.apiv2_secret(),
             refresh: self,
-            mchid: &self.identity.mchid,
+            mchid: &self.identity.id,
         }
     }
 

@@ -69,7 +69,7 @@ impl std::fmt::Debug for Client {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let identity = &self.context.identity;
         f.debug_struct("Client")
-            .field("mchid", &identity.mchid)
+            .field(identity.scheme.id_field, &identity.id)
             .field("serial", &identity.v3.as_ref().map(|v| v.serial.as_str()))
             .field("keyring", &self.context.trust.keyring)
             .field("base_uri", &self.context.policies.base_uri.as_str())
@@ -78,7 +78,7 @@ impl std::fmt::Debug for Client {
                 &identity.apiv2_secret.as_ref().map(|_| "<redacted>"),
             )
             .field(
-                "apiv3_key",
+                identity.scheme.notification_key,
                 &identity.apiv3_key.as_ref().map(|_| "<redacted>"),
             )
             .finish()
@@ -93,9 +93,22 @@ impl Client {
         }
     }
 
-    /// The merchant id the client signs for.
+    /// The merchant id the client signs for; a brand client's brand id (see
+    /// [`scheme`](Self::scheme)).
     pub fn mchid(&self) -> &str {
-        &self.context.identity.mchid
+        &self.context.identity.id
+    }
+
+    /// The scheme the client signs under: [`Scheme::MERCHANT`](crate::v3::Scheme::MERCHANT), or
+    /// [`Scheme::BRAND`](crate::v3::Scheme::BRAND) for a client built with
+    /// [`ClientBuilder::brand_id`](crate::ClientBuilder::brand_id).
+    ///
+    /// ```
+    /// let client = wechatpay::Client::builder().mchid("1900000001").build().unwrap();
+    /// assert_eq!(client.scheme().id_field, "mchid");
+    /// ```
+    pub fn scheme(&self) -> &'static crate::v3::Scheme {
+        self.context.identity.scheme
     }
 
     /// The keys that verify answers, shared with any background certificate refresh.

@@ -26,10 +26,12 @@ impl Client {
     /// # }
     /// ```
     pub fn parse_notification(&self, headers: &HeaderMap, body: &[u8]) -> Result<Notification> {
-        let key = self.context.identity.apiv3_key.as_ref().ok_or_else(|| {
-            Error::NotConfigured(
-                "notifications need the APIv3 key: set ClientBuilder::apiv3_key".into(),
-            )
+        let identity = &self.context.identity;
+        let key = identity.apiv3_key.as_ref().ok_or_else(|| {
+            Error::NotConfigured(format!(
+                "notifications need the {}: set ClientBuilder::{}",
+                identity.scheme.notification_key_name, identity.scheme.notification_key
+            ))
         })?;
         NotificationParser::new(&self.context.trust.keyring, key).parse(headers, body)
     }

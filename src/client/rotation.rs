@@ -47,7 +47,7 @@ pub(crate) async fn refresh_for(context: &Context, serial: &str) -> bool {
     // Counted when it ends, won or failed: a download cut short by its caller's deadline (the
     // future dropped above) leaves the minute unspent, so the next caller may try.
     *last = Some(Instant::now());
-    crate::exchange::trace::rotation(&context.identity.mchid, serial, result.as_ref().err());
+    crate::exchange::trace::rotation(&context.identity.id, serial, result.as_ref().err());
     result.is_ok() && trust.keyring.contains(serial)
 }
 
@@ -77,7 +77,7 @@ pub(crate) async fn download(context: &Context) -> Result<Vec<Certificate>> {
     let certs = crate::protocol::v3::verify_certificate_listing(
         keyring,
         key,
-        &identity.mchid,
+        &identity.id,
         unix_now(),
         res.headers(),
         res.body(),
@@ -143,10 +143,16 @@ impl CertificateRefresher {
         let mut weak: Vec<Weak<Context>> = Vec::new();
         for client in clients {
             let identity = &client.context.identity;
+            if !identity.scheme.platform_certificates {
+                return Err(Error::NotConfigured(format!(
+                    "{} {}: its answers are verified with the WeChat Pay public key only; there are no platform certificates to refresh",
+                    identity.scheme.signer, identity.id
+                )));
+            }
             if identity.apiv3_key.is_none() {
                 return Err(Error::NotConfigured(format!(
                     "merchant {}: refreshing certificates needs the APIv3 key (ClientBuilder::apiv3_key)",
-                    identity.mchid
+                    identity.id
                 )));
             }
             weak.push(Arc::downgrade(&client.context));
@@ -197,7 +203,7 @@ async fn run(clients: Vec<Weak<Context>>, interval: Duration, tx: watch::Sender<
             };
             live += 1;
             if let Err(e) = download(&context).await {
-                let mchid = &context.identity.mchid;
+                let mchid = &context.identity.id;
                 crate::exchange::trace::refresh_failed(mchid, &e);
                 status.failures += 1;
                 error = Some(format!("{mchid}: {e}"));

@@ -5,7 +5,7 @@
 //! headers must verify too, and then its `Error::Api` says `verified: true`. An error answer
 //! without them is reported as unverified, never as WeChat Pay's word.
 
-use crate::answer::digest::Expected;
+use crate::answer::digest::{Expected, SM3_DIGEST};
 use crate::answer::intake::Intake;
 use crate::answer::response::Response;
 use crate::answer::sink::Sink;
@@ -33,10 +33,11 @@ pub(crate) async fn send(
     let sink = prepared.take_sink();
     let digest = prepared.take_digest().map(Expected::parse).transpose()?;
     let gunzip = prepared.gunzip();
-    let unsigned_download = match protocol {
-        Protocol::V3 => v3::is_exempt(&path),
-        Protocol::V2 => crate::protocol::v2::is_exempt(&path),
-    };
+    let unsigned_download = prepared.is_unsigned()
+        || match protocol {
+            Protocol::V3 => v3::is_exempt(&path),
+            Protocol::V2 => crate::protocol::v2::is_exempt(&path),
+        };
     // The file is opened before sending, so an unwritable place fails with nothing sent.
     let sink = sink.as_deref().map(Sink::create).transpose()?;
     match (sink, unsigned_download) {
@@ -51,6 +52,12 @@ pub(crate) async fn send(
                 accept_rotating(sender, protocol, &path, unsigned_download, res).await
             })
             .await?;
+            if unsigned_download {
+                if let Some(mut check) = header_digest(res.headers())? {
+                    check.update(res.body());
+                    check.finish()?;
+                }
+            }
             let saved = sink.is_some();
             let mut intake = Intake::new(digest, sink, gunzip, limits.max_download_bytes);
             intake.update(res.body())?;
@@ -113,6 +120,8 @@ fn accept(
         return Err(api_error(sender, protocol, status, headers, body)?);
     }
     match protocol {
+        // WeChat Pay's file downloads come unsigned; the caller checks their digests.
+        Protocol::V3 if unsigned_download => {}
         Protocol::V3 => {
             v3::verify_response(sender.keyring, unix_now(), path, res.headers(), res.body())?
         }
@@ -287,6 +296,7 @@ async fn stream_to_file(
         .await?;
         return Err(api_error(sender, protocol, status, headers, body)?);
     }
+    let mut header_check = header_digest(&headers)?;
     let download_deadline = crate::exchange::limits::deadline_after(limits.download_timeout);
     let mut head: Vec<u8> = Vec::new();
     let mut written: u64 = 0;
@@ -298,6 +308,9 @@ async fn stream_to_file(
             head.extend_from_slice(&chunk[..chunk.len().min(V2_FAILURE_PEEK - head.len())]);
         }
         intake.update(&chunk)?;
+        if let Some(check) = header_check.as_mut() {
+            check.update(&chunk);
+        }
         if let Some(progress) = &sender.policies.download_progress {
             progress(written, total);
         }
@@ -307,10 +320,30 @@ async fn stream_to_file(
             return Err(failure);
         }
     }
+    // Before the file replaces anything: a body that does not match its header is refused.
+    if let Some(check) = header_check {
+        check.finish()?;
+    }
     if let Some(sink) = intake.finish()? {
         sink.commit()?;
     }
     Ok(Response::new(status, headers, Bytes::new()))
+}
+
+/// The check an unsigned download's `SM3-Digest` header asks for (the fapiao file carries one),
+/// over the bytes as received. Absent, nothing is checked beyond the `digest` option; present
+/// twice or malformed, the answer is refused.
+fn header_digest(headers: &HeaderMap) -> Result<Option<Expected>> {
+    let mut values = headers.get_all(SM3_DIGEST).iter();
+    let Some(value) = values.next() else {
+        return Ok(None);
+    };
+    if values.next().is_some() {
+        return Err(Error::Signature(format!(
+            "the answer carries more than one `{SM3_DIGEST}` header: which digest the file has is ambiguous"
+        )));
+    }
+    Expected::sm3_header(value).map(Some)
 }
 
 /// APIv2 downloads (`downloadbill`, `downloadfundflow`) answer "no bill" with a 200 and a FAIL

@@ -87,6 +87,7 @@ pub use front::builder::ServerBuilder;
 pub use front::chaos::kinds::{Chaos, ChaosFault, ChaosRecord};
 pub use front::journal::Recorded;
 pub use front::server::Server;
+pub use protocol::brand::Brand;
 pub use protocol::faults::Fault;
 pub use protocol::keys::{Merchant, Mode};
 pub use state::jobs::Delivery;

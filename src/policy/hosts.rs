@@ -162,3 +162,35 @@ pub(crate) fn check_allowed_host(host: &str) -> Result<String> {
         )),
     }
 }
+
+/// WeChat Pay's e-invoice file host. A client reaches it for one documented call only: the
+/// fapiao file download, `GET https://pay.wechatpay.cn/invoicing/fapiao/fapiao-file?token=…`,
+/// the `download_url` that `v3/new-tax-control-fapiao/fapiao-applications/{fapiao_apply_id}/fapiao-files`
+/// answers. WeChat Pay documents it as neither signed nor verified ("该接口无需签名和验签"); its
+/// answer carries an `SM3-Digest` header instead.
+pub(crate) const FAPIAO_FILE_HOST: &str = "pay.wechatpay.cn";
+
+/// The one path allowed on [`FAPIAO_FILE_HOST`].
+pub(crate) const FAPIAO_FILE_PATH: &str = "/invoicing/fapiao/fapiao-file";
+
+impl AllowedHosts {
+    /// True when `url` is the fapiao file download: `https` on `pay.wechatpay.cn` at its default
+    /// port and that exact path, or the same path under the base path of a loopback client
+    /// origin (the emulator hands out such URLs). A WeChat Pay API host never qualifies: every
+    /// answer from it is verified.
+    pub(crate) fn is_fapiao_file(&self, url: &Url) -> bool {
+        let on_file_host = url.scheme() == "https"
+            && url
+                .host_str()
+                .is_some_and(|h| h.eq_ignore_ascii_case(FAPIAO_FILE_HOST))
+            && url.port().is_none()
+            && url.path() == FAPIAO_FILE_PATH;
+        let on_emulator = is_loopback(url)
+            && self.origins.contains(&url.origin())
+            && url
+                .path()
+                .strip_prefix(self.base_path.as_str())
+                .is_some_and(|rest| rest == &FAPIAO_FILE_PATH[1..]);
+        on_file_host || on_emulator
+    }
+}

@@ -1,10 +1,11 @@
-//! Who signs: the merchant id with its key pair per scheme, and the secrets of both APIs.
+//! Who signs: a merchant or a brand (the scheme, its id), with its key pair and secrets.
 
 use crate::keys::crypto::{PrivateKey, Signer};
+use crate::protocol::v3::Scheme;
 use std::sync::Arc;
 use zeroize::Zeroizing;
 
-/// The merchant's APIv3 signing identity.
+/// The APIv3-style signing key: the merchant's (or the brand's) API certificate serial and key.
 #[derive(Clone)]
 pub(crate) struct V3Identity {
     pub serial: String,
@@ -17,10 +18,17 @@ pub(crate) struct V3Identity {
 /// checking an APIv2 answer and decrypting a notification read.
 #[derive(Clone)]
 pub(crate) struct Identity {
-    pub mchid: String,
+    /// The scheme it signs under: which `Authorization` token and id pair, which paths, which
+    /// keys verify its answers.
+    pub scheme: &'static Scheme,
+    /// The `mchid` of a merchant, the `brand_id` of a brand.
+    pub id: String,
     /// APIv3 (RSA): absent when the client was built without a serial and private key.
     pub v3: Option<V3Identity>,
+    /// Merchants only.
     pub apiv2_secret: Option<Zeroizing<String>>,
+    /// The key that decrypts notifications (and a merchant's downloaded certificates): the
+    /// APIv3 key, or a brand's brand API key (`Scheme::notification_key` names the setting).
     pub apiv3_key: Option<Zeroizing<Vec<u8>>>,
 }
 

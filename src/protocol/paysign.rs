@@ -17,6 +17,13 @@ use serde_json::{json, Value};
 fn rsa_sign_lines(identity: &Identity, lines: &[&str]) -> Result<String> {
     // The named arguments were checked by the callers; the generated ones are clean.
     debug_assert!(lines.iter().all(|l| !l.contains(char::is_control)));
+    // The cashier takes a merchant's signature only; a brand key must not sign payments.
+    if identity.scheme != &crate::protocol::v3::Scheme::MERCHANT {
+        return Err(Error::NotConfigured(format!(
+            "paySign is signed by a merchant; this client signs as {} {}",
+            identity.scheme.signer, identity.id
+        )));
+    }
     let v3 = identity.v3.as_ref().ok_or_else(|| {
         Error::NotConfigured(
             "paySign needs the merchant private key: set ClientBuilder::private_key".into(),
@@ -58,7 +65,7 @@ pub(crate) fn app_pay_params(identity: &Identity, appid: &str, prepay_id: &str) 
     let sign = rsa_sign_lines(identity, &[appid, &ts, &nonce, prepay_id])?;
     Ok(json!({
         "appid": appid,
-        "partnerid": identity.mchid,
+        "partnerid": identity.id,
         "prepayid": prepay_id,
         "package": "Sign=WXPay",
         "noncestr": nonce,

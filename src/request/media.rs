@@ -76,6 +76,26 @@ impl Media {
         &self.meta
     }
 
+    /// The SM3 (GB/T 32905) of the file in lowercase hex, as the official samples pass it: the
+    /// `meta.digest` of the fapiao upload (`digest_alogrithm` `SM3`, WeChat Pay's spelling) and
+    /// of the taxi-invoice upload (`digest_algorithm` `DIGEST_ALGORITHM_SM3`).
+    ///
+    /// ```
+    /// use serde_json::json;
+    /// let pdf = wechatpay::Media::new("fapiao.pdf", &b"%PDF-1.7 ..."[..]);
+    /// let meta = json!({
+    ///     "sub_mchid": "1900000109",
+    ///     "file_type": "PDF",
+    ///     "digest_alogrithm": "SM3",
+    ///     "digest": pdf.sm3_hex(),
+    /// });
+    /// let pdf = pdf.with_meta(meta).unwrap();
+    /// assert!(pdf.meta().contains(&wechatpay::crypto::sm3_hex(b"%PDF-1.7 ...")));
+    /// ```
+    pub fn sm3_hex(&self) -> String {
+        crate::keys::crypto::sm3_hex(&self.content)
+    }
+
     /// The file name sent.
     pub fn filename(&self) -> &str {
         &self.filename

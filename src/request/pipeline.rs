@@ -22,6 +22,8 @@ use url::Url;
 
 const V3_ACCEPT: &str =
     "application/json, text/plain, application/x-gzip, application/pdf, image/png, image/*;q=0.5";
+/// The fapiao file is a PDF, XML or OFD sent as `application/octet-stream`; errors are JSON.
+const FILE_ACCEPT: &str = "application/octet-stream, application/pdf, application/json;q=0.5";
 const V2_ACCEPT: &str = "text/xml, text/plain, application/x-gzip";
 const WECHATPAY_SERIAL: http::HeaderName = http::HeaderName::from_static("wechatpay-serial");
 
@@ -52,6 +54,15 @@ pub(crate) fn prepare(
     }
     let expanded = template.expand(&opts.vars)?;
     let (protocol, path) = route(crate::request::target::relative(&expanded)?);
+    if protocol == Protocol::V3 {
+        let allowed = &policies.allowed_hosts;
+        if let Some(url) = crate::request::target::resolve_fapiao_file(allowed, path, &method)? {
+            return prepare_fapiao_file(policies, url, opts, media);
+        }
+    }
+    if protocol == Protocol::V2 {
+        check_scheme(identity, expanded.trim_start_matches('/'))?;
+    }
     let base = opts.base_uri.as_ref().unwrap_or(&policies.base_uri);
     // The one outbound rule, before anything is signed: see `target`.
     let mut url = crate::request::target::resolve(
@@ -61,6 +72,11 @@ pub(crate) fn prepare(
         path,
         protocol == Protocol::V2,
     )?;
+    if protocol == Protocol::V3 {
+        // After resolving: an absolute `{+url}` is judged by its path under the base too.
+        let under = url.path().strip_prefix(base.path()).unwrap_or(path);
+        check_scheme(identity, under)?;
+    }
     match protocol {
         Protocol::V3 => {
             let signer = Signing {
@@ -83,6 +99,30 @@ pub(crate) fn prepare(
             prepare_v2(identity, policies, method, url, opts)
         }
     }
+}
+
+/// A call is signed under the scheme its path belongs to (`brand/…` by a brand, the rest by a
+/// merchant): the other scheme's signature is answered `401 SIGN_ERROR`, so it is refused here,
+/// before anything is signed or sent.
+fn check_scheme(identity: &Identity, path: &str) -> Result<()> {
+    let owner = v3::Scheme::for_path(path);
+    if owner == identity.scheme {
+        return Ok(());
+    }
+    let ours = identity.scheme;
+    Err(Error::argument(
+        "path",
+        format!(
+            "`{path}` is a {owner_signer} call, signed `{owner_name} {owner_field}=…`, and this client signs as a {signer}              (`{name} {field}=\"{id}\"`): WeChat Pay would answer 401 SIGN_ERROR. Call it with a client built with              ClientBuilder::{owner_field}",
+            owner_signer = owner.signer,
+            owner_name = owner.name,
+            owner_field = owner.id_field,
+            signer = ours.signer,
+            name = ours.name,
+            field = ours.id_field,
+            id = identity.id,
+        ),
+    ))
 }
 
 fn append_query(url: &mut Url, query: &str) {
@@ -126,9 +166,10 @@ fn prepare_v3(
     #[cfg(feature = "catalogue")]
     let mut opts = opts;
     let v3_identity = identity.v3.as_ref().ok_or_else(|| {
-        Error::NotConfigured(
-            "APIv3 calls need the merchant serial and private key: set ClientBuilder::serial and ::private_key".into(),
-        )
+        Error::NotConfigured(format!(
+            "APIv3 calls need the {} API certificate serial and private key: set ClientBuilder::serial and ::private_key",
+            identity.scheme.signer
+        ))
     })?;
     if opts.xml.is_some() {
         return Err(Error::argument(
@@ -225,8 +266,8 @@ fn prepare_v3(
     );
     let signature =
         base64::engine::general_purpose::STANDARD.encode(v3_identity.signer.sign(&message)?);
-    let authorization = v3::authorization(
-        &identity.mchid,
+    let authorization = identity.scheme.authorization(
+        &identity.id,
         &v3_identity.serial,
         timestamp,
         &nonce,
@@ -254,6 +295,45 @@ fn prepare_v3(
         digest: opts.digest,
         gunzip: opts.gunzip,
         retry: opts.retry,
+        unsigned: false,
+    })
+}
+
+/// The fapiao file download, sent as WeChat Pay documents it: unsigned (no `Authorization`, no
+/// `Wechatpay-Serial`), a `GET` without a body; its answer is checked by its `SM3-Digest`.
+fn prepare_fapiao_file(
+    policies: &Policies,
+    mut url: Url,
+    opts: Options,
+    media: Option<&Media>,
+) -> Result<PreparedRequest> {
+    if media.is_some() || opts.json.is_some() || opts.body.is_some() || opts.xml.is_some() {
+        return Err(Error::argument(
+            "json",
+            "the fapiao file download is a GET without a body: its parameters go in the query",
+        ));
+    }
+    if let Some(query) = &opts.query {
+        append_query(&mut url, &build_query(query)?);
+    }
+    let mut headers = base_headers(policies, FILE_ACCEPT);
+    for (name, value) in opts.headers {
+        headers.insert(name, value);
+    }
+    Ok(PreparedRequest {
+        protocol: Protocol::V3,
+        method: Method::GET,
+        url,
+        headers,
+        body: Bytes::new(),
+        security: opts.security,
+        limits: opts.limits,
+        sink: opts.sink,
+        per_call_base: opts.base_uri.is_some(),
+        digest: opts.digest,
+        gunzip: opts.gunzip,
+        retry: opts.retry,
+        unsigned: true,
     })
 }
 
@@ -282,7 +362,7 @@ fn prepare_v2(
         opts.xml.unwrap_or_default()
     };
     let signed =
-        crate::protocol::v2::prepare(is_get, data, Some(&identity.mchid), secret, opts.nonceless)?;
+        crate::protocol::v2::prepare(is_get, data, Some(&identity.id), secret, opts.nonceless)?;
     let mut headers = base_headers(policies, V2_ACCEPT);
     let body = match (signed.query, signed.body, opts.body) {
         (Some(query), _, _) => {
@@ -315,6 +395,7 @@ fn prepare_v2(
         digest: opts.digest,
         gunzip: opts.gunzip,
         retry: opts.retry,
+        unsigned: false,
     })
 }
 

@@ -37,6 +37,9 @@ pub struct PreparedRequest {
     pub(crate) retry: Option<Value>,
     /// True when the call named its own `base_uri`: taken as meant, never failed over.
     pub(crate) per_call_base: bool,
+    /// The fapiao file download: sent without a signature, answered without one (its
+    /// `SM3-Digest` header is checked instead).
+    pub(crate) unsigned: bool,
 }
 
 impl PreparedRequest {
@@ -67,6 +70,11 @@ impl PreparedRequest {
 
     pub(crate) fn take_digest(&mut self) -> Option<Value> {
         self.digest.take()
+    }
+
+    /// True for a download WeChat Pay documents as neither signed nor verified.
+    pub(crate) fn is_unsigned(&self) -> bool {
+        self.unsigned
     }
 
     pub(crate) fn gunzip(&self) -> bool {

@@ -123,7 +123,7 @@ pub(crate) enum Command {
         /// Only APIv2 (XML) calls.
         #[arg(long, conflicts_with = "v3")]
         v2: bool,
-        /// Only APIv3 (JSON) calls.
+        /// Only APIv3 (JSON) calls (not the brand API's `brand/…`).
         #[arg(long)]
         v3: bool,
         /// One JSON array (method, template, protocol, title).
@@ -263,14 +263,17 @@ pub(crate) enum Command {
     ///
     /// The key matches the certificate and serial, key sizes, ids, expiry dates, secrets'
     /// lengths (never shown), files holding secrets (the config file with one inline, key and
-    /// secret files) open to group or others; with --online the clock offset from a signed
-    /// answer.
+    /// secret files) open to group or others; with --online WeChat Pay's self-test
+    /// (v3/security/echo), which works in public-key and certificate mode alike: whether WeChat
+    /// Pay accepts the request signature, which configured key verified its answer, and the
+    /// clock offset.
     #[command(
         after_help = "Example:\n  wechatpay --profile prod doctor --online\n\n\
                             Exit codes:\n  0  no failure (warnings may remain)\n  1  at least one FAIL line"
     )]
     Doctor {
-        /// Also make one call (GET v3/certificates) and compare the clocks.
+        /// Also call WeChat Pay's self-test (POST v3/security/echo): the request signature
+        /// accepted, the answer verified with the configured key, the clocks compared.
         #[arg(long)]
         online: bool,
     },

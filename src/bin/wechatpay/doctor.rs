@@ -7,6 +7,9 @@ use crate::shown;
 use std::process::ExitCode;
 use wechatpay::crypto::{Certificate, PrivateKey, PublicKey};
 
+#[path = "doctor_online.rs"]
+mod online;
+
 #[derive(Default)]
 struct Report {
     failures: usize,
@@ -323,49 +326,8 @@ pub(crate) fn doctor(sel: &Selection, online: bool) -> ExitCode {
         }
     }
     if online {
-        clock(&mut r, &s);
+        online::echo(&mut r, &s);
     }
     println!("{} failure(s), {} warning(s)", r.failures, r.warnings);
     ExitCode::from(if r.failures > 0 { 1 } else { 0 })
-}
-
-/// The clock offset from a signed answer's `Wechatpay-Timestamp`.
-fn clock(r: &mut Report, s: &Settings) {
-    let client = match s.client() {
-        Ok(c) => wechatpay::blocking::Client::from(c),
-        Err(e) => return r.fail("online", e.to_string(), "fix the findings above first"),
-    };
-    let before = now();
-    match client.chain("v3/certificates").get(serde_json::json!({})) {
-        Ok(res) => {
-            let ts = res
-                .headers()
-                .get("Wechatpay-Timestamp")
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.parse::<i64>().ok());
-            match ts {
-                Some(t) => {
-                    let offset = t - (before + now()) / 2;
-                    if offset.abs() > 60 {
-                        r.fail("clock", format!("{offset:+} s from WeChat Pay"), "synchronise the clock (NTP): signatures older than 5 minutes are refused");
-                    } else {
-                        r.ok(
-                            "clock",
-                            format!("{offset:+} s from WeChat Pay (answer verified)"),
-                        );
-                    }
-                }
-                None => r.warn(
-                    "clock",
-                    "the answer had no Wechatpay-Timestamp".into(),
-                    "retry",
-                ),
-            }
-        }
-        Err(e) => r.fail(
-            "online",
-            e.to_string().replace('\n', " "),
-            "see the message; `wechatpay -v request GET v3/certificates` traces it",
-        ),
-    }
 }

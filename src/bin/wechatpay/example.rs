@@ -247,5 +247,12 @@ pub(crate) fn upload_note(e: &Endpoint) -> Option<String> {
 
 /// What `show` prints under `example:`: the request line, or `# ` and why there is none.
 pub(crate) fn example_line(e: &Endpoint) -> String {
+    if e.brand() {
+        // The command's profiles are merchants'; a line it would sign as one is refused.
+        return "# a brand API call, signed by a brand (WECHATPAY-BRAND-SHA256-RSA2048 brand_id=…), \
+                which `wechatpay request` cannot sign (its profiles are merchants): use the \
+                library's ClientBuilder::brand_id"
+            .to_string();
+    }
     upload_note(e).map_or_else(|| request_line(e), |note| format!("# {note}"))
 }

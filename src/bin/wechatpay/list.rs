@@ -43,7 +43,7 @@ pub(crate) fn list(
 ) -> ExitCode {
     let found: Vec<&Endpoint> = catalogue::all()
         .iter()
-        .filter(|e| (!v2 || e.protocol == Protocol::V2) && (!v3 || e.protocol == Protocol::V3))
+        .filter(|e| (!v2 || e.protocol == Protocol::V2) && (!v3 || protocol(e) == "v3"))
         .filter(|e| query.iter().all(|w| matches(e, w)))
         .collect();
     let width = found
@@ -181,6 +181,7 @@ fn describe(f: &Field, depth: usize, out: &mut String) {
 
 fn protocol(e: &Endpoint) -> &'static str {
     match e.protocol {
+        Protocol::V3 if e.brand() => "brand",
         Protocol::V3 => "v3",
         Protocol::V2 => "v2",
     }
@@ -264,6 +265,9 @@ pub(crate) fn show(call: &[String], as_json: bool) -> Result<(), Error> {
         out,
         "protocol:  {}",
         match e.protocol {
+            Protocol::V3 if e.brand() => {
+                "brand API (JSON, WECHATPAY-BRAND-SHA256-RSA2048 signed with the brand key, answers verified with the WeChat Pay public key)"
+            }
             Protocol::V3 => "APIv3 (JSON, signed with the merchant key, answers verified)",
             Protocol::V2 => "APIv2 (XML, MD5 or HMAC-SHA256 signed with the APIv2 secret)",
         }

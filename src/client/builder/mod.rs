@@ -3,9 +3,10 @@
 mod checks;
 mod identity;
 mod network;
+mod signer;
 mod verifiers;
 
-use checks::{check_apiv2_secret, check_limits, check_mchid, check_token};
+use checks::{check_apiv2_secret, check_limits, check_token};
 
 use crate::client::context::Context;
 use crate::client::Client;
@@ -59,6 +60,8 @@ enum VerifierSource {
 #[must_use]
 pub struct ClientBuilder {
     mchid: Option<String>,
+    brand_id: Option<String>,
+    brand_api_key: Option<Zeroizing<Vec<u8>>>,
     serial: Option<String>,
     key: Option<KeySource>,
     verifiers: Vec<VerifierSource>,
@@ -87,6 +90,7 @@ impl std::fmt::Debug for ClientBuilder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ClientBuilder")
             .field("mchid", &self.mchid)
+            .field("brand_id", &self.brand_id)
             .field("serial", &self.serial)
             // As given, so possibly with a password that `build()` will refuse.
             .field(
@@ -117,6 +121,8 @@ impl ClientBuilder {
     pub fn new() -> Self {
         ClientBuilder {
             mchid: None,
+            brand_id: None,
+            brand_api_key: None,
             serial: None,
             key: None,
             verifiers: Vec::new(),
@@ -140,7 +146,8 @@ impl ClientBuilder {
         }
     }
 
-    /// Merchant id (`mchid`), required.
+    /// Merchant id (`mchid`), required (a brand client gives [`brand_id`](Self::brand_id)
+    /// instead).
     pub fn mchid(mut self, mchid: impl Into<String>) -> Self {
         self.mchid = Some(mchid.into());
         self
@@ -234,12 +241,8 @@ impl ClientBuilder {
     }
 
     /// Checks every setting and builds the client.
-    pub fn build(self) -> Result<Client> {
-        let mchid = self.mchid.ok_or_else(|| {
-            Error::config("mchid", "is required (the merchant id, e.g. 1900000001)")
-        })?;
-        check_token("mchid", &mchid)?;
-        check_mchid(&mchid)?;
+    pub fn build(mut self) -> Result<Client> {
+        let (scheme, mchid) = signer::who(&mut self)?;
         let v3 =
             match (self.serial, self.key) {
                 (None, None) => None,
@@ -339,7 +342,8 @@ impl ClientBuilder {
         ))
         .map_err(|_| Error::config("user_agent", "invalid"))?;
         let identity = crate::protocol::identity::Identity {
-            mchid,
+            scheme,
+            id: mchid,
             v3,
             apiv2_secret: self.apiv2_secret,
             apiv3_key: self.apiv3_key,

@@ -152,3 +152,18 @@ pub fn sha1_hex(data: &[u8]) -> String {
     use sha1::Digest as _;
     hex::encode(sha1::Sha1::digest(data))
 }
+
+/// Lowercase hex SM3 (GB/T 32905) of `data`: the fapiao upload's `meta.digest`, the digest of a
+/// transfer e-receipt whose `hash_type` is `SM3`. WeChat Pay sends such digests in uppercase
+/// (`SM3-Digest`, `hash_value`) and its samples compute lowercase; compare them ignoring case.
+///
+/// ```
+/// assert_eq!(
+///     wechatpay::crypto::sm3_hex(b"abc"),
+///     "66c7f0f462eeedd9d1f2d46bdc10e4e24167c4875cf2f7a2297da02b8f4ba8e0"
+/// );
+/// ```
+pub fn sm3_hex(data: &[u8]) -> String {
+    use sm3::Digest as _;
+    hex::encode(sm3::Sm3::digest(data))
+}

@@ -81,8 +81,8 @@ impl Server {
     }
 
     /// What a client in any language needs (`GET /__emulator/config`): the base URL, the CA,
-    /// the merchant's ids, keys and secrets, the WeChat Pay public key. Keys are generated per
-    /// run: this is a test double.
+    /// the merchant's ids, keys and secrets, the WeChat Pay public key, the brands (`brands`:
+    /// id, serial, key, brand API key). Keys are generated per run: this is a test double.
     pub fn config_json(&self) -> Value {
         config(&self.shared.state)
     }
@@ -109,6 +109,7 @@ fn config(state: &State) -> Value {
         "apiv2_secret": m.apiv2_secret.as_str(),
         "apiv3_key": m.apiv3_key.as_str(),
         "strict": state.flows.strict(),
+        "brands": crate::mock::protocol::brand::config(&state.brands),
     })
 }
 

@@ -38,6 +38,7 @@ pub struct ServerBuilder {
     http2: bool,
     fast: bool,
     merchants: Vec<Merchant>,
+    brands: Vec<crate::mock::protocol::brand::Brand>,
     platform_key: Option<(Zeroizing<String>, String)>,
     mode: Mode,
     flows: FlowConfig,
@@ -79,6 +80,13 @@ impl ServerBuilder {
     /// A merchant the emulator knows (default: one generated, mchid `1900000001`).
     pub fn merchant(mut self, merchant: Merchant) -> Self {
         self.merchants.push(merchant);
+        self
+    }
+
+    /// A brand the emulator knows, for the brand API (`brand/…`); none by default (see
+    /// [`Server::brand_client_builder`](crate::mock::Server::brand_client_builder)).
+    pub fn brand(mut self, brand: crate::mock::protocol::brand::Brand) -> Self {
+        self.brands.push(brand);
         self
     }
 
@@ -168,6 +176,7 @@ impl ServerBuilder {
         };
         let state = Arc::new(State {
             keys,
+            brands: crate::mock::protocol::brand::entries(self.brands)?,
             routes: routes::documented(),
             scripts: Mutex::new(Vec::new()),
             faults: Mutex::new(HashSet::new()),

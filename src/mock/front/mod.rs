@@ -4,6 +4,8 @@
 //!   `tls.rs`: the CA and the certificates it issues.
 //! - `server.rs`, `builder.rs`, `blocking.rs`: [`Server`](crate::mock::Server),
 //!   [`ServerBuilder`](crate::mock::ServerBuilder), [`BlockingServer`](crate::mock::BlockingServer).
+//! - `brand.rs`: the server's brand API methods (brands, a brand client builder, brand
+//!   notifications).
 //! - `admin.rs`: the admin API under `/__emulator/` and the server's methods over the flows.
 //! - `fast.rs`: fast mode; `chaos/`: chaos mode; `journal.rs`: the journal's records;
 //!   `shared.rs`: what the listener and the handles share.
@@ -12,6 +14,7 @@
 
 pub(crate) mod admin;
 pub(crate) mod blocking;
+pub(crate) mod brand;
 pub(crate) mod builder;
 pub(crate) mod chaos;
 pub(crate) mod fast;

@@ -178,12 +178,22 @@ async fn handle(
     if let Some(delay) = outcome.delay {
         tokio::time::sleep(delay).await;
     }
-    let signed = path.starts_with("/v3/") && !draw.unsigned();
-    Ok(respond(&state.keys, outcome, signed, &faults))
+    let signed = (path.starts_with("/v3/") || path.starts_with("/brand/")) && !draw.unsigned();
+    let brand = path.starts_with("/brand/");
+    Ok(respond(&state.keys, outcome, signed, brand, &faults))
 }
 
-fn respond(keys: &Keys, outcome: Outcome, signed: bool, faults: &HashSet<Fault>) -> Response<Body> {
-    let mut headers = if signed {
+fn respond(
+    keys: &Keys,
+    outcome: Outcome,
+    signed: bool,
+    brand: bool,
+    faults: &HashSet<Fault>,
+) -> Response<Body> {
+    let mut headers = if signed && brand {
+        crate::mock::protocol::brand::signed_headers(keys, &outcome.body, faults)
+            .unwrap_or_default()
+    } else if signed {
         signed_headers(keys, &outcome.body, faults).unwrap_or_default()
     } else {
         HeaderMap::new()

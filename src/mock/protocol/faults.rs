@@ -18,7 +18,8 @@
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Fault {
-    /// Answers carry a signature over other bytes.
+    /// Answers carry a signature over other bytes; the unsigned fapiao file comes altered after
+    /// its `SM3-Digest` header was computed.
     BadSignature,
     /// Answers name a `Wechatpay-Serial` the client does not know.
     WrongSerial,

@@ -6,6 +6,9 @@
 //! - `v3.rs`: APIv3 `WECHATPAY2-SHA256-RSA2048`: the request checks, the `Wechatpay-*` answer
 //!   signature, the platform certificate download.
 //! - `v2.rs`: APIv2 MD5/HMAC-SHA256 `sign`: the request checks, the signed XML answers.
+//! - `brand.rs`: the brand API `WECHATPAY-BRAND-SHA256-RSA2048`: the brands and their
+//!   credentials, the request checks (pairs in any order), answers under the public key id,
+//!   notifications sealed with the brand API key.
 //! - `notification.rs`: the APIv3 notification envelope (sealed resource, signed like an answer).
 //! - `call.rs`: what the checks hand up (the verified [`call::Call`]) and the answer every layer
 //!   hands back ([`call::Outcome`]); `faults.rs`: the faults that break answers on purpose;
@@ -17,6 +20,7 @@
 //! (`WECHATPAY-BRAND-SHA256-RSA2048`) and SM2/SM3/SM4 join here, one file per scheme beside
 //! `v3.rs`, with their keys and modes in `keys.rs`.
 
+pub(crate) mod brand;
 pub(crate) mod call;
 pub(crate) mod faults;
 pub(crate) mod keys;

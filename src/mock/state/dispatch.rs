@@ -6,7 +6,7 @@
 use super::emulator::State;
 use super::{flows, flows_v2};
 use crate::mock::protocol::call::{Call, Outcome};
-use crate::mock::protocol::{v2, v3};
+use crate::mock::protocol::{brand, v2, v3};
 use crate::mock::surface::{answers, documented, routes};
 use bytes::Bytes;
 use http::Method;
@@ -19,8 +19,14 @@ pub(crate) fn process(
     client_cert: Option<&[u8]>,
 ) -> Outcome {
     let (method, uri, headers) = (&parts.method, &parts.uri, &parts.headers);
+    // Documented as neither signed nor verified: the token in its query is the credential.
+    if uri.path() == super::fapiao::FILE_PATH && method == Method::GET {
+        return super::fapiao::download(state, uri.query());
+    }
     let checked = if uri.path().starts_with("/v3/") {
         v3::check(&state.keys, method, uri, headers, body)
+    } else if uri.path().starts_with("/brand/") {
+        brand::check(&state.keys, &state.brands, method, uri, headers, body)
     } else {
         // Whether an APIv2 call needs mutual TLS or a nonce is the documented call's option.
         let endpoint =

@@ -12,6 +12,8 @@ use std::sync::Mutex;
 /// the worker sends carry the signature faults too, so the faults live here, not in the front).
 pub(crate) struct State {
     pub keys: Keys,
+    /// The brands, for the brand API (`protocol/brand.rs`).
+    pub brands: crate::mock::protocol::brand::Brands,
     pub routes: Vec<Route>,
     pub scripts: Mutex<Vec<Script>>,
     pub faults: Mutex<HashSet<Fault>>,

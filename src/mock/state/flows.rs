@@ -5,7 +5,7 @@
 use super::emulator::State;
 use super::orders::{close_order, find, json_ok, not_found, order_json, remember, text};
 use super::store::{new_id, Order, TradeState};
-use super::{bills, refunds};
+use super::{bills, fapiao, refunds};
 use crate::mock::protocol::call::{error, ok, Call, Outcome};
 use crate::mock::surface::request::Request;
 use crate::util::unix_now;
@@ -34,6 +34,9 @@ pub(crate) fn answer(state: &State, call: &Call, template: &str, req: &Request) 
         ("GET", "bill/tradebill") => bills::tradebill(state, call, req),
         ("GET", "bill/fundflowbill") => bills::fundflowbill(state, call, req),
         ("GET", "billdownload/file") => bills::download(state, req),
+        ("GET", "new-tax-control-fapiao/fapiao-applications/{fapiao_apply_id}/fapiao-files") => {
+            fapiao::files(state, call, req)
+        }
         _ => None,
     }
 }

@@ -5,6 +5,7 @@
 //! - `store.rs`: orders, refunds, bills handed out, deliveries; the trade bill's CSV.
 //! - `orders.rs`: the order operations both APIs share (keep, find, close, pay).
 //! - `flows.rs` (APIv3), `flows_v2.rs` (APIv2), `refunds.rs`, `bills.rs`: the flows.
+//! - `fapiao.rs`: the fapiao file handed out and served unsigned with its `SM3-Digest`.
 //! - `jobs.rs`, `notify.rs`, `deliver.rs`: notifications, sent to loopback URLs by a worker that
 //!   retries on WeChat Pay's schedule (and pays orders automatically).
 //! - `dispatch.rs`: a request through the protocol checks, then to its script, its flow or its
@@ -16,6 +17,7 @@ pub(crate) mod bills;
 pub(crate) mod deliver;
 pub(crate) mod dispatch;
 pub(crate) mod emulator;
+pub(crate) mod fapiao;
 pub(crate) mod flows;
 pub(crate) mod flows_v2;
 pub(crate) mod jobs;

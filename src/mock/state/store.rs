@@ -90,6 +90,14 @@ pub(crate) struct Refund {
     pub notify_url: Option<String>,
 }
 
+/// A fapiao file handed out under a token (`fapiao.rs`).
+#[derive(Debug, Clone)]
+pub(crate) struct FapiaoFile {
+    pub fapiao_id: String,
+    pub content: Vec<u8>,
+    pub created: i64,
+}
+
 /// Everything the flows remember.
 #[derive(Default)]
 pub(crate) struct Flows {
@@ -97,6 +105,8 @@ pub(crate) struct Flows {
     pub refunds: Mutex<Vec<Refund>>,
     /// Bill tokens handed out by `tradebill`: the bytes `billdownload/file` answers.
     pub bills: Mutex<HashMap<String, Vec<u8>>>,
+    /// Fapiao file tokens handed out by `…/fapiao-files`: the files `fapiao-file` answers.
+    pub fapiao_files: Mutex<HashMap<String, FapiaoFile>>,
     pub deliveries: Mutex<Vec<Delivery>>,
     pub config: FlowConfig,
     /// Set once the listener is bound.

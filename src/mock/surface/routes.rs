@@ -127,7 +127,7 @@ mod tests {
             .matches("POST", "/wxv/cancelbill")
             .is_some());
         let routes = documented();
-        assert_eq!(routes.len(), 1143);
+        assert_eq!(routes.len(), 1143 + 55);
         let (r, vars) = find(&routes, "GET", "/v3/pay/transactions/id/4200000001").unwrap();
         assert_eq!(
             r.endpoint.template,

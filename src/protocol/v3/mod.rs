@@ -1,14 +1,17 @@
-//! APIv3: the strings that are signed, the `Authorization` header, the signature type an answer
-//! names, answer verification, and the verification of a platform-certificate listing.
+//! APIv3 and the brand API (the same signature under another scheme, [`Scheme`]): the strings
+//! that are signed, the `Authorization` header, the signature type an answer names, answer
+//! verification, and the verification of a platform-certificate listing.
 
 mod certificates;
 mod paths;
+mod scheme;
 mod sign;
 mod signature_type;
 mod verify;
 
 pub use certificates::verify_certificate_listing;
 pub(crate) use paths::is_exempt;
+pub use scheme::Scheme;
 pub use sign::{authorization, canonical_request, canonical_response, AUTH_SCHEME};
 pub use signature_type::{SignatureType, SIGNATURE_TYPE};
 pub use verify::verify_response;

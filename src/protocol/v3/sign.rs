@@ -1,7 +1,7 @@
 //! The APIv3 request signature: canonical string and `Authorization` header.
 
 /// The `Authorization` scheme of APIv3.
-pub const AUTH_SCHEME: &str = "WECHATPAY2-SHA256-RSA2048";
+pub const AUTH_SCHEME: &str = super::Scheme::MERCHANT.name;
 
 /// The string a merchant signs for a request: `METHOD\nTARGET\nTIMESTAMP\nNONCE\nBODY\n`.
 ///
@@ -49,7 +49,8 @@ pub fn canonical_response(timestamp: &str, nonce: &str, body: &[u8]) -> Vec<u8> 
     out
 }
 
-/// The `Authorization` header value, fields in the order WeChat Pay documents.
+/// A merchant's `Authorization` header value, fields in the order WeChat Pay documents (a
+/// brand's: [`Scheme::authorization`](super::Scheme::authorization)).
 ///
 /// ```
 /// let h = wechatpay::v3::authorization("1900009191", "1DDE55AD98ED71D6EDD4A4A16996DE7B47773A8C",
@@ -63,9 +64,7 @@ pub fn authorization(
     nonce: &str,
     signature_b64: &str,
 ) -> String {
-    format!(
-        "{AUTH_SCHEME} mchid=\"{mchid}\",serial_no=\"{serial}\",timestamp=\"{timestamp}\",nonce_str=\"{nonce}\",signature=\"{signature_b64}\""
-    )
+    super::Scheme::MERCHANT.authorization(mchid, serial, timestamp, nonce, signature_b64)
 }
 
 #[cfg(test)]

@@ -69,6 +69,11 @@ impl SignatureType {
         {
             return Ok(known);
         }
+        // A brand's answers: WeChat Pay does not document the value; the one brand
+        // notification seen in public names the brand scheme. The same RSA algorithm and key.
+        if name == super::Scheme::BRAND.name.as_bytes() {
+            return Ok(SignatureType::Rsa2048);
+        }
         let shown: String = String::from_utf8_lossy(name)
             .chars()
             .take(64)
@@ -111,6 +116,8 @@ mod tests {
         );
         let rsa = with(&[b"WECHATPAY2-SHA256-RSA2048"]);
         assert_eq!(SignatureType::of(&rsa).unwrap(), SignatureType::Rsa2048);
+        let brand = with(&[b"WECHATPAY-BRAND-SHA256-RSA2048"]);
+        assert_eq!(SignatureType::of(&brand).unwrap(), SignatureType::Rsa2048);
         for (value, says) in [
             (
                 &b"wechatpay2-sha256-rsa2048"[..],

@@ -112,6 +112,47 @@ pub(crate) fn resolve(
     Ok(url)
 }
 
+/// The fapiao file download, when the expanded path is its absolute URL (the `download_url` that
+/// `…/fapiao-files` answers): `Some(url)` to send unsigned, `None` for the ordinary rule above.
+///
+/// The rule is narrow: `GET` on `https://pay.wechatpay.cn/invoicing/fapiao/fapiao-file` (or that
+/// path on the emulator's loopback origin), nothing else on that host, and the URL sent exactly
+/// as written.
+pub(crate) fn resolve_fapiao_file(
+    allowed: &AllowedHosts,
+    expanded: &str,
+    method: &http::Method,
+) -> Result<Option<Url>> {
+    if !has_scheme(expanded) {
+        return Ok(None);
+    }
+    let Ok(url) = Url::parse(expanded) else {
+        return Ok(None);
+    };
+    if !allowed.is_fapiao_file(&url)
+        || !url.username().is_empty()
+        || url.password().is_some()
+        || !expanded[expanded.find(':').unwrap_or(0)..].starts_with("://")
+    {
+        return Ok(None);
+    }
+    if method != http::Method::GET {
+        return Err(Error::argument(
+            "path",
+            format!(
+                "the fapiao file download is a GET, not a {method}: `{}` is reached for that download only",
+                crate::policy::hosts::FAPIAO_FILE_HOST
+            ),
+        ));
+    }
+    let after_authority = expanded
+        .find("//")
+        .and_then(|i| expanded[i + 2..].find('/').map(|j| i + 2 + j))
+        .unwrap_or(expanded.len());
+    check_path_and_query(&expanded[after_authority..], &url, "/")?;
+    Ok(Some(url))
+}
+
 /// `scheme:` at the start, as RFC 3986 reads it (a `:` before any `/`, `?` or `#`).
 fn has_scheme(s: &str) -> bool {
     let end = s.find([':', '/', '?', '#']);

@@ -1,0 +1,135 @@
+//! Who signs an APIv3-style request: the `Authorization` scheme token, the pair that names the
+//! signer (`mchid` or `brand_id`), the order of the pairs, the paths the scheme's calls live
+//! under, and what its answers and notifications are verified and decrypted with. The string
+//! signed and the algorithm (SHA256withRSA) are the same for every scheme here; a third identity
+//! is one more constant.
+
+/// An APIv3-style signature scheme: a merchant's or a brand's.
+///
+/// ```
+/// use wechatpay::v3::Scheme;
+/// assert_eq!(Scheme::for_path("brand/card-member/cards"), &Scheme::BRAND);
+/// assert_eq!(Scheme::for_path("v3/pay/transactions/native"), &Scheme::MERCHANT);
+/// let h = Scheme::BRAND.authorization("1001", "3493DE0D9BB4EB98A8C65EAA7E8EE887EC24B71A",
+///     1554208460, "593BEC0C930BF1AFEB40B4A08C8FB242", "SIG==");
+/// assert_eq!(h, "WECHATPAY-BRAND-SHA256-RSA2048 brand_id=\"1001\",nonce_str=\"593BEC0C930BF1AFEB40B4A08C8FB242\",timestamp=\"1554208460\",serial_no=\"3493DE0D9BB4EB98A8C65EAA7E8EE887EC24B71A\",signature=\"SIG==\"");
+/// ```
+#[derive(Debug, PartialEq, Eq)]
+pub struct Scheme {
+    /// The `Authorization` scheme token.
+    pub name: &'static str,
+    /// The key of the pair naming the signer.
+    pub id_field: &'static str,
+    /// Who signs, in words, for error messages: `merchant`, `brand`.
+    pub signer: &'static str,
+    /// The path prefix (relative to the base URI) of this scheme's calls; `None`: every path
+    /// no other scheme claims.
+    pub prefix: Option<&'static str>,
+    /// The pairs in the order they are written (`id` stands for [`id_field`](Self::id_field)).
+    order: [Pair; 5],
+    /// The builder setting of the key that decrypts its notifications.
+    pub notification_key: &'static str,
+    /// That key's name in WeChat Pay's documents.
+    pub notification_key_name: &'static str,
+    /// Whether answers may be signed by a downloadable platform certificate; a brand's are
+    /// verified with the WeChat Pay public key only.
+    pub platform_certificates: bool,
+}
+
+#[derive(Debug, PartialEq, Eq, Clone, Copy)]
+enum Pair {
+    Id,
+    Serial,
+    Timestamp,
+    Nonce,
+    Signature,
+}
+
+impl Scheme {
+    /// A merchant's APIv3 scheme, `WECHATPAY2-SHA256-RSA2048 mchid="…",…`.
+    pub const MERCHANT: Scheme = Scheme {
+        name: "WECHATPAY2-SHA256-RSA2048",
+        id_field: "mchid",
+        signer: "merchant",
+        prefix: None,
+        order: [
+            Pair::Id,
+            Pair::Serial,
+            Pair::Timestamp,
+            Pair::Nonce,
+            Pair::Signature,
+        ],
+        notification_key: "apiv3_key",
+        notification_key_name: "APIv3 key",
+        platform_certificates: true,
+    };
+
+    /// A brand's scheme (品牌经营平台, calls under `brand/`),
+    /// `WECHATPAY-BRAND-SHA256-RSA2048 brand_id="…",…`, its pairs in the order of WeChat Pay's
+    /// signing rules and Go utility (`brand_id, nonce_str, timestamp, serial_no, signature`).
+    pub const BRAND: Scheme = Scheme {
+        name: "WECHATPAY-BRAND-SHA256-RSA2048",
+        id_field: "brand_id",
+        signer: "brand",
+        prefix: Some("brand/"),
+        order: [
+            Pair::Id,
+            Pair::Nonce,
+            Pair::Timestamp,
+            Pair::Serial,
+            Pair::Signature,
+        ],
+        notification_key: "brand_api_key",
+        notification_key_name: "brand API key (品牌API密钥)",
+        platform_certificates: false,
+    };
+
+    /// Every scheme, the ones with a prefix first.
+    pub const ALL: [&'static Scheme; 2] = [&Scheme::BRAND, &Scheme::MERCHANT];
+
+    /// The scheme that signs calls to `path` (relative to the base URI, no leading `/`).
+    pub fn for_path(path: &str) -> &'static Scheme {
+        Scheme::ALL
+            .into_iter()
+            .find(|s| s.prefix.is_none_or(|p| path.starts_with(p)))
+            .unwrap_or(&Scheme::MERCHANT)
+    }
+
+    /// The scheme whose token starts an `Authorization` value, with the pairs after it.
+    pub fn parse_token(authorization: &str) -> Option<(&'static Scheme, &str)> {
+        let (token, rest) = authorization.split_once(' ')?;
+        Scheme::ALL
+            .into_iter()
+            .find(|s| s.name == token)
+            .map(|s| (s, rest))
+    }
+
+    /// The `Authorization` header value, the pairs in this scheme's order.
+    pub fn authorization(
+        &self,
+        id: &str,
+        serial: &str,
+        timestamp: i64,
+        nonce: &str,
+        signature_b64: &str,
+    ) -> String {
+        let timestamp = timestamp.to_string();
+        let mut out = String::with_capacity(128 + signature_b64.len());
+        out.push_str(self.name);
+        for (i, pair) in self.order.iter().enumerate() {
+            let (key, value) = match pair {
+                Pair::Id => (self.id_field, id),
+                Pair::Serial => ("serial_no", serial),
+                Pair::Timestamp => ("timestamp", timestamp.as_str()),
+                Pair::Nonce => ("nonce_str", nonce),
+                Pair::Signature => ("signature", signature_b64),
+            };
+            out.push(if i == 0 { ' ' } else { ',' });
+            out.push_str(key);
+            out.push_str("=\"");
+            out.push_str(value);
+            out.push('"');
+        }
+        out
+    }
+}
