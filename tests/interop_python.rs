@@ -222,6 +222,6 @@ fn the_python_sdk_runs_a_whole_flow_against_the_emulator_in_each_key_mode() {
             lines.join("\n  ")
         ));
     }
-    eprintln!("{report}");
     assert!(all_ok, "the Python SDK's flow failed:\n{report}");
+    eprintln!("{report}");
 }
