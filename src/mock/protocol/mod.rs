@@ -9,7 +9,9 @@
 //! - `brand.rs`: the brand API `WECHATPAY-BRAND-SHA256-RSA2048`: the brands and their
 //!   credentials, the request checks (pairs in any order), answers under the public key id,
 //!   notifications sealed with the brand API key.
-//! - `notification.rs`: the APIv3 notification envelope (sealed resource, signed like an answer).
+//! - `notification.rs`: the APIv3 notification envelope (sealed resource, signed like an answer);
+//!   `sealed.rs`: every documented notification's form (APIv3, APIv2 plain, `req_info`,
+//!   `event_ciphertext`).
 //! - `call.rs`: what the checks hand up (the verified [`call::Call`]) and the answer every layer
 //!   hands back ([`call::Outcome`]); `faults.rs`: the faults that break answers on purpose;
 //!   `multipart.rs`: upload bodies; `wire.rs`: `Request-ID` and `Content-Type` as WeChat Pay
@@ -26,6 +28,7 @@ pub(crate) mod faults;
 pub(crate) mod keys;
 pub(crate) mod multipart;
 pub(crate) mod notification;
+pub(crate) mod sealed;
 pub(crate) mod v2;
 pub(crate) mod v3;
 pub(crate) mod wire;
