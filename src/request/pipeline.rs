@@ -296,6 +296,7 @@ fn prepare_v3(
         gunzip: opts.gunzip,
         retry: opts.retry,
         unsigned: false,
+        v2_sign_type: None,
     })
 }
 
@@ -334,6 +335,7 @@ fn prepare_fapiao_file(
         gunzip: opts.gunzip,
         retry: opts.retry,
         unsigned: true,
+        v2_sign_type: None,
     })
 }
 
@@ -396,6 +398,7 @@ fn prepare_v2(
         gunzip: opts.gunzip,
         retry: opts.retry,
         unsigned: false,
+        v2_sign_type: Some(signed.sign_type),
     })
 }
 

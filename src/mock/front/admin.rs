@@ -80,6 +80,17 @@ impl Server {
             .store(on, std::sync::atomic::Ordering::Relaxed);
     }
 
+    /// Switches same-day bills on or off (see
+    /// [`ServerBuilder::same_day_bills`](crate::mock::ServerBuilder::same_day_bills)); the admin
+    /// API's `POST`/`DELETE /__emulator/same-day-bills`.
+    pub fn set_same_day_bills(&self, on: bool) {
+        self.shared
+            .state
+            .flows
+            .same_day_bills
+            .store(on, std::sync::atomic::Ordering::Relaxed);
+    }
+
     /// What a client in any language needs (`GET /__emulator/config`): the base URL, the CA,
     /// the merchant's ids, keys and secrets, the WeChat Pay public key, the brands (`brands`:
     /// id, serial, key, brand API key). Keys are generated per run: this is a test double.
@@ -320,6 +331,14 @@ pub(crate) async fn handle(
                 .strict
                 .store(on, std::sync::atomic::Ordering::Relaxed);
             okj(json!({ "strict": on }))
+        }
+        ("POST" | "DELETE", ["same-day-bills"]) => {
+            let on = method == Method::POST;
+            state
+                .flows
+                .same_day_bills
+                .store(on, std::sync::atomic::Ordering::Relaxed);
+            okj(json!({ "same_day_bills": on }))
         }
         (_, ["notify" | "notifications" | "deliveries", _, ..] | ["notifications"]) => {
             match super::notifications::admin(state, method, &parts, &body).await {

@@ -127,6 +127,22 @@ impl ServerBuilder {
         self
     }
 
+    /// Same-day bills (off by default). WeChat Pay makes a day's bills the next morning and
+    /// answers a request for today's `400 STATEMENT_CREATING` (APIv2 `Bill Creating`), as the
+    /// emulator does; on, today's bills are handed out at once, so a test can pay an order and
+    /// download the bill that lists it. See also
+    /// [`Server::set_same_day_bills`](crate::mock::Server::set_same_day_bills).
+    ///
+    /// ```no_run
+    /// # async fn run() -> wechatpay::Result<()> {
+    /// let server = wechatpay::mock::Server::builder().same_day_bills(true).start().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn same_day_bills(mut self, on: bool) -> Self {
+        self.flows.same_day_bills = on;
+        self
+    }
+
     /// Starts listening on the current tokio runtime.
     pub async fn start(self) -> Result<Server> {
         let authority = tls::Authority::new()?;
