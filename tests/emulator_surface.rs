@@ -6,7 +6,7 @@
 
 use serde_json::{json, Map, Value};
 use wechatpay::http::Method;
-use wechatpay::mock::Server;
+use wechatpay::mock::{Mode, Server};
 use wechatpay::{Client, Error, Media};
 
 const CATALOGUE: &str = include_str!("../src/catalogue/catalogue.json");
@@ -321,8 +321,10 @@ struct Counts {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_documented_call_is_answered_verified_and_shaped() {
-    // A paid order and same-day bills, so that the bill calls have a day with a bill.
+    // Both key modes: the certificate listing is one of the calls (a merchant with the public
+    // key only has no certificate to list). A paid order and same-day bills, so that the bill calls have a day with a bill.
     let server = Server::builder()
+        .mode(Mode::Both)
         .same_day_bills(true)
         .start()
         .await

@@ -165,8 +165,12 @@ fn main() -> ExitCode {
             };
         }
         Command::Mock {
-            port, json, strict, ..
-        } => mock::mock(port, json, strict),
+            port,
+            json,
+            strict,
+            mode,
+            ..
+        } => mock::mock(port, json, strict, &mode),
     };
     finish(result)
 }

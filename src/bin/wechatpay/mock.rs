@@ -3,11 +3,12 @@
 use std::path::{Path, PathBuf};
 use wechatpay::Error;
 
-pub(crate) fn mock(port: Option<u16>, json: bool, strict: bool) -> Result<(), Error> {
+pub(crate) fn mock(port: Option<u16>, json: bool, strict: bool, mode: &str) -> Result<(), Error> {
+    let mode: wechatpay::mock::Mode = mode.parse()?;
     let rt = tokio::runtime::Runtime::new()
         .map_err(|e| Error::NotConfigured(format!("cannot start a runtime: {e}")))?;
     rt.block_on(async move {
-        let mut builder = wechatpay::mock::Server::builder().strict(strict);
+        let mut builder = wechatpay::mock::Server::builder().strict(strict).mode(mode);
         if let Some(p) = port {
             builder = builder.port(p);
         }

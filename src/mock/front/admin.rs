@@ -105,7 +105,7 @@ fn config(state: &State) -> Value {
     };
     let entry = &state.keys.merchants[&info.mchid];
     let m = &entry.merchant;
-    json!({
+    let mut config = json!({
         "base_url": info.url,
         "admin_url": format!("{}{}", info.url, &PREFIX[1..]),
         "ca_pem": info.ca_pem,
@@ -113,15 +113,15 @@ fn config(state: &State) -> Value {
         "serial": m.serial,
         "private_key_pem": m.private_key_pem.as_str(),
         "merchant_certificate_pem": entry.cert_pem,
-        "public_key_id": state.keys.public_key_id,
-        "public_key_pem": state.keys.platform_key.public_key().to_pem(),
-        "platform_serial": state.keys.platform_serial,
-        "platform_certificate_pem": state.keys.platform_cert_pem,
         "apiv2_secret": m.apiv2_secret.as_str(),
         "apiv3_key": m.apiv3_key.as_str(),
         "strict": state.flows.strict(),
         "brands": crate::mock::protocol::brand::config(&state.brands),
-    })
+    });
+    if let Value::Object(map) = &mut config {
+        map.extend(super::modes::keys_json(state));
+    }
+    config
 }
 
 fn fault(name: &str, body: &Value, query: Option<&str>) -> Option<Fault> {
@@ -239,6 +239,7 @@ pub(crate) async fn handle(
     let okj = |v: Value| (StatusCode::OK, v);
     match (method.as_str(), parts.as_slice()) {
         ("GET", ["config"]) => okj(config(state)),
+        ("GET" | "PUT" | "POST", ["mode"]) => super::modes::admin(state, method, &body),
         ("GET", ["journal"]) => okj(journal(shared)),
         ("DELETE", ["journal"]) => {
             shared

@@ -61,18 +61,22 @@ fn answer(state: &State, call: &Call) -> Outcome {
     if let Some(out) = answers::scripted(&state.scripts, call) {
         return out;
     }
-    let (endpoint, request) =
-        match documented::checked(&state.routes, call, &state.keys.platform_key) {
-            Ok(checked) => checked,
-            Err(refusal) => return refusal,
-        };
+    let named = call
+        .headers
+        .get("Wechatpay-Serial")
+        .and_then(|v| v.to_str().ok());
+    let key = state.keys.decryption_key(named);
+    let (endpoint, request) = match documented::checked(&state.routes, call, key) {
+        Ok(checked) => checked,
+        Err(refusal) => return refusal,
+    };
     let template = endpoint.template.as_str();
     let flow = flows::answer(state, call, template, &request)
         .or_else(|| flows_v2::answer(state, call, template, &request));
     if let Some(out) = flow {
         return out;
     }
-    let out = documented::synthesize(endpoint, call, &request, &state.keys.platform_key);
+    let out = documented::synthesize(endpoint, call, &request, key);
     // A call with no flow of its own still sends the notification its documentation names.
     events::after_call(state, call, endpoint, &request, &out);
     out
