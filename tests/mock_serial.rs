@@ -40,6 +40,8 @@ async fn the_merchant_serial_is_taken_in_either_case() {
         .unwrap_err()
         .to_string();
     assert!(refused.contains("SIGN_ERROR"), "{refused}");
+    // In WeChat Pay's own words (as real answers quote them, e.g. WxJava #3757).
+    assert!(refused.contains("商户证书序列号有误。"), "{refused}");
     let journal = server.journal();
     let outcomes: Vec<&str> = journal.iter().map(|r| r.outcome.as_str()).collect();
     assert_eq!(outcomes, ["OK", "OK", "SIGN_ERROR"], "{journal:#?}");
