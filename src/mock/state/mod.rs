@@ -19,6 +19,7 @@ pub(crate) mod bill_days;
 pub(crate) mod bill_files;
 pub(crate) mod bills;
 pub(crate) mod bills_v2;
+pub(crate) mod brand_coupons;
 pub(crate) mod clock;
 pub(crate) mod deliver;
 pub(crate) mod dispatch;
