@@ -307,7 +307,10 @@ pub(crate) enum Command {
                             WECHATPAY_PUBLIC_KEY_ID, WECHATPAY_PUBLIC_KEY (file; not in certificate mode),\n  \
                             WECHATPAY_PLATFORM_SERIAL, WECHATPAY_PLATFORM_CERT (file), WECHATPAY_PLATFORM_CERT_DIR\n    \
                             (a folder holding it alone; not in public-key mode),\n  \
-                            WECHATPAY_BASE_URI, WECHATPAY_ADMIN_URL, WECHATPAY_CA (the emulator's TLS CA, a file)\n\n\
+                            WECHATPAY_BASE_URI, WECHATPAY_ADMIN_URL, WECHATPAY_CA (the emulator's TLS CA, a file)\n  \
+                            with --brand: WECHATPAY_BRAND_ID, WECHATPAY_BRAND_SERIAL, WECHATPAY_BRAND_PRIVATE_KEY (file),\n    \
+                            WECHATPAY_BRAND_API_KEY, WECHATPAY_BRAND_PUBLIC_KEY_ID, WECHATPAY_BRAND_PUBLIC_KEY (file;\n    \
+                            every mode: brands verify with the public key only)\n\n\
                             Exit codes:\n  0  stopped by Ctrl-C, SIGTERM or SIGHUP (its key directory removed)\n  \
                             2  could not start (port taken, directory not writable)"
     )]
@@ -329,6 +332,10 @@ pub(crate) enum Command {
         /// lines carry the mode's keys; switch later with PUT /__emulator/mode.
         #[arg(long, default_value = "public-key", value_parser = ["public-key", "certificate", "both"])]
         mode: String,
+        /// Also know a brand (品牌经营平台) with this brand id, for the `brand/…` calls: a
+        /// fresh key, serial and brand API key, exported as WECHATPAY_BRAND_*.
+        #[arg(long, value_name = "BRAND_ID", num_args = 0..=1, default_missing_value = "1001")]
+        brand: Option<String>,
         #[command(subcommand)]
         action: Option<crate::mock_notify::MockAction>,
     },

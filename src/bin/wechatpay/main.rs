@@ -169,8 +169,9 @@ fn main() -> ExitCode {
             json,
             strict,
             mode,
+            brand,
             ..
-        } => mock::mock(port, json, strict, &mode),
+        } => mock::mock(port, json, strict, &mode, brand.as_deref()),
     };
     finish(result)
 }

@@ -3,7 +3,13 @@
 use std::path::{Path, PathBuf};
 use wechatpay::Error;
 
-pub(crate) fn mock(port: Option<u16>, json: bool, strict: bool, mode: &str) -> Result<(), Error> {
+pub(crate) fn mock(
+    port: Option<u16>,
+    json: bool,
+    strict: bool,
+    mode: &str,
+    brand: Option<&str>,
+) -> Result<(), Error> {
     let mode: wechatpay::mock::Mode = mode.parse()?;
     let rt = tokio::runtime::Runtime::new()
         .map_err(|e| Error::NotConfigured(format!("cannot start a runtime: {e}")))?;
@@ -11,6 +17,9 @@ pub(crate) fn mock(port: Option<u16>, json: bool, strict: bool, mode: &str) -> R
         let mut builder = wechatpay::mock::Server::builder().strict(strict).mode(mode);
         if let Some(p) = port {
             builder = builder.port(p);
+        }
+        if let Some(id) = brand {
+            builder = builder.brand(wechatpay::mock::Brand::generate(id)?);
         }
         let server = builder.start().await?;
         let stop = Stop::listen()?;
