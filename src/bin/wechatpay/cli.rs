@@ -37,6 +37,11 @@ pub(crate) struct Cli {
     /// The base URI, over the profile and WECHATPAY_BASE_URI (e.g. the emulator's).
     #[arg(long, global = true, value_name = "URI")]
     pub base_uri: Option<String>,
+    /// Sign as this brand (品牌经营平台, the `brand/…` calls), over the profile's `brand_id`:
+    /// the brand's settings are then read from WECHATPAY_BRAND_* (as `wechatpay mock --brand`
+    /// exports them), and a merchant's (mchid, APIv2/APIv3 keys…) are refused by name.
+    #[arg(long, global = true, value_name = "BRAND_ID")]
+    pub brand_id: Option<String>,
     #[command(subcommand)]
     pub command: Command,
 }

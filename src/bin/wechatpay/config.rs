@@ -112,7 +112,16 @@ impl Settings {
                 "no config file (set --config or WECHATPAY_CONFIG)".into(),
             ));
         }
-        for (key, var, _) in KEYS {
+        // A brand's variables sit beside a merchant's (`wechatpay mock --brand`): the profile
+        // or the flag picks whose are read.
+        let brand = s.values.contains_key("brand_id")
+            || sel.overrides.iter().any(|(k, _)| *k == "brand_id");
+        let vars: Vec<(&'static str, &'static str)> = if brand {
+            crate::brand_profile::BRAND_VARS.to_vec()
+        } else {
+            KEYS.iter().map(|(k, v, _)| (*k, *v)).collect()
+        };
+        for (key, var) in vars {
             if let Some(v) = env(var) {
                 s.values.insert(key, (v, var.to_string()));
             }
@@ -175,12 +184,13 @@ impl Settings {
             })?;
         let dir = path.parent().unwrap_or(Path::new("."));
         for (key, value) in profile {
-            let Some(&(k, _, file)) = KEYS.iter().find(|(k, _, _)| k == key) else {
+            let known = KEYS.iter().chain(crate::brand_profile::BRAND_KEYS.iter());
+            let Some(&(k, _, file)) = known.clone().find(|(k, _, _)| k == key) else {
                 return Err(config_error(
                     "profile",
                     format!(
                         "profile `{name}` has an unknown key `{key}`; known: {}",
-                        KEYS.map(|k| k.0).join(", ")
+                        known.map(|k| k.0).collect::<Vec<_>>().join(", ")
                     ),
                 ));
             };
@@ -288,6 +298,9 @@ impl Settings {
         signer: Option<std::sync::Arc<dyn wechatpay::crypto::Signer>>,
         progress: Option<wechatpay::DownloadProgress>,
     ) -> Result<Client, Error> {
+        if self.get("brand_id").is_some() {
+            return crate::brand_profile::client(self, signer, progress);
+        }
         let mut b = Client::builder();
         if let Some(progress) = progress {
             b = b.download_progress(move |received, total| progress(received, total));

@@ -3,6 +3,7 @@
 
 mod answer;
 mod bill;
+mod brand_profile;
 mod certs;
 mod cli;
 mod config;
@@ -52,6 +53,9 @@ fn main() -> ExitCode {
     }
     if let Some(u) = cli.base_uri {
         overrides.push(("base_uri", u));
+    }
+    if let Some(b) = cli.brand_id {
+        overrides.push(("brand_id", b));
     }
     let sel = config::Selection {
         config: cli.config,
