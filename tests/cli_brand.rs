@@ -173,3 +173,40 @@ fn a_merchants_settings_on_a_brand_profile_are_refused_by_name() {
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("`mchid`") && err.contains("--mchid"), "{err}");
 }
+
+/// `wechatpay mock --brand` prints the brand's lines (here as `--json`); its help names them.
+#[cfg(unix)]
+#[test]
+fn mock_brand_exports_the_brand() {
+    use std::io::BufRead as _;
+    let (code, help, _) = run(&["mock", "--help"], &[]);
+    assert_eq!(code, 0);
+    assert!(
+        help.contains("--brand") && help.contains("WECHATPAY_BRAND_API_KEY"),
+        "{help}"
+    );
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_wechatpay"))
+        .args(["mock", "--brand", "--json"])
+        .env_clear()
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_str(&line).unwrap();
+    assert_eq!(v["WECHATPAY_BRAND_ID"], "1001");
+    assert_eq!(v["WECHATPAY_BRAND_SERIAL"].as_str().unwrap().len(), 40);
+    assert_eq!(v["WECHATPAY_BRAND_API_KEY"].as_str().unwrap().len(), 32);
+    assert_eq!(v["brands"][0]["brand_id"], "1001");
+    let key = std::fs::read_to_string(v["WECHATPAY_BRAND_PRIVATE_KEY"].as_str().unwrap()).unwrap();
+    assert!(key.starts_with("-----BEGIN PRIVATE KEY-----"));
+    // SAFETY: a signal to our own child.
+    assert_eq!(
+        unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGTERM) },
+        0
+    );
+    assert_eq!(child.wait().unwrap().code(), Some(0));
+}
