@@ -17,8 +17,20 @@
 //! `WECHATPAY_BRAND_PRIVATE_KEY`…), so one environment holds a merchant and a brand and the
 //! profile or flag picks one; a merchant's settings given to a brand are refused by name.
 
-use crate::config::Settings;
 use wechatpay::{Client, Error};
+
+/// The resolved settings as a brand client reads them (the config's `Settings`; a trait so this
+/// module needs nothing of the config's).
+pub(crate) trait Settings {
+    /// A setting's value.
+    fn get(&self, key: &str) -> Option<&str>;
+    /// Where a setting came from, for messages.
+    fn source(&self, key: &str) -> String;
+    /// The content of a file setting.
+    fn file(&self, key: &'static str) -> Result<Option<Vec<u8>>, Error>;
+    /// A secret given inline or as a file.
+    fn secret(&self, key: &'static str, file_key: &'static str) -> Result<Option<String>, Error>;
+}
 
 /// The brand's own settings: the profile key, its `WECHATPAY_*` variable, whether it names a
 /// file.
@@ -57,7 +69,7 @@ const MERCHANT_ONLY: [&str; 8] = [
 /// The brand client these settings describe (`brand_id` is set), signing with `signer` when
 /// given.
 pub(crate) fn client(
-    s: &Settings,
+    s: &impl Settings,
     signer: Option<std::sync::Arc<dyn wechatpay::crypto::Signer>>,
     progress: Option<wechatpay::DownloadProgress>,
 ) -> Result<Client, Error> {

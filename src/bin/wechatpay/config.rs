@@ -370,3 +370,18 @@ pub(crate) fn client_with_progress(
 ) -> Result<Client, Error> {
     Settings::load(sel)?.client_with(None, progress)
 }
+
+impl crate::brand_profile::Settings for Settings {
+    fn get(&self, key: &str) -> Option<&str> {
+        Settings::get(self, key)
+    }
+    fn source(&self, key: &str) -> String {
+        Settings::source(self, key)
+    }
+    fn file(&self, key: &'static str) -> Result<Option<Vec<u8>>, Error> {
+        Settings::file(self, key)
+    }
+    fn secret(&self, key: &'static str, file_key: &'static str) -> Result<Option<String>, Error> {
+        Settings::secret(self, key, file_key)
+    }
+}
