@@ -209,4 +209,8 @@ fn mock_brand_exports_the_brand() {
         0
     );
     assert_eq!(child.wait().unwrap().code(), Some(0));
+    // The id goes after `=`: a subcommand after a plain `--brand` is the subcommand, not an id.
+    let (code, help, err) = run(&["mock", "--brand", "notify", "--help"], &[]);
+    assert_eq!(code, 0, "{err}");
+    assert!(help.contains("--to"), "{help}");
 }

@@ -338,8 +338,16 @@ pub(crate) enum Command {
         #[arg(long, default_value = "public-key", value_parser = ["public-key", "certificate", "both"])]
         mode: String,
         /// Also know a brand (品牌经营平台) with this brand id, for the `brand/…` calls: a
-        /// fresh key, serial and brand API key, exported as WECHATPAY_BRAND_*.
-        #[arg(long, value_name = "BRAND_ID", num_args = 0..=1, default_missing_value = "1001")]
+        /// fresh key, serial and brand API key, exported as WECHATPAY_BRAND_*. The id goes
+        /// after `=` (`--brand=1001`; plain `--brand` is 1001), so a subcommand after it is not
+        /// taken for an id.
+        #[arg(
+            long,
+            value_name = "BRAND_ID",
+            num_args = 0..=1,
+            require_equals = true,
+            default_missing_value = "1001"
+        )]
         brand: Option<String>,
         #[command(subcommand)]
         action: Option<crate::mock_notify::MockAction>,
