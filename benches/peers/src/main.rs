@@ -17,6 +17,8 @@
 
 #[path = "../../../examples/loadgen/server.rs"]
 mod server;
+// The load generator's helpers; this bench reads CPU time and pins cores only.
+#[allow(dead_code)]
 #[path = "../../../examples/loadgen/sys.rs"]
 mod sys;
 
@@ -339,7 +341,12 @@ fn main() {
         calls(&c, true, 64, 32).await;
         calls(&c, false, 64, 32).await;
     });
-    let ops = ["Authorization header", "answer verification", "verified call, c=1", "verified call, c=32"];
+    let ops = [
+        "Authorization header",
+        "answer verification",
+        "verified call, c=1",
+        "verified call, c=32",
+    ];
     // Per operation: (ours, theirs) per round.
     let mut figures: Vec<Vec<(Figure, Figure)>> = vec![Vec::new(); ops.len()];
     let (n_sign, n_verify, n_c1) = (1000, 10_000, n_calls / 4);
@@ -350,7 +357,12 @@ fn main() {
                 let mut pair = (Figure::default(), Figure::default());
                 for side in [ours_first, !ours_first] {
                     let f = match (k, side) {
-                        (0, true) => timed(n_sign, async { (0..n_sign).for_each(|i| our_header(&c, i)) }).await,
+                        (0, true) => {
+                            timed(n_sign, async {
+                                (0..n_sign).for_each(|i| our_header(&c, i))
+                            })
+                            .await
+                        }
                         (0, false) => {
                             timed(n_sign, async {
                                 for i in 0..n_sign {
@@ -359,7 +371,12 @@ fn main() {
                             })
                             .await
                         }
-                        (1, true) => timed(n_verify, async { (0..n_verify).for_each(|_| our_verify(&c)) }).await,
+                        (1, true) => {
+                            timed(n_verify, async {
+                                (0..n_verify).for_each(|_| our_verify(&c))
+                            })
+                            .await
+                        }
                         (1, false) => {
                             timed(n_verify, async {
                                 for _ in 0..n_verify {
