@@ -141,10 +141,7 @@ impl Floor {
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/json"),
         );
-        h.insert(
-            "wechatpay-serial",
-            HeaderValue::from_static(server::KEY_ID),
-        );
+        h.insert("wechatpay-serial", HeaderValue::from_static(server::KEY_ID));
         h.insert(
             header::AUTHORIZATION,
             HeaderValue::from_str(&authorization).unwrap(),
@@ -156,7 +153,11 @@ impl Floor {
             }
             Conn::H2(send) => send.send_request(req).await.unwrap(),
         };
-        assert!(res.status().is_success(), "the floor's call: {}", res.status());
+        assert!(
+            res.status().is_success(),
+            "the floor's call: {}",
+            res.status()
+        );
         let (parts, body) = res.into_parts();
         let body = body.collect().await.unwrap().to_bytes();
         v3::verify_response(&self.keyring, now, &path, &parts.headers, &body).unwrap();
