@@ -69,7 +69,7 @@ pub(crate) async fn download(context: &Context) -> Result<Vec<Certificate>> {
     let prepared = context.prepare(
         http::Method::GET,
         "v3/certificates",
-        serde_json::Value::Null,
+        &serde_json::Value::Null,
         None,
     )?;
     let res = crate::exchange::send::send_unverified(&context.sender(), prepared).await?;

@@ -103,8 +103,9 @@ async fn exchange(
     limits: Limits,
     deadline: tokio::time::Instant,
 ) -> Result<Response> {
-    let answer = dispatch(sender, prepared, deadline).await?;
-    let (status, headers) = (answer.status(), answer.headers().clone());
+    let mut answer = dispatch(sender, prepared, deadline).await?;
+    // Taken, not copied: reading the body needs no header (its length is the body's own).
+    let (status, headers) = (answer.status(), std::mem::take(answer.headers_mut()));
     let body = read_capped(answer, limits.max_answer_bytes).await?;
     Ok(Response::new(status, headers, body))
 }
@@ -290,7 +291,7 @@ async fn stream_to_file(
         dispatch(sender, prepared, deadline),
     )
     .await?;
-    let (status, headers) = (answer.status(), answer.headers().clone());
+    let (status, headers) = (answer.status(), std::mem::take(answer.headers_mut()));
     if !status.is_success() {
         let body = until(
             deadline,

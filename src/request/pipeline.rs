@@ -44,7 +44,7 @@ pub(crate) fn prepare(
     keyring: &Keyring,
     method: Method,
     template: &str,
-    args: Value,
+    args: &Value,
     media: Option<&Media>,
 ) -> Result<PreparedRequest> {
     let template = Template::parse(template)?;
@@ -160,7 +160,7 @@ fn prepare_v3(
     method: Method,
     template: &str,
     mut url: Url,
-    opts: Options,
+    opts: Options<'_>,
     media: Option<&Media>,
 ) -> Result<PreparedRequest> {
     #[cfg(feature = "catalogue")]
@@ -204,7 +204,8 @@ fn prepare_v3(
                 keyring,
                 &method,
                 template,
-                json,
+                // Copied here only: the caller's arguments stay as given for a retry.
+                json.to_mut(),
                 caller.as_deref(),
             )?;
             if let (Some(id), None) = (used, caller) {
@@ -344,7 +345,7 @@ fn prepare_v2(
     policies: &Policies,
     method: Method,
     mut url: Url,
-    opts: Options,
+    opts: Options<'_>,
 ) -> Result<PreparedRequest> {
     let secret = identity.apiv2_secret().ok_or_else(|| {
         Error::NotConfigured(
@@ -359,7 +360,7 @@ fn prepare_v2(
     }
     let is_get = method == Method::GET;
     let data = if is_get {
-        opts.query.unwrap_or_default()
+        opts.query.cloned().unwrap_or_default()
     } else {
         opts.xml.unwrap_or_default()
     };
