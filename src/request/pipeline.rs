@@ -73,8 +73,24 @@ pub(crate) fn prepare(
         protocol == Protocol::V2,
     )?;
     if protocol == Protocol::V3 {
-        // After resolving: an absolute `{+url}` is judged by its path under the base too.
-        let under = url.path().strip_prefix(base.path()).unwrap_or(path);
+        // After resolving, by the path as sent: under the call's base, and under the client's
+        // own base too (a per-call `base_uri` ending in `/brand/` must not hide a brand path);
+        // under neither (an allowed host), the whole path.
+        let sent = url.path();
+        let unders: Vec<&str> = [base.path(), policies.base_uri.path()]
+            .into_iter()
+            .filter_map(|b| sent.strip_prefix(b))
+            .collect();
+        let whole = [sent.trim_start_matches('/')];
+        let views = if unders.is_empty() {
+            &whole[..]
+        } else {
+            &unders[..]
+        };
+        let under = views
+            .iter()
+            .find(|p| v3::Scheme::for_path(p) == &v3::Scheme::BRAND)
+            .unwrap_or(&views[0]);
         check_scheme(identity, under)?;
     }
     match protocol {

@@ -72,7 +72,7 @@ impl SignType {
             Some(Value::String(s)) => SignType::parse(s).map_err(|_| {
                 Error::Signature(format!(
                     "the APIv2 message names `sign_type` `{}`, which is neither MD5 nor HMAC-SHA256",
-                    s.escape_debug()
+                    shown(s)
                 ))
             }),
             Some(other) => Err(Error::Signature(format!(
@@ -97,5 +97,75 @@ impl SignType {
         } else {
             SignType::Md5
         }
+    }
+}
+
+/// A `sign_type` a message named, for an error: escaped and cut to 64 characters, since the
+/// message (a notification, an answer) is anyone's to write.
+pub(crate) fn shown(named: &str) -> String {
+    let cut: String = named.chars().take(64).collect();
+    let more = if named.chars().nth(64).is_some() {
+        "…"
+    } else {
+        ""
+    };
+    format!("{}{more}", cut.escape_debug())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::v2::sign::verify_as;
+
+    /// Odd bytes where a type or a `sign` goes: never a panic, never accepted, and the error
+    /// quotes at most 64 characters of what the message named.
+    #[test]
+    fn hostile_sign_types_and_signs_are_refused_without_panic() {
+        let mut seed: u32 = 0x2545_f491;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 17;
+            seed ^= seed << 5;
+            seed
+        };
+        let odd = [
+            "",
+            " MD5",
+            "MD5 ",
+            "md5",
+            "HMAC-SHA256\u{0}",
+            "中文",
+            "\u{202e}5DM",
+        ];
+        for round in 0..300 {
+            let named: String = if round < odd.len() {
+                odd[round].to_string()
+            } else {
+                (0..next() % 200)
+                    .map(|_| char::from_u32(next() % 0x3000).unwrap_or('\u{fffd}'))
+                    .collect()
+            };
+            let mut data = Map::new();
+            data.insert("return_code".into(), "SUCCESS".into());
+            data.insert("sign_type".into(), named.clone().into());
+            data.insert("sign".into(), named.clone().into());
+            match SignType::of_message(&data) {
+                Ok(t) => {
+                    assert!(named.is_empty() || named == t.as_str(), "{named:?}");
+                    assert!(verify_as(&data, "secret", t).is_err(), "{named:?}");
+                }
+                Err(e) => {
+                    assert!(matches!(e, Error::Signature(_)), "{e:?}");
+                    assert!(e.to_string().chars().count() < 64 * 10 + 120, "{e}");
+                }
+            }
+            for t in [SignType::Md5, SignType::HmacSha256] {
+                assert!(verify_as(&data, "secret", t).is_err(), "{named:?}");
+            }
+        }
+        let long = "X".repeat(100_000);
+        let e = SignType::of_message(serde_json::json!({"sign_type": long}).as_object().unwrap())
+            .unwrap_err();
+        assert!(e.to_string().len() < 400, "cut: {}", e.to_string().len());
     }
 }

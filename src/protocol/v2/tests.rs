@@ -325,3 +325,15 @@ fn exempt_paths_are_exact() {
         assert!(!is_exempt(p), "{p}");
     }
 }
+
+/// An answer naming a long `sign_type` is refused with the value cut, not echoed whole.
+#[test]
+fn a_long_sign_type_in_an_answer_is_cut_in_the_error() {
+    let body = Bytes::from(format!(
+        "<xml><return_code>SUCCESS</return_code><sign_type>{}</sign_type><sign>X</sign></xml>",
+        "H".repeat(50_000)
+    ));
+    let e = check_response(&body, SECRET, SignType::HmacSha256).unwrap_err();
+    assert!(matches!(e, Error::Signature(_)), "{e:?}");
+    assert!(e.to_string().len() < 400, "{}", e.to_string().len());
+}
