@@ -144,3 +144,43 @@ async fn a_brand_path_hidden_in_a_per_call_base_is_still_a_brand_path() {
         "{auth}"
     );
 }
+
+/// An unsigned download is not verified, so a `Wechatpay-Serial` it happens to carry is no
+/// rotation: it never sets off a certificate download (the emulator, in certificate mode,
+/// counts them; the file comes from a raw listener on the client's failover origin).
+#[tokio::test]
+async fn an_unsigned_download_naming_a_serial_sets_off_no_certificate_download() {
+    use wechatpay::mock::Mode;
+    let server = Server::builder()
+        .mode(Mode::Certificate)
+        .start()
+        .await
+        .unwrap();
+    let abc = "66C7F0F462EEEDD9D1F2D46BDC10E4E24167C4875CF2F7A2297DA02B8F4BA8E0";
+    let head = format!(
+        "HTTP/1.1 200 OK\r\nSM3-Digest: {abc}\r\nWechatpay-Serial: 5157F09EFDC096DE15EBE81A47057A7232F1B8E1\r\nWechatpay-Signature-Type: WECHATPAY2-SHA256-RSA2048\r\nContent-Length: 3\r\nConnection: close\r\n\r\n"
+    );
+    let (file_host, seen) = raw_server(head, b"abc".to_vec()).await;
+    let client = server
+        .client_builder()
+        .failover_base_uri(&file_host)
+        .build()
+        .unwrap();
+    assert!(client.keyring().is_empty());
+    let res = client
+        .chain("{+download_url}")
+        .get(json!({"download_url": format!("{file_host}invoicing/fapiao/fapiao-file?token=x")}))
+        .await
+        .unwrap();
+    assert_eq!(res.body(), b"abc".as_slice());
+    assert_eq!(seen.load(std::sync::atomic::Ordering::SeqCst), 1);
+    let downloads = server
+        .journal()
+        .iter()
+        .filter(|r| r.path.ends_with("/v3/certificates"))
+        .count();
+    assert_eq!(
+        downloads, 0,
+        "no certificate download for an unverified answer"
+    );
+}

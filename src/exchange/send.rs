@@ -155,8 +155,12 @@ async fn accept_rotating(
     res: Response,
 ) -> Result<Response> {
     // An answer naming a signature type the client cannot verify is refused by `accept`; it
-    // must not set off a certificate download first.
-    if protocol == Protocol::V3 && v3::SignatureType::of(res.headers()).is_ok() {
+    // must not set off a certificate download first. Nor may an unsigned download, which is
+    // never verified: a serial on it is anyone's to write.
+    if protocol == Protocol::V3
+        && !unsigned_download
+        && v3::SignatureType::of(res.headers()).is_ok()
+    {
         if let Some(serial) = res
             .headers()
             .get("Wechatpay-Serial")
