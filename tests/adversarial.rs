@@ -123,6 +123,8 @@ async fn a_brand_path_hidden_in_a_per_call_base_is_still_a_brand_path() {
         .unwrap_err();
     assert!(e.is_refused_before_sending(), "{e:?}");
     assert!(e.to_string().contains("brand call"), "{e}");
+    // One sentence a stranger reads, without runs of spaces from a broken line continuation.
+    assert!(!e.to_string().contains("  "), "{e}");
     assert_eq!(seen.load(std::sync::atomic::Ordering::SeqCst), 0);
 
     let brand = Client::builder()
@@ -183,4 +185,31 @@ async fn an_unsigned_download_naming_a_serial_sets_off_no_certificate_download()
         downloads, 0,
         "no certificate download for an unverified answer"
     );
+}
+
+/// A brand has no platform certificates: asking for them is refused by name, before anything
+/// is sent (the listener sees no connection).
+#[tokio::test]
+async fn a_brand_client_never_downloads_platform_certificates() {
+    let head =
+        "HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+            .to_string();
+    let (base, seen) = raw_server(head, Vec::new()).await;
+    let brand = Client::builder()
+        .brand_id("1001")
+        .serial("3493DE0D9BB4EB98A8C65EAA7E8EE887EC24B71A")
+        .private_key(BRAND_KEY)
+        .public_key("PUB_KEY_ID_0119000000012024000000000000", BRAND_PUB)
+        .brand_api_key("0123456789abcdefABCDEF0123456789")
+        .base_uri(&base)
+        .build()
+        .unwrap();
+    let e = brand.download_certificates().await.unwrap_err();
+    assert!(matches!(e, Error::NotConfigured(_)), "{e:?}");
+    assert!(e.to_string().contains("public key only"), "{e}");
+    let e = brand
+        .spawn_certificate_refresh(std::time::Duration::from_secs(3600))
+        .unwrap_err();
+    assert!(e.to_string().contains("public key only"), "{e}");
+    assert_eq!(seen.load(std::sync::atomic::Ordering::SeqCst), 0);
 }

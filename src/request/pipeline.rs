@@ -129,7 +129,9 @@ fn check_scheme(identity: &Identity, path: &str) -> Result<()> {
     Err(Error::argument(
         "path",
         format!(
-            "`{path}` is a {owner_signer} call, signed `{owner_name} {owner_field}=…`, and this client signs as a {signer}              (`{name} {field}=\"{id}\"`): WeChat Pay would answer 401 SIGN_ERROR. Call it with a client built with              ClientBuilder::{owner_field}",
+            "`{path}` is a {owner_signer} call, signed `{owner_name} {owner_field}=…`, and this client signs as a \
+             {signer} (`{name} {field}=\"{id}\"`): WeChat Pay would answer 401 SIGN_ERROR. Call it with a client \
+             built with ClientBuilder::{owner_field}",
             owner_signer = owner.signer,
             owner_name = owner.name,
             owner_field = owner.id_field,
