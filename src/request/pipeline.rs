@@ -61,7 +61,7 @@ pub(crate) fn prepare(
         }
     }
     if protocol == Protocol::V2 {
-        check_scheme(identity, expanded.trim_start_matches('/'))?;
+        crate::request::scheme::check(identity, expanded.trim_start_matches('/'))?;
     }
     let base = opts.base_uri.as_ref().unwrap_or(&policies.base_uri);
     // The one outbound rule, before anything is signed: see `target`.
@@ -73,25 +73,7 @@ pub(crate) fn prepare(
         protocol == Protocol::V2,
     )?;
     if protocol == Protocol::V3 {
-        // After resolving, by the path as sent: under the call's base, and under the client's
-        // own base too (a per-call `base_uri` ending in `/brand/` must not hide a brand path);
-        // under neither (an allowed host), the whole path.
-        let sent = url.path();
-        let unders: Vec<&str> = [base.path(), policies.base_uri.path()]
-            .into_iter()
-            .filter_map(|b| sent.strip_prefix(b))
-            .collect();
-        let whole = [sent.trim_start_matches('/')];
-        let views = if unders.is_empty() {
-            &whole[..]
-        } else {
-            &unders[..]
-        };
-        let under = views
-            .iter()
-            .find(|p| v3::Scheme::for_path(p) == &v3::Scheme::BRAND)
-            .unwrap_or(&views[0]);
-        check_scheme(identity, under)?;
+        crate::request::scheme::check_sent(identity, &url, [base, &policies.base_uri])?;
     }
     match protocol {
         Protocol::V3 => {
@@ -115,32 +97,6 @@ pub(crate) fn prepare(
             prepare_v2(identity, policies, method, url, opts)
         }
     }
-}
-
-/// A call is signed under the scheme its path belongs to (`brand/…` by a brand, the rest by a
-/// merchant): the other scheme's signature is answered `401 SIGN_ERROR`, so it is refused here,
-/// before anything is signed or sent.
-fn check_scheme(identity: &Identity, path: &str) -> Result<()> {
-    let owner = v3::Scheme::for_path(path);
-    if owner == identity.scheme {
-        return Ok(());
-    }
-    let ours = identity.scheme;
-    Err(Error::argument(
-        "path",
-        format!(
-            "`{path}` is a {owner_signer} call, signed `{owner_name} {owner_field}=…`, and this client signs as a \
-             {signer} (`{name} {field}=\"{id}\"`): WeChat Pay would answer 401 SIGN_ERROR. Call it with a client \
-             built with ClientBuilder::{owner_field}",
-            owner_signer = owner.signer,
-            owner_name = owner.name,
-            owner_field = owner.id_field,
-            signer = ours.signer,
-            name = ours.name,
-            field = ours.id_field,
-            id = identity.id,
-        ),
-    ))
 }
 
 fn append_query(url: &mut Url, query: &str) {
