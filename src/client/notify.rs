@@ -62,7 +62,9 @@ impl Client {
             .unwrap_or("");
         // A refused signature type is not a rotation: no download for it.
         if !self.context.trust.keyring.contains(serial)
-            && crate::protocol::v3::SignatureType::of(headers).is_ok()
+            && crate::protocol::v3::SignatureType::of(headers)
+                .and_then(|t| t.check())
+                .is_ok()
             && super::rotation::refresh_for(&self.context, serial).await
         {
             return self.parse_notification(headers, body);

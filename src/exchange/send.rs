@@ -152,7 +152,11 @@ async fn accept_rotating(
 ) -> Result<Response> {
     // An answer naming a signature type the client cannot verify is refused by `accept`; it
     // must not set off a certificate download first.
-    if protocol == Protocol::V3 && v3::SignatureType::of(res.headers()).is_ok() {
+    if protocol == Protocol::V3
+        && v3::SignatureType::of(res.headers())
+            .and_then(|t| t.check())
+            .is_ok()
+    {
         if let Some(serial) = res
             .headers()
             .get("Wechatpay-Serial")
