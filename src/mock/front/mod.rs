@@ -21,5 +21,7 @@ pub(crate) mod fast;
 pub(crate) mod journal;
 pub(crate) mod server;
 pub(crate) mod service;
+#[cfg(feature = "shangmi")]
+pub(crate) mod shangmi;
 pub(crate) mod shared;
 pub(crate) mod tls;

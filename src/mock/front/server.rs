@@ -121,6 +121,10 @@ impl Server {
     }
 
     fn entry_builder(&self, entry: &MerchantEntry) -> ClientBuilder {
+        #[cfg(feature = "shangmi")]
+        if let Some(b) = self.shangmi_builder(entry) {
+            return b;
+        }
         let m = &entry.merchant;
         let mut b = ClientBuilder::new()
             .mchid(&m.mchid)
@@ -212,6 +216,10 @@ impl Server {
     /// Decrypts a sensitive field the client encrypted for WeChat Pay (RSA-OAEP under the
     /// emulator's platform key); read the ciphertext from [`Recorded::body`].
     pub fn decrypt(&self, ciphertext_b64: &str) -> Result<String> {
+        #[cfg(feature = "shangmi")]
+        if let Some(sm) = &self.keys().shangmi {
+            return crate::crypto::sm::decrypt_sensitive_sm2(&sm.platform_key, ciphertext_b64);
+        }
         crate::crypto::decrypt_sensitive(&self.keys().platform_key, ciphertext_b64)
     }
 

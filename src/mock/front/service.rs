@@ -194,7 +194,8 @@ fn respond(
         crate::mock::protocol::brand::signed_headers(keys, &outcome.body, faults)
             .unwrap_or_default()
     } else if signed {
-        signed_headers(keys, &outcome.body, faults).unwrap_or_default()
+        crate::mock::protocol::shangmi_headers(keys, &outcome.body, faults)
+            .unwrap_or_else(|| signed_headers(keys, &outcome.body, faults).unwrap_or_default())
     } else {
         HeaderMap::new()
     };

@@ -93,6 +93,9 @@ pub(crate) struct Keys {
     pub mode: Mode,
     /// `(mchid, nonce_str)` → when it was seen (unix seconds).
     pub nonces: Mutex<HashMap<(String, String), i64>>,
+    /// 国密 mode's SM2 keys (`ServerBuilder::shangmi`), in `shangmi.rs`.
+    #[cfg(feature = "shangmi")]
+    pub shangmi: Option<super::shangmi::ShangmiKeys>,
 }
 
 /// A random 20-byte certificate serial in WeChat's form (uppercase hex, first byte 0x10..0x7F so

@@ -26,6 +26,23 @@ pub(crate) mod faults;
 pub(crate) mod keys;
 pub(crate) mod multipart;
 pub(crate) mod notification;
+#[cfg(feature = "shangmi")]
+pub(crate) mod shangmi;
 pub(crate) mod v2;
 pub(crate) mod v3;
 pub(crate) mod wire;
+
+/// 国密 mode's signed headers over `body` (SM2, typed `WECHATPAY2-SM2-WITH-SM3`); `None` when
+/// the emulator is not in 国密 mode (or the feature is off), and the RSA headers apply.
+pub(crate) fn shangmi_headers(
+    keys: &keys::Keys,
+    body: &[u8],
+    faults: &std::collections::HashSet<faults::Fault>,
+) -> Option<http::HeaderMap> {
+    #[cfg(feature = "shangmi")]
+    if let Some(sm) = &keys.shangmi {
+        return shangmi::signed_headers(sm, body, faults).ok();
+    }
+    let _ = (keys, body, faults);
+    None
+}

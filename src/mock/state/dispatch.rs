@@ -23,7 +23,22 @@ pub(crate) fn process(
     if uri.path() == super::fapiao::FILE_PATH && method == Method::GET {
         return super::fapiao::download(state, uri.query());
     }
-    let checked = if uri.path().starts_with("/v3/") {
+    #[cfg(feature = "shangmi")]
+    let shangmi = state
+        .keys
+        .shangmi
+        .as_ref()
+        .filter(|_| uri.path().starts_with("/v3/"));
+    #[cfg(not(feature = "shangmi"))]
+    let shangmi: Option<()> = None;
+    let checked = if let Some(_sm) = shangmi {
+        #[cfg(feature = "shangmi")]
+        {
+            crate::mock::protocol::shangmi::check(&state.keys, _sm, method, uri, headers, body)
+        }
+        #[cfg(not(feature = "shangmi"))]
+        unreachable!()
+    } else if uri.path().starts_with("/v3/") {
         v3::check(&state.keys, method, uri, headers, body)
     } else if uri.path().starts_with("/brand/") {
         brand::check(&state.keys, &state.brands, method, uri, headers, body)
@@ -56,6 +71,10 @@ pub(crate) fn process(
 fn answer(state: &State, call: &Call) -> Outcome {
     // The platform certificate comes from the emulator's own keys: no script replaces it.
     if call.method == Method::GET && call.path == "/v3/certificates" {
+        #[cfg(feature = "shangmi")]
+        if let Some(out) = shangmi_certificates(state, call) {
+            return out;
+        }
         return v3::certificates(&state.keys, &call.entry.merchant);
     }
     if let Some(out) = answers::scripted(&state.scripts, call) {
@@ -73,4 +92,27 @@ fn answer(state: &State, call: &Call) -> Outcome {
         return out;
     }
     documented::synthesize(endpoint, call, &request, &state.keys.platform_key)
+}
+
+/// 国密 mode lists its SM2 certificate for `algorithm_type=SM2`; an `algorithm_type` other than
+/// `RSA` and `SM2` is refused, in either mode, as WeChat Pay validates the parameter.
+#[cfg(feature = "shangmi")]
+fn shangmi_certificates(state: &State, call: &Call) -> Option<Outcome> {
+    use crate::mock::protocol::{call::error, shangmi};
+    match shangmi::algorithm_type(call.query).as_str() {
+        "RSA" => None,
+        "SM2" => Some(match &state.keys.shangmi {
+            Some(sm) => shangmi::certificates(sm, call.entry.merchant.apiv3_key.as_bytes()),
+            None => error(
+                404,
+                "RESOURCE_NOT_EXISTS",
+                "商户未开通国密，无国密平台证书 (this merchant has no 国密 certificate)",
+            ),
+        }),
+        _ => Some(error(
+            400,
+            "PARAM_ERROR",
+            "algorithm_type 取值错误 (RSA or SM2)",
+        )),
+    }
 }

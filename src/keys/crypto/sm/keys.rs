@@ -233,13 +233,12 @@ impl Sm2PublicKey {
 }
 
 impl Verifier for Sm2PublicKey {
-    /// SM2 with SM3, user id `1234567812345678`; the signature DER `(r, s)` (or raw `r‖s`, 64 bytes).
+    /// SM2 with SM3, user id `1234567812345678`; the signature DER `(r, s)` as WeChat Pay
+    /// sends it (the raw 64-byte `r‖s` is refused: not what WeChat Pay signs).
     fn verify(&self, message: &[u8], signature: &[u8]) -> Result<()> {
-        let signature = signature_from_der(signature)
-            .or_else(|| Signature::from_slice(signature).ok())
-            .ok_or_else(|| {
-                Error::Signature("the SM2 signature is not DER (r, s) nor 64 bytes r‖s".into())
-            })?;
+        let signature = signature_from_der(signature).ok_or_else(|| {
+            Error::Signature("the SM2 signature is not DER SEQUENCE { r, s }".into())
+        })?;
         self.verifying
             .verify(message, &signature)
             .map_err(|_| Error::Signature("the SM2 signature does not verify".into()))
