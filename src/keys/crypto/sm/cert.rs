@@ -105,10 +105,14 @@ impl Sm2Certificate {
         let serial = hex::decode(serial_hex).map_err(|e| fail(&e))?;
         let name = x509_cert::name::Name::from_str(&format!("CN={common_name},O=Tenpay.com,C=CN"))
             .map_err(|e| fail(&e))?;
+        // RFC 5280 §4.1.2.5: UTCTime through 2049, GeneralizedTime from 2050.
         let time = |t: i64| {
-            der::asn1::UtcTime::from_unix_duration(Duration::from_secs(t.max(0) as u64))
-                .map(Time::UtcTime)
-                .map_err(|e| fail(&e))
+            let at = Duration::from_secs(t.max(0) as u64);
+            match t < 2_524_608_000 {
+                true => der::asn1::UtcTime::from_unix_duration(at).map(Time::UtcTime),
+                false => der::asn1::GeneralizedTime::from_unix_duration(at).map(Time::GeneralTime),
+            }
+            .map_err(|e| fail(&e))
         };
         let algorithm = spki::AlgorithmIdentifierOwned {
             oid: SM2_WITH_SM3,
