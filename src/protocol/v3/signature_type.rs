@@ -173,6 +173,17 @@ mod tests {
         let twice = with(&[b"WECHATPAY2-SHA256-RSA2048", b"WECHATPAY2-SHA256-RSA2048"]);
         let m = SignatureType::of(&twice).unwrap_err().to_string();
         assert!(m.contains("appears 2 times"), "{m}");
+        let sm2 = with(&[b"WECHATPAY2-SM2-WITH-SM3"]);
+        let read = SignatureType::of(&sm2).unwrap();
+        assert_eq!(read, SignatureType::Sm2WithSm3);
+        // Without the feature the type is read, then refused naming the feature to enable.
+        #[cfg(not(feature = "shangmi"))]
+        {
+            let m = read.check().unwrap_err().to_string();
+            assert!(m.contains("enable the crate feature `shangmi`"), "{m}");
+        }
+        #[cfg(feature = "shangmi")]
+        assert_eq!(read.check().unwrap(), SignatureType::Sm2WithSm3);
         let long = vec![b'A'; 1000];
         let m = SignatureType::of(&with(&[&long])).unwrap_err().to_string();
         assert!(m.len() < 300, "the value is cut: {m}");
