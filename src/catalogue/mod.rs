@@ -11,6 +11,8 @@
 use serde_json::Value;
 use std::sync::OnceLock;
 
+pub mod notifications;
+
 /// APIv3 (JSON) or APIv2 (XML). The brand API's calls are JSON like APIv3 (see
 /// [`Endpoint::brand`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -157,7 +159,7 @@ fn endpoint(row: &Value) -> Option<Endpoint> {
     })
 }
 
-fn fields(v: Option<&Value>) -> Vec<Field> {
+pub(crate) fn fields(v: Option<&Value>) -> Vec<Field> {
     v.and_then(Value::as_array)
         .map(|a| a.iter().map(field).collect())
         .unwrap_or_default()

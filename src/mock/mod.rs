@@ -86,6 +86,7 @@ pub use front::blocking::BlockingServer;
 pub use front::builder::ServerBuilder;
 pub use front::chaos::kinds::{Chaos, ChaosFault, ChaosRecord};
 pub use front::journal::Recorded;
+pub use front::notifications::Sent;
 pub use front::server::Server;
 pub use protocol::brand::Brand;
 pub use protocol::faults::Fault;

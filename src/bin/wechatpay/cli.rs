@@ -133,6 +133,9 @@ pub(crate) enum Command {
         /// why there is none) instead of its title.
         #[arg(long)]
         examples: bool,
+        /// The documented notifications (all 114 event types) instead of the calls.
+        #[arg(long, conflicts_with = "examples")]
+        notifications: bool,
         /// Words to match (title, path, field names).
         query: Vec<String>,
     },
@@ -311,5 +314,7 @@ pub(crate) enum Command {
         /// Strict orders: unknown orders are `404 ORDER_NOT_EXIST`.
         #[arg(long)]
         strict: bool,
+        #[command(subcommand)]
+        action: Option<crate::mock_notify::MockAction>,
     },
 }

@@ -12,6 +12,8 @@ mod exposed;
 mod input;
 mod list;
 mod mock;
+mod mock_notify;
+mod notifications;
 mod request;
 mod shown;
 mod split;
@@ -84,12 +86,26 @@ fn main() -> ExitCode {
             nonce,
         }),
         Command::List {
+            notifications: true,
+            v2,
+            v3,
+            json,
+            query,
+            ..
+        } => return notifications::list(&query, v2, v3, json),
+        Command::List {
             v2,
             v3,
             json,
             examples,
             query,
+            ..
         } => return list::list(&query, v2, v3, json, examples),
+        Command::Show { call, json }
+            if list::find(&call).is_err() && notifications::named(&call) =>
+        {
+            notifications::show(&call[0], json)
+        }
         Command::Show { call, json } => list::show(&call, json),
         Command::Encrypt { text } => tools::encrypt(&sel, &text),
         Command::Decrypt { ciphertext } => tools::decrypt(&sel, &ciphertext),
@@ -137,7 +153,20 @@ fn main() -> ExitCode {
             );
             Ok(())
         }
-        Command::Mock { port, json, strict } => mock::mock(port, json, strict),
+        Command::Mock {
+            action: Some(action),
+            ..
+        } => {
+            let base = sel.overrides.iter().find(|(k, _)| *k == "base_uri");
+            return match mock_notify::run(action, base.map(|(_, v)| v.clone())) {
+                Ok(true) => ExitCode::SUCCESS,
+                Ok(false) => ExitCode::from(1),
+                Err(e) => finish(Err(e)),
+            };
+        }
+        Command::Mock {
+            port, json, strict, ..
+        } => mock::mock(port, json, strict),
     };
     finish(result)
 }

@@ -166,6 +166,7 @@ fn deliveries(state: &State) -> Value {
                 json!({
                     "url": d.url, "event_type": d.event_type, "subject": d.subject,
                     "attempt": d.attempt, "status": d.status, "outcome": d.outcome, "error": d.error,
+                    "next_retry_seconds": d.next_retry_seconds,
                 })
             })
             .collect(),
@@ -320,6 +321,12 @@ pub(crate) async fn handle(
                 .store(on, std::sync::atomic::Ordering::Relaxed);
             okj(json!({ "strict": on }))
         }
+        (_, ["notify" | "notifications" | "deliveries", _, ..] | ["notifications"]) => {
+            match super::notifications::admin(state, method, &parts, &body).await {
+                Some(answer) => answer,
+                None => not_found(method, path),
+            }
+        }
         (m, parts) => super::chaos::admin::admin(shared, m, parts, &body).unwrap_or_else(|| {
             (
                 StatusCode::NOT_FOUND,
@@ -327,6 +334,13 @@ pub(crate) async fn handle(
             )
         }),
     }
+}
+
+fn not_found(method: &Method, path: &str) -> (StatusCode, Value) {
+    (
+        StatusCode::NOT_FOUND,
+        json!({ "code": "NOT_FOUND", "message": format!("no admin call {method} {path}") }),
+    )
 }
 
 /// The payer a pay call may name (`{"openid": "o…"}`): 1 to 128 visible ASCII characters.

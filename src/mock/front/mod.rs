@@ -6,7 +6,8 @@
 //!   [`ServerBuilder`](crate::mock::ServerBuilder), [`BlockingServer`](crate::mock::BlockingServer).
 //! - `brand.rs`: the server's brand API methods (brands, a brand client builder, brand
 //!   notifications).
-//! - `admin.rs`: the admin API under `/__emulator/` and the server's methods over the flows.
+//! - `admin.rs`: the admin API under `/__emulator/` and the server's methods over the flows;
+//!   `notifications.rs`: any documented notification on demand (admin API and methods).
 //! - `fast.rs`: fast mode; `chaos/`: chaos mode; `journal.rs`: the journal's records;
 //!   `shared.rs`: what the listener and the handles share.
 //!
@@ -19,6 +20,7 @@ pub(crate) mod builder;
 pub(crate) mod chaos;
 pub(crate) mod fast;
 pub(crate) mod journal;
+pub(crate) mod notifications;
 pub(crate) mod server;
 pub(crate) mod service;
 #[cfg(feature = "shangmi")]

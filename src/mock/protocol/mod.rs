@@ -9,7 +9,9 @@
 //! - `brand.rs`: the brand API `WECHATPAY-BRAND-SHA256-RSA2048`: the brands and their
 //!   credentials, the request checks (pairs in any order), answers under the public key id,
 //!   notifications sealed with the brand API key.
-//! - `notification.rs`: the APIv3 notification envelope (sealed resource, signed like an answer).
+//! - `notification.rs`: the APIv3 notification envelope (sealed resource, signed like an answer);
+//!   `sealed.rs`: every documented notification's form (APIv3, APIv2 plain, `req_info`,
+//!   `event_ciphertext`).
 //! - `call.rs`: what the checks hand up (the verified [`call::Call`]) and the answer every layer
 //!   hands back ([`call::Outcome`]); `faults.rs`: the faults that break answers on purpose;
 //!   `multipart.rs`: upload bodies; `wire.rs`: `Request-ID` and `Content-Type` as WeChat Pay
@@ -26,6 +28,7 @@ pub(crate) mod faults;
 pub(crate) mod keys;
 pub(crate) mod multipart;
 pub(crate) mod notification;
+pub(crate) mod sealed;
 #[cfg(feature = "shangmi")]
 pub(crate) mod shangmi;
 pub(crate) mod v2;
@@ -45,4 +48,18 @@ pub(crate) fn shangmi_headers(
     }
     let _ = (keys, body, faults);
     None
+}
+
+/// A resource sealer `(key, nonce, associated data, plaintext) → base64`.
+pub(crate) type Seal = fn(&[u8], &[u8], &[u8], &[u8]) -> crate::error::Result<String>;
+
+/// The algorithm and sealer of an APIv3 notification's resource: AEAD_SM4_GCM in 国密 mode (its
+/// key derived from the same APIv3 key), AEAD_AES_256_GCM otherwise.
+pub(crate) fn resource_cipher(keys: &keys::Keys) -> (&'static str, Seal) {
+    #[cfg(feature = "shangmi")]
+    if keys.shangmi.is_some() {
+        return ("AEAD_SM4_GCM", shangmi::seal);
+    }
+    let _ = keys;
+    ("AEAD_AES_256_GCM", crate::crypto::aes::aes_256_gcm_encrypt)
 }

@@ -25,13 +25,7 @@ pub(crate) fn build(
     let original_type = original_type(event_type);
     // AEAD_AES_256_GCM with a 12-byte nonce, as WeChat Pay uses (12 base62 characters).
     let nonce = crate::util::nonce(12);
-    let (algorithm, seal): (_, fn(&[u8], &[u8], &[u8], &[u8]) -> Result<String>) =
-        match super::shangmi_headers(keys, b"", faults).is_some() {
-            // 国密 mode seals AEAD_SM4_GCM (key derived from the same APIv3 key).
-            #[cfg(feature = "shangmi")]
-            true => ("AEAD_SM4_GCM", super::shangmi::seal),
-            _ => ("AEAD_AES_256_GCM", crate::crypto::aes::aes_256_gcm_encrypt),
-        };
+    let (algorithm, seal) = super::resource_cipher(keys);
     let ciphertext = seal(
         merchant.apiv3_key.as_bytes(),
         nonce.as_bytes(),

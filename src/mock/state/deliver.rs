@@ -3,16 +3,22 @@
 
 use super::emulator::State;
 use super::jobs::{Delivery, Job};
-use super::notify;
 use super::orders;
+use super::{events, notify};
+use crate::catalogue::notifications::Notification;
 use serde_json::Value;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// WeChat Pay's retry schedule in units of 15 s: 15s/15s/30s/3m/10m/20m/30m/30m/30m/60m/3h/3h/3h/6h/6h.
+/// WeChat Pay's retry schedule in units of 15 s: 15s/15s/30s/3m/10m/20m/30m/30m/30m/60m/3h/3h/3h/6h/6h
+/// (APIv3 payment notification page: 总计 24h4m).
 const SCHEDULE: [u32; 15] = [
     1, 1, 2, 12, 40, 80, 120, 120, 120, 240, 720, 720, 720, 1440, 1440,
 ];
+
+/// The APIv2 payment notification page's schedule, in units of 15 s:
+/// 15/15/30/180/1800/1800/1800/1800/3600 seconds.
+const SCHEDULE_V2: [u32; 9] = [1, 1, 2, 12, 120, 120, 120, 120, 240];
 
 /// Runs jobs until the channel closes or the task is aborted (its tasks go with it).
 pub(crate) async fn worker(state: Arc<State>, mut jobs: tokio::sync::mpsc::UnboundedReceiver<Job>) {
@@ -41,11 +47,19 @@ async fn run(state: Arc<State>, job: Job) {
         Job::Notify {
             mchid,
             url,
-            event_type,
+            name,
             subject,
-            resource,
-            v2,
-        } => deliver(state, mchid, url, (event_type, subject), resource, v2).await,
+            content,
+            fill,
+            sign_type,
+        } => {
+            let n = match events::find(&name) {
+                Ok(n) => n,
+                Err(_) => return,
+            };
+            let content = events::prepare(&state, &mchid, n, &content, fill);
+            deliver(state, mchid, url, subject, n, content, sign_type).await
+        }
     }
 }
 
@@ -62,9 +76,10 @@ async fn deliver(
     state: Arc<State>,
     mchid: String,
     url: String,
-    (event_type, subject): (String, String),
-    resource: Value,
-    v2: bool,
+    subject: String,
+    n: &'static Notification,
+    content: crate::error::Result<Value>,
+    sign_type: Option<crate::v2::SignType>,
 ) {
     let base = state
         .flows
@@ -73,55 +88,52 @@ async fn deliver(
         .unwrap_or(Duration::from_secs(1));
     let mut d = Delivery {
         url: url.clone(),
-        event_type: event_type.clone(),
+        event_type: n.event_type.clone().unwrap_or_else(|| n.name.clone()),
         subject,
         attempt: 0,
         status: None,
         outcome: "skipped".into(),
         error: None,
+        next_retry_seconds: None,
+    };
+    let content = match content {
+        Ok(c) => c,
+        Err(e) => {
+            d.error = Some(e.to_string());
+            record(&state, d);
+            return;
+        }
     };
     if !notify::loopback(&url) {
         d.error = Some("not a loopback URL: the emulator never calls out".into());
         record(&state, d);
         return;
     }
-    for attempt in 0..=SCHEDULE.len() {
+    let schedule: &[u32] = match n.protocol {
+        crate::catalogue::Protocol::V3 => &SCHEDULE,
+        crate::catalogue::Protocol::V2 => &SCHEDULE_V2,
+    };
+    for attempt in 0..=schedule.len() {
         if attempt > 0 {
-            tokio::time::sleep(base * SCHEDULE[attempt - 1]).await;
+            state.flows.clock.wait(base * schedule[attempt - 1]).await;
         }
         d.attempt = attempt as u32 + 1;
-        let sent = if v2 {
-            let fields = resource.as_object().cloned().unwrap_or_default();
-            match notify::send_v2(state.clone(), mchid.clone(), url.clone(), fields).await {
-                // A 2xx whose reply is not `SUCCESS` is a failure too.
-                Ok((status, false)) if status.is_success() => {
-                    Ok(http::StatusCode::UNPROCESSABLE_ENTITY)
-                }
-                Ok((status, _)) => Ok(status),
-                Err(e) => Err(e),
-            }
-        } else {
-            notify::send(
-                state.clone(),
-                mchid.clone(),
-                url.clone(),
-                event_type.clone(),
-                resource.clone(),
-            )
-            .await
-        };
-        let last = attempt == SCHEDULE.len();
+        let sent = events::send_once(state.clone(), &mchid, &url, n, &content, sign_type).await;
+        let last = attempt == schedule.len();
         match sent {
-            Ok(status) if status.is_success() => {
-                d.status = Some(status.as_u16());
+            Ok((status, true)) => {
+                d.status = Some(status);
                 d.outcome = "delivered".into();
                 d.error = None;
+                d.next_retry_seconds = None;
                 record(&state, d);
                 return;
             }
-            Ok(status) => {
-                d.status = Some(status.as_u16());
-                d.error = Some(format!("the handler answered {status}"));
+            Ok((status, false)) => {
+                d.status = Some(status);
+                d.error = Some(format!(
+                    "the handler answered {status}, not the success the documentation's answer table asks for"
+                ));
             }
             Err(e) => {
                 d.status = None;
@@ -129,6 +141,7 @@ async fn deliver(
             }
         }
         d.outcome = if last { "gave-up" } else { "failed" }.into();
+        d.next_retry_seconds = schedule.get(attempt).map(|units| units * 15);
         record(&state, d.clone());
     }
 }

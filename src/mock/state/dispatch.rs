@@ -4,7 +4,7 @@
 //! has. The composition lives here, above the surface, so the surface never calls a flow.
 
 use super::emulator::State;
-use super::{flows, flows_v2};
+use super::{events, flows, flows_v2};
 use crate::mock::protocol::call::{Call, Outcome};
 use crate::mock::protocol::{brand, v2, v3};
 use crate::mock::surface::{answers, documented, routes};
@@ -91,7 +91,10 @@ fn answer(state: &State, call: &Call) -> Outcome {
     if let Some(out) = flow {
         return out;
     }
-    documented::synthesize(endpoint, call, &request, &state.keys.platform_key)
+    let out = documented::synthesize(endpoint, call, &request, &state.keys.platform_key);
+    // A call with no flow of its own still sends the notification its documentation names.
+    events::after_call(state, call, endpoint, &request, &out);
+    out
 }
 
 /// 国密 mode lists its SM2 certificate for `algorithm_type=SM2`; an `algorithm_type` other than

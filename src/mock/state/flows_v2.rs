@@ -157,7 +157,7 @@ fn refund(state: &State, mchid: &str, f: &Map<String, Value>) -> Option<Outcome>
         amount,
         total,
         Value::Object(request),
-        None,
+        get(f, "notify_url").map(str::to_string),
     );
     Some(match made {
         Ok(r) => success(

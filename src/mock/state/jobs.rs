@@ -11,17 +11,22 @@ pub(crate) enum Job {
         out_trade_no: String,
         after: Duration,
     },
-    /// Deliver a notification.
+    /// Deliver a documented notification.
     Notify {
         mchid: String,
         url: String,
-        event_type: String,
-        /// `out_trade_no` or `out_refund_no`.
+        /// The notification's name in the catalogue (`TRANSACTION.SUCCESS`,
+        /// `v2/transaction-success`).
+        name: String,
+        /// `out_trade_no`, `out_refund_no`, or what else names the business object.
         subject: String,
-        /// APIv3: the resource sealed in the JSON envelope; APIv2: the XML fields.
-        resource: Value,
-        /// An APIv2 (XML) notification.
-        v2: bool,
+        /// The resource (APIv2 plain: the XML fields) as the flow or the caller gave it.
+        content: Value,
+        /// Synthesize the page's required fields under `content` (the admin API, the CLI, the
+        /// calls with no flow); a flow's content is complete as it is.
+        fill: bool,
+        /// APIv2: the order's sign type.
+        sign_type: Option<crate::v2::SignType>,
     },
 }
 
@@ -31,7 +36,7 @@ pub(crate) enum Job {
 pub struct Delivery {
     /// The `notify_url`.
     pub url: String,
-    /// `TRANSACTION.SUCCESS` or `REFUND.SUCCESS`.
+    /// The `event_type` (an APIv2 page without one: its catalogue name, `v2/transaction-success`).
     pub event_type: String,
     /// The order's `out_trade_no` or the refund's `out_refund_no`.
     pub subject: String,
@@ -44,4 +49,7 @@ pub struct Delivery {
     pub outcome: String,
     /// Why it failed, if it did.
     pub error: Option<String>,
+    /// After a failed attempt, how long WeChat Pay waits before the next one, in WeChat Pay's
+    /// seconds (15, 15, 30, 180, …; the emulator waits `notify_retry_base` per 15 s).
+    pub next_retry_seconds: Option<u32>,
 }

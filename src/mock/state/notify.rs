@@ -38,44 +38,13 @@ pub(crate) async fn send(
 
 /// No proxy and no redirects: the request must reach the loopback address named, and nothing
 /// else.
-fn http() -> Result<reqwest::Client> {
+pub(crate) fn http() -> Result<reqwest::Client> {
     reqwest::Client::builder()
         .no_proxy()
         .redirect(reqwest::redirect::Policy::none())
         .timeout(std::time::Duration::from_secs(10))
         .build()
         .map_err(Error::Transport)
-}
-
-/// Sends an APIv2 payment notification (these `fields` as XML, with `nonce_str` and an
-/// HMAC-SHA256 `sign` under the merchant's APIv2 secret) to a loopback `url`; the handler's
-/// status and whether its reply says `SUCCESS`.
-pub(crate) async fn send_v2(
-    state: Arc<State>,
-    mchid: String,
-    url: String,
-    fields: serde_json::Map<String, Value>,
-) -> Result<(StatusCode, bool)> {
-    if !loopback(&url) {
-        return Err(Error::argument("url", format!("not a loopback URL: {url}")));
-    }
-    let merchant = &state
-        .keys
-        .merchants
-        .get(&mchid)
-        .ok_or_else(|| Error::argument("mchid", format!("the emulator has no merchant {mchid}")))?
-        .merchant;
-    let xml = crate::mock::protocol::v2::signed_xml(fields, merchant);
-    let res = http()?
-        .post(&url)
-        .header(http::header::CONTENT_TYPE, "text/xml")
-        .body(xml)
-        .send()
-        .await
-        .map_err(Error::Transport)?;
-    let status = res.status();
-    let reply = res.text().await.unwrap_or_default();
-    Ok((status, reply.contains("SUCCESS")))
 }
 
 /// True for `http(s)` URLs on 127.0.0.0/8, `[::1]` or `localhost`.

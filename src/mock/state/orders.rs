@@ -2,6 +2,7 @@
 //! and the fields of their payment notification (APIv3 resource, APIv2 XML).
 
 use super::emulator::State;
+use super::events;
 use super::jobs::Job;
 use super::store::{changed, compact_time, new_id, Order, TradeState};
 use crate::mock::protocol::call::{error, ok, Outcome};
@@ -229,18 +230,19 @@ pub(crate) fn pay_as(
     let o = o.clone();
     drop(orders);
     if let Some(url) = &o.notify_url {
-        state.flows.job(Job::Notify {
-            mchid: o.mchid.clone(),
-            url: url.clone(),
-            event_type: "TRANSACTION.SUCCESS".into(),
-            subject: o.out_trade_no.clone(),
-            resource: if o.v2 {
-                v2_notification(&o)
-            } else {
-                order_json(&o)
-            },
-            v2: o.v2,
-        });
+        // The documented notification (catalogue), with the order as a query answers it.
+        let (name, content) = if o.v2 {
+            ("v2/transaction-success", v2_notification(&o))
+        } else {
+            ("TRANSACTION.SUCCESS", order_json(&o))
+        };
+        let sign_type = o
+            .request
+            .get("sign_type")
+            .and_then(Value::as_str)
+            .and_then(|t| crate::v2::SignType::parse(t).ok());
+        let no = &o.out_trade_no;
+        events::schedule(state, &o.mchid, url, (name, no), content, false, sign_type);
     }
     Ok(o)
 }

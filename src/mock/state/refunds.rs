@@ -3,7 +3,7 @@
 //! `out_refund_no` answered the same, `REFUND.SUCCESS` to a loopback `notify_url`.
 
 use super::emulator::State;
-use super::jobs::Job;
+use super::events;
 use super::orders::{find, json_ok, not_found, text, update};
 use super::store::{changed, new_id, Order, Refund, TradeState};
 use crate::mock::protocol::call::{error, Call, Outcome};
@@ -80,22 +80,39 @@ pub(crate) fn make_refund(
         x.state = TradeState::Refund;
     });
     if let Some(url) = &r.notify_url {
-        state.flows.job(Job::Notify {
-            mchid: r.mchid.clone(),
-            url: url.clone(),
-            event_type: "REFUND.SUCCESS".into(),
-            v2: false,
-            subject: r.out_refund_no.clone(),
-            resource: json!({
-                "mchid": r.mchid, "out_trade_no": r.out_trade_no, "transaction_id": r.transaction_id,
-                "out_refund_no": r.out_refund_no, "refund_id": r.refund_id, "refund_status": "SUCCESS",
-                "success_time": beijing_time(r.created),
-                "user_received_account": "支付用户零钱",
-                "amount": { "total": r.total, "refund": r.refund, "payer_total": r.total, "payer_refund": r.refund },
-            }),
-        });
+        let (name, content) = if o.v2 {
+            ("v2/refund-processed", v2_refund_notification(&r))
+        } else {
+            (
+                "REFUND.SUCCESS",
+                json!({
+                    "mchid": r.mchid, "out_trade_no": r.out_trade_no, "transaction_id": r.transaction_id,
+                    "out_refund_no": r.out_refund_no, "refund_id": r.refund_id, "refund_status": "SUCCESS",
+                    "success_time": beijing_time(r.created),
+                    "user_received_account": "支付用户零钱",
+                    "amount": { "total": r.total, "refund": r.refund, "payer_total": r.total,
+                                "payer_refund": r.refund, "currency": r.currency, "payer_currency": r.currency },
+                }),
+            )
+        };
+        let no = &r.out_refund_no;
+        events::schedule(state, &r.mchid, url, (name, no), content, false, None);
     }
     Ok(r)
+}
+
+/// The `req_info` fields of an APIv2 refund notification (its page's table).
+fn v2_refund_notification(r: &Refund) -> Value {
+    let fen = |v: i64| v.to_string();
+    json!({
+        "out_refund_no": r.out_refund_no, "out_trade_no": r.out_trade_no,
+        "refund_account": "REFUND_SOURCE_RECHARGE_FUNDS", "refund_fee": fen(r.refund),
+        "refund_id": r.refund_id, "refund_recv_accout": "支付用户的零钱",
+        "refund_request_source": "API", "refund_status": "SUCCESS",
+        "settlement_refund_fee": fen(r.refund), "settlement_total_fee": fen(r.total),
+        "success_time": beijing_time(r.created)[..19].replace('T', " "),
+        "total_fee": fen(r.total), "transaction_id": r.transaction_id, "cash_refund_fee": fen(r.refund),
+    })
 }
 
 pub(crate) fn refund_json(r: &Refund) -> Value {

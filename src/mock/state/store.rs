@@ -108,6 +108,8 @@ pub(crate) struct Flows {
     /// Fapiao file tokens handed out by `…/fapiao-files`: the files `fapiao-file` answers.
     pub fapiao_files: Mutex<HashMap<String, FapiaoFile>>,
     pub deliveries: Mutex<Vec<Delivery>>,
+    /// The retries' waits, which "deliver due now" ends.
+    pub clock: super::clock::RetryClock,
     pub config: FlowConfig,
     /// Set once the listener is bound.
     pub info: OnceLock<Info>,

@@ -6,6 +6,8 @@
 //! - `synth.rs`: the documented default answer, in the documented shape.
 //! - `documented.rs`: a verified call against the surface (route, checks, default answer).
 //! - `answers.rs`: scripted answers ([`Server::on`](crate::mock::Server::on)).
+//! - `notifications.rs`: a documented notification's content (synthesized from its table, the
+//!   caller's values merged) and its sealing.
 //!
 //! It may use the protocol layer (`protocol/`), never the state or the front: a call a flow
 //! answers is routed by the dispatch above (`state/dispatch.rs`), which asks this layer for the
@@ -14,6 +16,7 @@
 pub(crate) mod answers;
 pub(crate) mod checks;
 pub(crate) mod documented;
+pub(crate) mod notifications;
 pub(crate) mod request;
 pub(crate) mod routes;
 pub(crate) mod synth;

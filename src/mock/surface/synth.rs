@@ -67,6 +67,24 @@ impl<'a> Synth<'a> {
         }
     }
 
+    /// A maker seeded by `seed` alone (a notification has no request to derive values from).
+    pub(crate) fn seeded(
+        seed: &str,
+        mchid: &'a str,
+        (merchant_key, platform_key): (&'a PublicKey, &'a PrivateKey),
+        v2: bool,
+    ) -> Synth<'a> {
+        Synth {
+            seed: crate::crypto::sha256_hex(seed.as_bytes()),
+            echo: Map::new(),
+            merchant_key,
+            platform_key,
+            mchid,
+            v2,
+            now: beijing_time(crate::util::unix_now()),
+        }
+    }
+
     /// The answer's top level: its required fields, the optional ones the request gave a value
     /// for, and the optional scalars (`transaction_id`, `trade_state`…: what a caller reads).
     pub(crate) fn answer(&self, fields: &[Field]) -> Map<String, Value> {
