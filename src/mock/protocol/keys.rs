@@ -95,7 +95,7 @@ pub(crate) struct Keys {
     pub nonces: Mutex<HashMap<(String, String), i64>>,
     /// 国密 mode's SM2 keys (`ServerBuilder::shangmi`), in `shangmi.rs`.
     #[cfg(feature = "shangmi")]
-    pub shangmi: Option<super::shangmi::ShangmiKeys>,
+    pub shangmi: Option<super::shangmi_keys::ShangmiKeys>,
 }
 
 /// A random 20-byte certificate serial in WeChat's form (uppercase hex, first byte 0x10..0x7F so

@@ -19,8 +19,8 @@
 //!
 //! It may use the crate's own protocol code (`crate::v3`, `crate::v2`, `crate::crypto`) and the
 //! catalogue's types, nothing else of the emulator. The brand scheme
-//! (`WECHATPAY-BRAND-SHA256-RSA2048`) and SM2/SM3/SM4 join here, one file per scheme beside
-//! `v3.rs`, with their keys and modes in `keys.rs`.
+//! (`WECHATPAY-BRAND-SHA256-RSA2048`, `brand.rs`) and 国密 (`WECHATPAY2-SM2-WITH-SM3`,
+//! `shangmi.rs`, feature `shangmi`) sit beside `v3.rs`.
 
 pub(crate) mod brand;
 pub(crate) mod call;
@@ -31,6 +31,8 @@ pub(crate) mod notification;
 pub(crate) mod sealed;
 #[cfg(feature = "shangmi")]
 pub(crate) mod shangmi;
+#[cfg(feature = "shangmi")]
+pub(crate) mod shangmi_keys;
 pub(crate) mod v2;
 pub(crate) mod v3;
 pub(crate) mod wire;

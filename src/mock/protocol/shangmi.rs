@@ -11,7 +11,7 @@
 use super::call::{error, ok, Call, Outcome};
 use super::faults::Fault;
 use super::keys::Keys;
-use crate::crypto::sm::{Sm2Certificate, Sm2PrivateKey};
+pub(crate) use super::shangmi_keys::ShangmiKeys;
 use crate::crypto::Signer as _;
 use crate::crypto::Verifier as _;
 use crate::error::Result;
@@ -20,53 +20,10 @@ use base64::Engine;
 use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, Method, StatusCode};
 use serde_json::{json, Map, Value};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 /// The scheme token and the signature type of 国密.
 pub(crate) const SCHEME: &str = crate::v3::Scheme::SHANGMI.name;
-
-/// A merchant's 国密 API credentials.
-#[derive(Clone)]
-pub(crate) struct ShangmiMerchant {
-    /// The serial of its SM2 API certificate.
-    pub serial: String,
-    pub key: Sm2PrivateKey,
-}
-
-/// The SM2 keys of 国密 mode.
-pub(crate) struct ShangmiKeys {
-    pub platform_key: Sm2PrivateKey,
-    pub platform_cert: Sm2Certificate,
-    pub merchants: HashMap<String, ShangmiMerchant>,
-}
-
-impl ShangmiKeys {
-    /// Fresh keys for these merchants, the platform certificate valid a year either side of now.
-    pub(crate) fn generate<'a>(mchids: impl IntoIterator<Item = &'a str>) -> Result<Self> {
-        let platform_key = Sm2PrivateKey::generate()?;
-        let now = unix_now();
-        let platform_cert = Sm2Certificate::self_signed(
-            &platform_key,
-            &super::keys::random_serial(),
-            "Tenpay.com sign",
-            now - 365 * 86_400,
-            now + 365 * 86_400,
-        )?;
-        let mut merchants = HashMap::new();
-        for mchid in mchids {
-            let merchant = ShangmiMerchant {
-                serial: super::keys::random_serial(),
-                key: Sm2PrivateKey::generate()?,
-            };
-            merchants.insert(mchid.to_string(), merchant);
-        }
-        Ok(ShangmiKeys {
-            platform_key,
-            platform_cert,
-            merchants,
-        })
-    }
-}
 
 fn pairs(value: &str) -> std::result::Result<Map<String, Value>, &'static str> {
     let fields = value
@@ -222,14 +179,14 @@ pub(crate) fn seal(apiv3_key: &[u8], nonce: &[u8], aad: &[u8], plain: &[u8]) -> 
 
 /// `GET /v3/certificates?algorithm_type=SM2`: the SM2 platform certificate sealed AEAD_SM4_GCM
 /// under the merchant's APIv3 key. Any other `algorithm_type` but `RSA` is refused.
-pub(crate) fn certificates(sm: &ShangmiKeys, apiv3_key: &[u8]) -> Outcome {
+/// `time` writes a Unix time as WeChat Pay's listings do (RFC 3339 at `+08:00`).
+pub(crate) fn certificates(sm: &ShangmiKeys, apiv3_key: &[u8], time: fn(i64) -> String) -> Outcome {
     let nonce = nonce(12);
     let pem = sm.platform_cert.to_pem();
     let ciphertext = match seal(apiv3_key, nonce.as_bytes(), b"certificate", pem.as_bytes()) {
         Ok(c) => c,
         Err(e) => return error(500, "SYSTEM_ERROR", &e.to_string()),
     };
-    let time = |t: i64| super::notification::beijing_time(t);
     let body = json!({ "data": [{
         "serial_no": sm.platform_cert.serial_no(),
         "effective_time": time(sm.platform_cert.not_before()),

@@ -105,7 +105,11 @@ fn shangmi_certificates(state: &State, call: &Call) -> Option<Outcome> {
     match shangmi::algorithm_type(call.query).as_str() {
         "RSA" => None,
         "SM2" => Some(match &state.keys.shangmi {
-            Some(sm) => shangmi::certificates(sm, call.entry.merchant.apiv3_key.as_bytes()),
+            Some(sm) => shangmi::certificates(
+                sm,
+                call.entry.merchant.apiv3_key.as_bytes(),
+                crate::mock::protocol::notification::beijing_time,
+            ),
             None => error(
                 404,
                 "RESOURCE_NOT_EXISTS",
