@@ -114,6 +114,32 @@ async fn the_whole_flow_runs_under_sm2_sm3_and_sm4() {
     let back = server.shangmi_encrypt_for("1900000001", "李四").unwrap();
     assert_eq!(client.decrypt(&back).unwrap(), "李四");
 
+    // A documented sensitive field: opened by the emulator with its SM2 key, sealed back in the
+    // answer with the merchant's; RSA-OAEP or garbage is refused in WeChat Pay's words.
+    let receiver = |name: &str| {
+        json!({ "json": {
+            "appid": "wxd678efh567hg6787", "type": "MERCHANT_ID", "account": "86693852",
+            "name": name, "relation_type": "STORE",
+        }})
+    };
+    let add = client.chain("v3/profitsharing/receivers/add");
+    let sealed = client.encrypt("示例商户全称").unwrap();
+    let answer = add
+        .post(receiver(&sealed.ciphertext))
+        .await
+        .unwrap()
+        .json()
+        .unwrap();
+    let echoed = answer["name"].as_str().unwrap();
+    assert_ne!(echoed, sealed.ciphertext);
+    assert_eq!(client.decrypt(echoed).unwrap(), "示例商户全称");
+    let e = add
+        .post(receiver("bm90IGNpcGhlcnRleHQ="))
+        .await
+        .unwrap_err();
+    let says = e.to_string();
+    assert!(says.contains("name") && says.contains("SM2"), "{says}");
+
     // The SM2 certificate listing: verified, opened with the SM4 key from the APIv3 key.
     let certs = client.download_sm2_certificates().await.unwrap();
     assert_eq!(certs.len(), 1);

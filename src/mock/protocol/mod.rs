@@ -29,6 +29,7 @@ pub(crate) mod keys;
 pub(crate) mod multipart;
 pub(crate) mod notification;
 pub(crate) mod sealed;
+pub(crate) mod sensitive;
 #[cfg(feature = "shangmi")]
 pub(crate) mod shangmi;
 #[cfg(feature = "shangmi")]

@@ -6,6 +6,7 @@
 use super::emulator::State;
 use super::{events, flows, flows_v2};
 use crate::mock::protocol::call::{Call, Outcome};
+use crate::mock::protocol::sensitive::Sensitive;
 use crate::mock::protocol::{brand, v2, v3};
 use crate::mock::surface::{answers, documented, routes};
 use bytes::Bytes;
@@ -80,18 +81,18 @@ fn answer(state: &State, call: &Call) -> Outcome {
     if let Some(out) = answers::scripted(&state.scripts, call) {
         return out;
     }
-    let (endpoint, request) =
-        match documented::checked(&state.routes, call, &state.keys.platform_key) {
-            Ok(checked) => checked,
-            Err(refusal) => return refusal,
-        };
+    let key = sensitive(state, call);
+    let (endpoint, request) = match documented::checked(&state.routes, call, &key) {
+        Ok(checked) => checked,
+        Err(refusal) => return refusal,
+    };
     let template = endpoint.template.as_str();
     let flow = flows::answer(state, call, template, &request)
         .or_else(|| flows_v2::answer(state, call, template, &request));
     if let Some(out) = flow {
         return out;
     }
-    let out = documented::synthesize(endpoint, call, &request, &state.keys.platform_key);
+    let out = documented::synthesize(endpoint, call, &request, &key);
     // A call with no flow of its own still sends the notification its documentation names.
     events::after_call(state, call, endpoint, &request, &out);
     out
@@ -121,5 +122,22 @@ fn shangmi_certificates(state: &State, call: &Call) -> Option<Outcome> {
             "PARAM_ERROR",
             "algorithm_type 取值错误 (RSA or SM2)",
         )),
+    }
+}
+
+/// The keys of the call's sensitive fields: SM2 in 国密 mode, RSA otherwise.
+fn sensitive<'a>(state: &'a State, call: &Call<'a>) -> Sensitive<'a> {
+    #[cfg(feature = "shangmi")]
+    if let Some(sm) = &state.keys.shangmi {
+        if let Some(m) = sm.merchants.get(&call.entry.merchant.mchid) {
+            return Sensitive::Sm2 {
+                merchant: m.key.public_key(),
+                platform: &sm.platform_key,
+            };
+        }
+    }
+    Sensitive::Rsa {
+        merchant: &call.entry.public_key,
+        platform: &state.keys.platform_key,
     }
 }
