@@ -22,7 +22,7 @@ use std::path::{Path, PathBuf};
 use wechatpay::{Client, Error};
 
 /// The settings: the profile key, its `WECHATPAY_*` variable, and whether it names a file.
-pub(crate) const KEYS: [(&str, &str, bool); 14] = [
+pub(crate) const KEYS: [(&str, &str, bool); 16] = [
     ("mchid", "WECHATPAY_MCHID", false),
     ("serial", "WECHATPAY_SERIAL", false),
     ("private_key", "WECHATPAY_PRIVATE_KEY", true),
@@ -37,6 +37,13 @@ pub(crate) const KEYS: [(&str, &str, bool); 14] = [
     ("merchant_key", "WECHATPAY_MERCHANT_KEY", true),
     ("base_uri", "WECHATPAY_BASE_URI", false),
     ("ca", "WECHATPAY_CA", true),
+    // 国密 (a build with the feature `shangmi`): the merchant's SM2 key, WeChat Pay's SM2 certificate.
+    ("shangmi_private_key", "WECHATPAY_SHANGMI_PRIVATE_KEY", true),
+    (
+        "shangmi_platform_certificate",
+        "WECHATPAY_SHANGMI_PLATFORM_CERT",
+        true,
+    ),
 ];
 
 /// Which configuration to read: the global `--config` and `--profile` flags.
@@ -319,6 +326,7 @@ impl Settings {
         if let Some(cert) = self.file("platform_certificate")? {
             b = b.platform_certificate(cert);
         }
+        b = self.shangmi(b)?;
         if let Some(secret) = self.secret("apiv2_secret", "apiv2_secret_file")? {
             b = b.apiv2_secret(secret);
         }
@@ -356,4 +364,34 @@ pub(crate) fn client_with_progress(
     progress: Option<wechatpay::DownloadProgress>,
 ) -> Result<Client, Error> {
     Settings::load(sel)?.client_with(None, progress)
+}
+
+impl Settings {
+    /// A 国密 profile: `shangmi_private_key` (with `serial`, the 国密 certificate's) and
+    /// `shangmi_platform_certificate`. A build without the feature `shangmi` says so.
+    fn shangmi(&self, b: wechatpay::ClientBuilder) -> Result<wechatpay::ClientBuilder, Error> {
+        let key = self.file("shangmi_private_key")?;
+        let cert = self.file("shangmi_platform_certificate")?;
+        #[cfg(feature = "shangmi")]
+        {
+            let mut b = b;
+            if let Some(key) = key {
+                b = b.shangmi_private_key(key);
+            }
+            if let Some(cert) = cert {
+                b = b.shangmi_platform_certificate(cert);
+            }
+            Ok(b)
+        }
+        #[cfg(not(feature = "shangmi"))]
+        match key.or(cert) {
+            None => Ok(b),
+            Some(_) => Err(config_error(
+                "shangmi_private_key",
+                "a 国密 profile needs a wechatpay built with the feature `shangmi` \
+                 (cargo install wechatpay-chain --features cli,shangmi)"
+                    .into(),
+            )),
+        }
+    }
 }

@@ -165,8 +165,12 @@ fn main() -> ExitCode {
             };
         }
         Command::Mock {
-            port, json, strict, ..
-        } => mock::mock(port, json, strict),
+            port,
+            json,
+            strict,
+            shangmi,
+            ..
+        } => mock::mock(port, json, strict, shangmi),
     };
     finish(result)
 }
