@@ -151,11 +151,13 @@ async fn accept_rotating(
     res: Response,
 ) -> Result<Response> {
     // An answer naming a signature type the client cannot verify is refused by `accept`; it
-    // must not set off a certificate download first.
+    // must not set off a certificate download first; nor may an SM2 one: the RSA listing a
+    // rotation downloads holds no SM2 key.
     if protocol == Protocol::V3
-        && v3::SignatureType::of(res.headers())
-            .and_then(|t| t.check())
-            .is_ok()
+        && matches!(
+            v3::SignatureType::of(res.headers()),
+            Ok(v3::SignatureType::Rsa2048)
+        )
     {
         if let Some(serial) = res
             .headers()
