@@ -14,7 +14,8 @@ use wechatpay::Error;
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let server = Server::start().await?;
+    // Same-day bills: WeChat Pay makes a day's bill the next morning; the emulator at once.
+    let server = Server::builder().same_day_bills(true).start().await?;
     let client = server.client_builder().build()?;
 
     // A paid order, so the day's bill has a line to show.

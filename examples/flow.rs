@@ -66,7 +66,12 @@ async fn serve_handler(client: Client, seen: mpsc::UnboundedSender<Value>) -> St
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> wechatpay::Result<()> {
-    let server = mock::Server::builder().strict(true).start().await?;
+    // Same-day bills: WeChat Pay makes a day's bill the next morning; the emulator at once.
+    let server = mock::Server::builder()
+        .strict(true)
+        .same_day_bills(true)
+        .start()
+        .await?;
     let client = server.client_builder().build()?;
     let mchid = client.mchid().to_string();
     let (seen, mut notifications) = mpsc::unbounded_channel();

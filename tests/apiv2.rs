@@ -156,7 +156,20 @@ fn refund_notifications_through_the_client() {
 #[test]
 fn answers_must_succeed_and_be_signed() {
     let client = v2_client("10000100");
-    let mut ok = obj(json!({"return_code": "SUCCESS", "result_code": "SUCCESS", "openid": "o1"}));
+    // An HMAC-SHA256 notification that does not say so is read as MD5 (WeChat Pay's default)
+    // and fails; one that names its `sign_type` verifies.
+    let mut unnamed =
+        obj(json!({"return_code": "SUCCESS", "result_code": "SUCCESS", "openid": "o1"}));
+    let s = sign(SignType::HmacSha256, &unnamed, SECRET).unwrap();
+    unnamed.insert("sign".into(), s.into());
+    assert!(matches!(
+        client.parse_v2_notification(to_xml(&unnamed).as_bytes()),
+        Err(Error::Signature(_))
+    ));
+    let mut ok = obj(
+        json!({"return_code": "SUCCESS", "result_code": "SUCCESS", "openid": "o1",
+        "sign_type": "HMAC-SHA256"}),
+    );
     let s = sign(SignType::HmacSha256, &ok, SECRET).unwrap();
     ok.insert("sign".into(), s.into());
     let body = to_xml(&ok);

@@ -20,9 +20,11 @@ fn today() -> String {
     String::from_utf8(out.stdout).unwrap().trim().to_string()
 }
 
-/// An emulator with one paid order (`CB1`, 3.00) refunded in part (`CBR1`, 1.00) today.
+/// An emulator with one paid order (`CB1`, 3.00) refunded in part (`CBR1`, 1.00) today, whose
+/// bills it hands out the same day (WeChat Pay makes them the next morning).
 fn with_a_day_of_business(tag: &str) -> Emulator {
     let emu = Emulator::start(tag);
+    emu.server.set_same_day_bills(true);
     let client = emu.server.client_builder().build().unwrap();
     emu.rt.block_on(async {
         client
@@ -61,7 +63,7 @@ fn trade_and_fundflow_bills_download_checked() {
     let (code, _, err) = run(&["bill", "trade", "--date", &date, "--out", &t], &emu.vars);
     assert_eq!(code, 0, "{err}");
     let text = std::fs::read_to_string(&trade).unwrap();
-    assert!(text.starts_with("交易时间,"), "{text}");
+    assert!(text.starts_with("\u{feff}交易时间,"), "{text}");
     assert!(text.contains("`CB1,") && text.contains("`CBR1,"), "{text}");
     assert!(err.contains("SHA1") && err.contains("checked"), "{err}");
     assert!(
@@ -76,7 +78,7 @@ fn trade_and_fundflow_bills_download_checked() {
     );
     assert_eq!(code, 0, "{err}");
     let text = std::fs::read_to_string(&fund).unwrap();
-    assert!(text.starts_with("记账时间,"), "{text}");
+    assert!(text.starts_with("\u{feff}记账时间,"), "{text}");
     assert!(text.contains("`收入,`3.00,`3.00,"), "{text}");
     assert!(text.contains("`支出,`1.00,`2.00,"), "{text}");
     assert!(text.contains("`2,`1,`3.00,`1,`1.00"), "the totals: {text}");
@@ -86,8 +88,9 @@ fn trade_and_fundflow_bills_download_checked() {
         ],
         &emu.vars,
     );
-    assert_eq!(code, 0, "{err}");
-    assert!(!std::fs::read_to_string(&fund).unwrap().contains("CB1"));
+    // The fees account did not move that day: WeChat Pay has no bill of it (an API error: 3).
+    assert_eq!(code, 3, "{err}");
+    assert!(err.contains("NO_STATEMENT_EXIST"), "{err}");
 }
 
 #[test]

@@ -113,7 +113,8 @@ fn the_emulator_never_writes_its_keys_through_a_symlink() {
 
 #[test]
 fn certificates_save_refuses_a_symlink_and_writes_owner_only() {
-    let emu = Emulator::start("cli-files-certs");
+    // A merchant with only the public key has no platform certificate to download.
+    let emu = Emulator::start_in("cli-files-certs", wechatpay::mock::Mode::Both);
     let serial = emu.server.platform_serial().to_string();
     let save = emu.dir.join("certs");
     std::fs::create_dir(&save).unwrap();

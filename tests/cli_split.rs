@@ -197,7 +197,8 @@ fn an_endless_answer_stops_at_the_answer_cap() {
 
 #[test]
 fn a_loopback_call_never_goes_through_the_proxy() {
-    let emu = Emulator::start("cli-split-proxy");
+    // Both key modes: the call is the certificate listing, which a public-key merchant lacks.
+    let emu = Emulator::start_in("cli-split-proxy", wechatpay::mock::Mode::Both);
     let proxy = Watch::start(&emu.rt);
     let url = format!("http://{}", proxy.addr);
     let mut vars = emu.vars_with(&[("WECHATPAY_PRIVATE_KEY", "")]);

@@ -153,7 +153,8 @@ fn notify_verifies_a_saved_callback_and_refuses_a_tampered_one() {
 
 #[test]
 fn certificates_download_and_save() {
-    let emu = Emulator::start("cli-tools-certs");
+    // A merchant with only the public key has no platform certificate to download.
+    let emu = Emulator::start_in("cli-tools-certs", wechatpay::mock::Mode::Both);
     let save = emu.dir.join("certs");
     let (code, out, err) = run(
         &["certificates", "--save", &save.display().to_string()],

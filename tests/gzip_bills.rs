@@ -184,10 +184,26 @@ async fn a_corrupt_gzip_stream_is_a_decode_error() {
 
 #[tokio::test]
 async fn the_emulator_s_gzip_bill_checks_against_its_digest() {
-    let server = Server::start().await.unwrap();
+    let server = Server::builder()
+        .same_day_bills(true)
+        .start()
+        .await
+        .unwrap();
     let client = server.client_builder().build().unwrap();
+    // A paid order, so that today has a bill.
+    client
+        .chain("v3/pay/transactions/native")
+        .post(
+            json!({"json": {"appid": "wxd678efh567hg6787", "mchid": "1900000001",
+            "description": "gzip", "out_trade_no": "GZ1", "notify_url": "http://127.0.0.1:9/",
+            "amount": {"total": 100, "currency": "CNY"}}}),
+        )
+        .await
+        .unwrap();
+    let paid = server.pay("GZ1").unwrap();
+    let today = paid["success_time"].as_str().unwrap()[..10].to_string();
     let bill = |tar: Option<&str>| {
-        let mut q = json!({"bill_date": "2019-06-11", "bill_type": "ALL"});
+        let mut q = json!({"bill_date": today, "bill_type": "ALL"});
         if let Some(t) = tar {
             q["tar_type"] = json!(t);
         }
@@ -213,7 +229,7 @@ async fn the_emulator_s_gzip_bill_checks_against_its_digest() {
     };
     fetch(&plain, false).await.unwrap();
     let text = std::fs::read(&file).unwrap();
-    assert!(text.starts_with("交易时间,".as_bytes()));
+    assert!(text.starts_with("\u{feff}交易时间,".as_bytes()));
     fetch(&packed, false).await.unwrap();
     assert_eq!(&std::fs::read(&file).unwrap()[..2], &[0x1f, 0x8b]);
     fetch(&packed, true).await.unwrap();

@@ -1,10 +1,12 @@
 //! Interop with the Node SDK: `wechatpay-axios-plugin` (installed with npm into a temporary
-//! folder) runs `tests/interop/flow.js` against the emulator, with its response verifier on.
+//! folder) runs `tests/interop/flow.js` against the emulator in each key mode, configured from
+//! `wechatpay mock`'s export lines alone, with its response verifier on.
 //! Without node, npm or the npm registry, the test says why and passes as skipped.
 #![cfg(feature = "mock")]
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use wechatpay::mock::Mode;
 
 fn works(program: &str) -> bool {
     Command::new(program)
@@ -59,14 +61,6 @@ fn the_node_sdk_runs_a_whole_flow_against_the_emulator() {
             return;
         }
     };
-    let server = wechatpay::mock::Server::builder()
-        .strict(true)
-        .start_blocking()
-        .unwrap();
-    let config = server.config_json();
-    let ca = dir.join("emulator_ca.pem");
-    std::fs::write(&ca, server.ca_pem()).unwrap();
-    let text = |k: &str| config[k].as_str().unwrap().to_string();
     let version = Command::new("node")
         .args([
             "-p",
@@ -76,29 +70,58 @@ fn the_node_sdk_runs_a_whole_flow_against_the_emulator() {
         .output()
         .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
         .unwrap_or_default();
+    for mode in [Mode::PublicKey, Mode::Certificate, Mode::Both] {
+        flow(&dir, &version, mode);
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// One run of flow.js against an emulator in `mode`, configured from its export lines alone.
+fn flow(dir: &Path, version: &str, mode: Mode) {
+    let server = wechatpay::mock::Server::builder()
+        .strict(true)
+        .mode(mode)
+        .start_blocking()
+        .unwrap();
+    let keys = dir.join(mode.as_str());
+    std::fs::create_dir_all(&keys).unwrap();
+    let vars: Vec<(String, String)> = server
+        .env_script(&keys)
+        .unwrap()
+        .lines()
+        .filter_map(|l| l.strip_prefix("export ")?.split_once('='))
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    let ca = &vars.iter().find(|(k, _)| k == "WECHATPAY_CA").unwrap().1;
     let out = Command::new("node")
         .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/interop/flow.js"))
         .env("NODE_PATH", dir.join("node_modules"))
-        .env("NODE_EXTRA_CA_CERTS", &ca)
-        .env("WECHATPAY_BASE_URL", text("base_url"))
-        .env("WECHATPAY_MCHID", text("mchid"))
-        .env("WECHATPAY_SERIAL", text("serial"))
-        .env("WECHATPAY_PRIVATE_KEY", text("private_key_pem"))
-        .env("WECHATPAY_PUBLIC_KEY_ID", text("public_key_id"))
-        .env("WECHATPAY_PUBLIC_KEY", text("public_key_pem"))
-        .env("WECHATPAY_APIV3_KEY", text("apiv3_key"))
-        .env("WECHATPAY_APIV2_SECRET", text("apiv2_secret"))
+        .env("NODE_EXTRA_CA_CERTS", ca)
+        .envs(vars.iter().map(|(k, v)| (k, v)))
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
-    eprintln!("wechatpay-axios-plugin {version}:\n{stdout}{stderr}");
-    let _ = std::fs::remove_dir_all(&dir);
-    assert!(out.status.success(), "flow.js failed: {stdout}{stderr}");
-    assert!(stdout.contains("notification TRANSACTION.SUCCESS verified and decrypted"));
+    eprintln!("wechatpay-axios-plugin {version}, {mode} mode:\n{stdout}{stderr}");
+    assert!(
+        out.status.success(),
+        "{mode}: flow.js failed: {stdout}{stderr}"
+    );
+    assert!(stdout.contains("notification TRANSACTION.SUCCESS under"));
     assert!(stdout.contains("refunded 40 of 100: SUCCESS"));
     assert!(stdout.contains("then orderquery: SUCCESS"));
     assert!(stdout.lines().last() == Some("interop: OK"), "{stdout}");
+    // The answers came under the mode's key: the plugin names none, so in both modes the
+    // certificate signs them (the notification comes under the public key).
+    let expected = if mode == Mode::PublicKey {
+        server.public_key_id()
+    } else {
+        server.platform_serial()
+    };
+    assert!(
+        stdout.contains(&format!("answer under {expected} verified")),
+        "{stdout}"
+    );
     // The emulator verified every signed request the plugin sent.
     let journal = server.journal();
     assert!(journal.len() >= 6, "{journal:?}");

@@ -118,15 +118,13 @@ async fn public_key_mode_certificate_mode_and_both() {
     }
     assert!(wrong.keyring().is_empty());
 
-    // Both at once: the public key and the platform certificate side by side.
-    let both = server
-        .client_builder()
-        .public_key(server.public_key_id(), server.public_key_pem())
-        .platform_certificate(server.platform_certificate_pem())
-        .build()
-        .unwrap();
+    // Both at once (the switch from certificate to public key): the public key and the
+    // platform certificate side by side. (tests/key_modes.rs has each key named in turn.)
+    let server = Server::builder().mode(Mode::Both).start().await.unwrap();
+    let both = server.client_builder().build().unwrap();
     assert_eq!(both.keyring().len(), 2);
-    cancel(&both).post(cancel_args()).await.unwrap();
+    let res = cancel(&both).post(cancel_args()).await.unwrap();
+    assert_eq!(res.headers()["Wechatpay-Serial"], server.public_key_id());
 }
 
 #[tokio::test]

@@ -164,8 +164,9 @@ fn v2_answer(fields: &[(&str, &str)], signed: bool) -> Vec<u8> {
         map.insert(k.to_string(), json!(v));
     }
     if signed {
+        // In the type the request is signed with (it names none: MD5), as WeChat Pay answers.
         let sign = wechatpay::v2::sign::sign(
-            wechatpay::v2::SignType::HmacSha256,
+            wechatpay::v2::SignType::Md5,
             &map,
             "192006250b4c09247ec02edce69f6a2d",
         )

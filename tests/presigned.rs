@@ -5,7 +5,7 @@ use base64::Engine as _;
 use serde_json::json;
 use wechatpay::crypto::PrivateKey;
 use wechatpay::http::Method;
-use wechatpay::mock::Server;
+use wechatpay::mock::{Mode, Server};
 use wechatpay::{v3, Error};
 
 fn now() -> i64 {
@@ -17,7 +17,8 @@ fn now() -> i64 {
 
 #[tokio::test]
 async fn a_request_signed_elsewhere_is_sent_once_and_its_answer_verified() {
-    let server = Server::start().await.unwrap();
+    // Both key modes: the call is the certificate listing, which a public-key merchant lacks.
+    let server = Server::builder().mode(Mode::Both).start().await.unwrap();
     let client = server.client_builder().build().unwrap();
     let key = PrivateKey::load(server.merchant().private_key_pem.as_bytes()).unwrap();
     let serial = server.merchant().serial.clone();

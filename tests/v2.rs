@@ -683,11 +683,13 @@ fn signed(fields: Value, t: SignType) -> (Map<String, Value>, String) {
 #[test]
 fn payment_notifications() {
     for t in [SignType::Md5, SignType::HmacSha256] {
-        let (fields, body) = signed(
-            json!({"return_code": "SUCCESS", "result_code": "SUCCESS", "attach": "支付测试",
-                   "out_trade_no": "1409811653", "total_fee": "1"}),
-            t,
-        );
+        let mut v = json!({"return_code": "SUCCESS", "result_code": "SUCCESS", "attach": "支付测试",
+                   "out_trade_no": "1409811653", "total_fee": "1"});
+        // WeChat Pay names the type of an HMAC-SHA256 notification; none means MD5.
+        if t == SignType::HmacSha256 {
+            v["sign_type"] = json!("HMAC-SHA256");
+        }
+        let (fields, body) = signed(v, t);
         assert_eq!(
             notify::parse_notification(body.as_bytes(), SECRET).unwrap(),
             fields

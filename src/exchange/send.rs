@@ -13,6 +13,7 @@ use crate::error::{Error, Result};
 use crate::exchange::limits::{check_download_size, next_chunk, read_capped, until};
 use crate::exchange::Sender;
 use crate::policy::limits::Limits;
+use crate::protocol::v2::SignType;
 use crate::protocol::v3;
 use crate::request::prepared::{PreparedRequest, Protocol};
 use crate::util::unix_now;
@@ -33,6 +34,7 @@ pub(crate) async fn send(
     let sink = prepared.take_sink();
     let digest = prepared.take_digest().map(Expected::parse).transpose()?;
     let gunzip = prepared.gunzip();
+    let sign_type = prepared.v2_sign_type();
     let unsigned_download = prepared.is_unsigned()
         || match protocol {
             Protocol::V3 => v3::is_exempt(&path),
@@ -49,7 +51,7 @@ pub(crate) async fn send(
         (sink, _) => {
             let res = until(deadline, limits.timeout, async {
                 let res = exchange(sender, prepared, limits, deadline).await?;
-                accept_rotating(sender, protocol, &path, unsigned_download, res).await
+                accept_rotating(sender, (protocol, sign_type), &path, unsigned_download, res).await
             })
             .await?;
             if unsigned_download {
@@ -110,7 +112,7 @@ async fn exchange(
 /// Checks an answer as its protocol requires; a non-2xx becomes an [`Error::Api`].
 fn accept(
     sender: &Sender<'_>,
-    protocol: Protocol,
+    (protocol, sign_type): (Protocol, SignType),
     path: &str,
     unsigned_download: bool,
     res: Response,
@@ -127,13 +129,14 @@ fn accept(
         }
         Protocol::V2 if unsigned_download => {
             if res.body().len() <= V2_FAILURE_PEEK {
-                if let Some(failure) = v2_download_failure(sender, res.body()) {
+                if let Some(failure) = v2_download_failure(sender, res.body(), sign_type) {
                     return Err(failure);
                 }
             }
         }
         Protocol::V2 => {
-            crate::protocol::v2::check_response(res.body(), sender.apiv2_secret.unwrap_or(""))?;
+            let secret = sender.apiv2_secret.unwrap_or("");
+            crate::protocol::v2::check_response(res.body(), secret, sign_type)?;
         }
     }
     Ok(res)
@@ -145,7 +148,7 @@ fn accept(
 /// `client::rotation`. The look-up is a map read; the answer is neither copied nor verified twice.
 async fn accept_rotating(
     sender: &Sender<'_>,
-    protocol: Protocol,
+    (protocol, sign_type): (Protocol, SignType),
     path: &str,
     unsigned_download: bool,
     res: Response,
@@ -169,7 +172,7 @@ async fn accept_rotating(
             }
         }
     }
-    accept(sender, protocol, path, unsigned_download, res)
+    accept(sender, (protocol, sign_type), path, unsigned_download, res)
 }
 
 /// True when an answer carries any of WeChat Pay's signature headers.
@@ -284,6 +287,7 @@ async fn stream_to_file(
     deadline: tokio::time::Instant,
 ) -> Result<Response> {
     let protocol = prepared.protocol();
+    let sign_type = prepared.v2_sign_type();
     // The call's deadline bounds the headers and, on an error status, its body; the file's
     // bytes have their own bounds (`download_timeout`, `stall_timeout`).
     let mut answer = until(
@@ -322,7 +326,7 @@ async fn stream_to_file(
         }
     }
     if protocol == Protocol::V2 && written <= V2_FAILURE_PEEK as u64 {
-        if let Some(failure) = v2_download_failure(sender, &head) {
+        if let Some(failure) = v2_download_failure(sender, &head, sign_type) {
             return Err(failure);
         }
     }
@@ -357,13 +361,13 @@ fn header_digest(headers: &HeaderMap) -> Result<Option<Expected>> {
 const V2_FAILURE_PEEK: usize = 16 * 1024;
 
 /// The `V2Failure` an APIv2 download's body carries, if it is a FAIL message rather than a file.
-fn v2_download_failure(sender: &Sender<'_>, body: &[u8]) -> Option<Error> {
+fn v2_download_failure(sender: &Sender<'_>, body: &[u8], sign_type: SignType) -> Option<Error> {
     let text = std::str::from_utf8(body).ok()?;
     if !text.trim_start().starts_with("<xml") {
         return None;
     }
     let secret = sender.apiv2_secret.unwrap_or("");
-    match crate::protocol::v2::check_response(&Bytes::copy_from_slice(body), secret) {
+    match crate::protocol::v2::check_response(&Bytes::copy_from_slice(body), secret, sign_type) {
         Err(e @ (Error::V2Failure { .. } | Error::Signature(_))) if is_failure_xml(text) => Some(e),
         _ => None,
     }

@@ -34,8 +34,9 @@
 //! (and the optional top-level scalars) with a value of its type, request values echoed where the names match, ids derived from the
 //! request, `204`/`202` where documented, signed `SUCCESS` XML for APIv2, bytes for downloads.
 //! APIv3 answers, errors included,
-//! carry `Wechatpay-Serial/-Timestamp/-Nonce/-Signature` from the emulator's platform key
-//! (`PUB_KEY_ID_…`, [`Server::public_key_id`]). Every request is kept in [`Server::journal`];
+//! carry `Wechatpay-Serial/-Timestamp/-Nonce/-Signature` from the WeChat Pay key of its [`Mode`]:
+//! the public key (`PUB_KEY_ID_…`, [`Server::public_key_id`]), the platform certificate, or in
+//! [`Mode::Both`] the one the request names. Every request is kept in [`Server::journal`];
 //! [`Fault`]s break the answers on purpose, and [`Server::chaos`] breaks a seeded random share of
 //! requests and connections in every way, journaled for reconciliation ([`Server::chaos_journal`]);
 //! [`Server::notification`] and [`Server::notify`] make

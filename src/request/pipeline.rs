@@ -297,6 +297,7 @@ fn prepare_v3(
         gunzip: opts.gunzip,
         retry: opts.retry,
         unsigned: false,
+        v2_sign_type: None,
     })
 }
 
@@ -335,6 +336,7 @@ fn prepare_fapiao_file(
         gunzip: opts.gunzip,
         retry: opts.retry,
         unsigned: true,
+        v2_sign_type: None,
     })
 }
 
@@ -397,6 +399,7 @@ fn prepare_v2(
         gunzip: opts.gunzip,
         retry: opts.retry,
         unsigned: false,
+        v2_sign_type: Some(signed.sign_type),
     })
 }
 

@@ -40,6 +40,8 @@ pub struct PreparedRequest {
     /// The fapiao file download: sent without a signature, answered without one (its
     /// `SM3-Digest` header is checked instead).
     pub(crate) unsigned: bool,
+    /// APIv2: the type the request was signed with, which its answer's `sign` must have.
+    pub(crate) v2_sign_type: Option<crate::protocol::v2::SignType>,
 }
 
 impl PreparedRequest {
@@ -79,6 +81,12 @@ impl PreparedRequest {
 
     pub(crate) fn gunzip(&self) -> bool {
         self.gunzip
+    }
+
+    /// APIv2: the sign type its answer must have (MD5 when none was recorded).
+    pub(crate) fn v2_sign_type(&self) -> crate::protocol::v2::SignType {
+        self.v2_sign_type
+            .unwrap_or(crate::protocol::v2::SignType::Md5)
     }
 
     /// What goes on the wire.

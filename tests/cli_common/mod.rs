@@ -14,8 +14,15 @@ pub struct Emulator {
 
 impl Emulator {
     pub fn start(tag: &str) -> Emulator {
+        Emulator::start_in(tag, wechatpay::mock::Mode::PublicKey)
+    }
+
+    /// An emulator in this key mode (its export lines carry the mode's keys).
+    pub fn start_in(tag: &str, mode: wechatpay::mock::Mode) -> Emulator {
         let rt = tokio::runtime::Runtime::new().unwrap();
-        let server = rt.block_on(wechatpay::mock::Server::start()).unwrap();
+        let server = rt
+            .block_on(wechatpay::mock::Server::builder().mode(mode).start())
+            .unwrap();
         let dir = std::env::temp_dir().join(format!("wechatpay-{tag}-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let vars = server

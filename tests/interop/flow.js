@@ -1,10 +1,12 @@
 // The Node SDK (wechatpay-axios-plugin) against the wechatpay crate's emulator: a JSAPI order,
 // paid through the admin API, its notification received and decrypted, queried, refunded; every
-// answer verified by the plugin with the emulator's WeChat Pay public key. Run by
-// tests/interop_node.rs with the emulator's config in the environment (NODE_PATH finds the
-// plugin, NODE_EXTRA_CA_CERTS trusts the emulator's CA).
+// answer verified by the plugin with the WeChat Pay keys of the emulator's key mode (the public
+// key, the platform certificate, or both, keyed by the `Wechatpay-Serial` each names). Run by
+// tests/interop_node.rs with `wechatpay mock`'s export lines (and nothing else) in the
+// environment: NODE_PATH finds the plugin, NODE_EXTRA_CA_CERTS trusts the emulator's CA.
 'use strict';
 
+const fs = require('fs');
 const http = require('http');
 const { Wechatpay, Aes, Rsa, Formatter } = require('wechatpay-axios-plugin');
 const axios = require('axios');
@@ -14,17 +16,29 @@ const env = (k) => {
   if (!v) { throw new Error(`${k} is not set`); }
   return v;
 };
-const base = env('WECHATPAY_BASE_URL');
-const admin = `${base}__emulator/`;
+const file = (k) => fs.readFileSync(env(k), 'utf8');
+const base = env('WECHATPAY_BASE_URI');
+const admin = env('WECHATPAY_ADMIN_URL');
 const mchid = env('WECHATPAY_MCHID');
 const apiv3Key = env('WECHATPAY_APIV3_KEY');
-const publicKey = env('WECHATPAY_PUBLIC_KEY');
+const mode = env('WECHATPAY_MODE');
+
+// The WeChat Pay keys by the id each is named by: the plugin's `certs` takes public keys and
+// platform certificates alike.
+const certs = {};
+if (process.env.WECHATPAY_PUBLIC_KEY_ID) {
+  certs[env('WECHATPAY_PUBLIC_KEY_ID')] = file('WECHATPAY_PUBLIC_KEY');
+}
+if (process.env.WECHATPAY_PLATFORM_SERIAL) {
+  certs[env('WECHATPAY_PLATFORM_SERIAL')] = file('WECHATPAY_PLATFORM_CERT');
+}
+console.log(`mode ${mode}: WeChat Pay keys ${Object.keys(certs).join(', ')}`);
 
 const wxpay = new Wechatpay({
   mchid,
   serial: env('WECHATPAY_SERIAL'),
-  privateKey: env('WECHATPAY_PRIVATE_KEY'),
-  certs: { [env('WECHATPAY_PUBLIC_KEY_ID')]: publicKey },
+  privateKey: file('WECHATPAY_PRIVATE_KEY'),
+  certs,
   secret: env('WECHATPAY_APIV2_SECRET'),
   baseURL: base,
 });
@@ -43,15 +57,16 @@ function listen() {
     req.on('end', () => {
       const body = Buffer.concat(chunks).toString('utf8');
       const h = req.headers;
-      const verified = Rsa.verify(
+      const key = certs[h['wechatpay-serial']];
+      const verified = key !== undefined && Rsa.verify(
         Formatter.response(h['wechatpay-timestamp'], h['wechatpay-nonce'], body),
         h['wechatpay-signature'],
-        Rsa.from(publicKey, Rsa.KEY_TYPE_PUBLIC),
+        Rsa.from(key, Rsa.KEY_TYPE_PUBLIC),
       );
       const { event_type: eventType, resource } = JSON.parse(body);
       const plain = Aes.AesGcm.decrypt(resource.ciphertext, apiv3Key, resource.nonce, resource.associated_data);
       res.writeHead(200).end();
-      resolve({ verified, eventType, resource: JSON.parse(plain) });
+      resolve({ verified, serial: h['wechatpay-serial'], eventType, resource: JSON.parse(plain) });
     });
   });
   return new Promise((r) => server.listen(0, '127.0.0.1', () => r({ server, received })));
@@ -62,12 +77,13 @@ async function main() {
   const notifyUrl = `http://127.0.0.1:${server.address().port}/notify`;
   const outTradeNo = `NODE${Date.now()}`;
 
-  const { data: order } = await wxpay.v3.pay.transactions.jsapi.post({
+  const { data: order, headers: answered } = await wxpay.v3.pay.transactions.jsapi.post({
     appid: 'wxd678efh567hg6787', mchid, description: 'interop', out_trade_no: outTradeNo,
     notify_url: notifyUrl, amount: { total: 100, currency: 'CNY' }, payer: { openid: 'oUpF8uMuAJO_M2pxb1Q9zNjWeS6o' },
   });
   check(/^wx/.test(order.prepay_id), 'a prepay_id');
-  console.log(`created ${outTradeNo}: prepay_id ${order.prepay_id} (answer verified)`);
+  check(certs[answered['wechatpay-serial']] !== undefined, 'the answer names a key of the mode');
+  console.log(`created ${outTradeNo}: prepay_id ${order.prepay_id} (answer under ${answered['wechatpay-serial']} verified)`);
 
   const query = () => wxpay.v3.pay.transactions.outTradeNo.$out_trade_no$.get({ params: { mchid }, out_trade_no: outTradeNo });
   check((await query()).data.trade_state === 'NOTPAY', 'NOTPAY before payment');
@@ -78,7 +94,7 @@ async function main() {
   const note = await Promise.race([received, new Promise((_, no) => setTimeout(() => no(new Error('no notification in 10 s')), 10000))]);
   check(note.verified, 'the notification signature verifies');
   check(note.eventType === 'TRANSACTION.SUCCESS' && note.resource.out_trade_no === outTradeNo, 'the notification');
-  console.log(`notification ${note.eventType} verified and decrypted (Aes.AesGcm): ${note.resource.trade_state} ${note.resource.transaction_id}`);
+  console.log(`notification ${note.eventType} under ${note.serial} verified and decrypted (Aes.AesGcm): ${note.resource.trade_state} ${note.resource.transaction_id}`);
 
   const { data: q } = await query();
   check(q.trade_state === 'SUCCESS' && q.transaction_id === note.resource.transaction_id, 'SUCCESS with its transaction_id');

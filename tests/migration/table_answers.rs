@@ -129,10 +129,19 @@ pub fn media(env: &Env) {
 
 pub fn sink_and_digest(env: &Env) {
     let c = &env.client;
+    // A paid order, and its bill handed out the same day (WeChat Pay: the next morning).
+    env.server.set_same_day_bills(true);
+    env.run(c.chain("v3/pay/transactions/native").post(json!({ "json": {
+        "appid": "wxd678efh567hg6787", "mchid": "1900000001", "description": "bill",
+        "out_trade_no": "MIGRATION-BILL", "notify_url": "http://127.0.0.1:9/",
+        "amount": { "total": 100, "currency": "CNY" } } })))
+        .unwrap();
+    let paid = env.server.pay("MIGRATION-BILL").unwrap();
+    let today = paid["success_time"].as_str().unwrap()[..10].to_string();
     let bill = env
         .run(
             c.chain("v3/bill/tradebill")
-                .get(json!({ "query": { "bill_date": "2024-01-01" } })),
+                .get(json!({ "query": { "bill_date": today } })),
         )
         .unwrap()
         .json()

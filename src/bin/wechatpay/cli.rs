@@ -301,6 +301,14 @@ pub(crate) enum Command {
         after_help = "Example:\n  wechatpay mock > emulator.env &\n  sleep 1; . ./emulator.env\n  \
                             wechatpay request POST v3/refund/domestic/refunds json.out_refund_no=R1 json.amount.refund:=1 \\\n      \
                             json.amount.total:=1 json.amount.currency=CNY\n\n\
+                            Variables printed (every SDK is configured from them; docs/emulator.md has the table):\n  \
+                            WECHATPAY_MODE, WECHATPAY_MCHID, WECHATPAY_SERIAL (merchant API certificate serial),\n  \
+                            WECHATPAY_PRIVATE_KEY, WECHATPAY_MERCHANT_CERT, WECHATPAY_MERCHANT_KEY (files),\n  \
+                            WECHATPAY_APIV2_SECRET, WECHATPAY_APIV3_KEY,\n  \
+                            WECHATPAY_PUBLIC_KEY_ID, WECHATPAY_PUBLIC_KEY (file; not in certificate mode),\n  \
+                            WECHATPAY_PLATFORM_SERIAL, WECHATPAY_PLATFORM_CERT (file), WECHATPAY_PLATFORM_CERT_DIR\n    \
+                            (a folder holding it alone; not in public-key mode),\n  \
+                            WECHATPAY_BASE_URI, WECHATPAY_ADMIN_URL, WECHATPAY_CA (the emulator's TLS CA, a file)\n\n\
                             Exit codes:\n  0  stopped by Ctrl-C, SIGTERM or SIGHUP (its key directory removed)\n  \
                             2  could not start (port taken, directory not writable)"
     )]
@@ -315,6 +323,13 @@ pub(crate) enum Command {
         /// Strict orders: unknown orders are `404 ORDER_NOT_EXIST`.
         #[arg(long)]
         strict: bool,
+        /// The WeChat Pay keys the merchant has: the public key (answers signed under
+        /// PUB_KEY_ID_…, no platform certificate to download), the platform certificate (from
+        /// GET v3/certificates), or both (the switch: each answer signed with the key its
+        /// request names in Wechatpay-Serial, the certificate when it names none). The export
+        /// lines carry the mode's keys; switch later with PUT /__emulator/mode.
+        #[arg(long, default_value = "public-key", value_parser = ["public-key", "certificate", "both"])]
+        mode: String,
         /// 国密 mode (a build with the feature `shangmi`): calls signed WECHATPAY2-SM2-WITH-SM3;
         /// the lines export the SM2 key and certificate instead of the RSA ones.
         #[arg(long)]

@@ -168,9 +168,10 @@ fn main() -> ExitCode {
             port,
             json,
             strict,
+            mode,
             shangmi,
             ..
-        } => mock::mock(port, json, strict, shangmi),
+        } => mock::mock(port, json, strict, &mode, shangmi),
     };
     finish(result)
 }

@@ -7,6 +7,7 @@ pub(crate) fn mock(
     port: Option<u16>,
     json: bool,
     strict: bool,
+    mode: &str,
     shangmi: bool,
 ) -> Result<(), Error> {
     #[cfg(not(feature = "shangmi"))]
@@ -17,10 +18,11 @@ pub(crate) fn mock(
                 .into(),
         ));
     }
+    let mode: wechatpay::mock::Mode = mode.parse()?;
     let rt = tokio::runtime::Runtime::new()
         .map_err(|e| Error::NotConfigured(format!("cannot start a runtime: {e}")))?;
     rt.block_on(async move {
-        let mut builder = wechatpay::mock::Server::builder().strict(strict);
+        let mut builder = wechatpay::mock::Server::builder().strict(strict).mode(mode);
         #[cfg(feature = "shangmi")]
         {
             builder = builder.shangmi(shangmi);

@@ -80,6 +80,17 @@ impl Server {
             .store(on, std::sync::atomic::Ordering::Relaxed);
     }
 
+    /// Switches same-day bills on or off (see
+    /// [`ServerBuilder::same_day_bills`](crate::mock::ServerBuilder::same_day_bills)); the admin
+    /// API's `POST`/`DELETE /__emulator/same-day-bills`.
+    pub fn set_same_day_bills(&self, on: bool) {
+        self.shared
+            .state
+            .flows
+            .same_day_bills
+            .store(on, std::sync::atomic::Ordering::Relaxed);
+    }
+
     /// What a client in any language needs (`GET /__emulator/config`): the base URL, the CA,
     /// the merchant's ids, keys and secrets, the WeChat Pay public key, the brands (`brands`:
     /// id, serial, key, brand API key). Keys are generated per run: this is a test double.
@@ -94,7 +105,7 @@ fn config(state: &State) -> Value {
     };
     let entry = &state.keys.merchants[&info.mchid];
     let m = &entry.merchant;
-    json!({
+    let mut config = json!({
         "base_url": info.url,
         "admin_url": format!("{}{}", info.url, &PREFIX[1..]),
         "ca_pem": info.ca_pem,
@@ -102,15 +113,15 @@ fn config(state: &State) -> Value {
         "serial": m.serial,
         "private_key_pem": m.private_key_pem.as_str(),
         "merchant_certificate_pem": entry.cert_pem,
-        "public_key_id": state.keys.public_key_id,
-        "public_key_pem": state.keys.platform_key.public_key().to_pem(),
-        "platform_serial": state.keys.platform_serial,
-        "platform_certificate_pem": state.keys.platform_cert_pem,
         "apiv2_secret": m.apiv2_secret.as_str(),
         "apiv3_key": m.apiv3_key.as_str(),
         "strict": state.flows.strict(),
         "brands": crate::mock::protocol::brand::config(&state.brands),
-    })
+    });
+    if let Value::Object(map) = &mut config {
+        map.extend(super::modes::keys_json(state));
+    }
+    config
 }
 
 fn fault(name: &str, body: &Value, query: Option<&str>) -> Option<Fault> {
@@ -228,6 +239,7 @@ pub(crate) async fn handle(
     let okj = |v: Value| (StatusCode::OK, v);
     match (method.as_str(), parts.as_slice()) {
         ("GET", ["config"]) => okj(config(state)),
+        ("GET" | "PUT" | "POST", ["mode"]) => super::modes::admin(state, method, &body),
         ("GET", ["journal"]) => okj(journal(shared)),
         ("DELETE", ["journal"]) => {
             shared
@@ -320,6 +332,14 @@ pub(crate) async fn handle(
                 .strict
                 .store(on, std::sync::atomic::Ordering::Relaxed);
             okj(json!({ "strict": on }))
+        }
+        ("POST" | "DELETE", ["same-day-bills"]) => {
+            let on = method == Method::POST;
+            state
+                .flows
+                .same_day_bills
+                .store(on, std::sync::atomic::Ordering::Relaxed);
+            okj(json!({ "same_day_bills": on }))
         }
         (_, ["notify" | "notifications" | "deliveries", _, ..] | ["notifications"]) => {
             match super::notifications::admin(state, method, &parts, &body).await {

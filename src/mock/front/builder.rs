@@ -6,7 +6,7 @@ use super::shared::Shared;
 use super::{service, tls};
 use crate::crypto::PrivateKey;
 use crate::error::{Error, Result};
-use crate::mock::protocol::keys::{generate_rsa_pem, random_serial, Keys, MerchantEntry};
+use crate::mock::protocol::keys::{generate_rsa_pem, random_serial, Keys, MerchantEntry, ModeCell};
 use crate::mock::protocol::keys::{Merchant, Mode};
 use crate::mock::state::deliver;
 use crate::mock::state::emulator::State;
@@ -98,7 +98,19 @@ impl ServerBuilder {
         self
     }
 
-    /// Public-key mode (default) or certificate mode.
+    /// Which WeChat Pay keys the merchant has: the public key (default), the platform
+    /// certificate, or both (the switch between them); see [`Mode`] and
+    /// [`Server::set_mode`](crate::mock::Server::set_mode).
+    ///
+    /// ```no_run
+    /// # async fn run() -> wechatpay::Result<()> {
+    /// use wechatpay::mock::{Mode, Server};
+    /// let server = Server::builder().mode(Mode::Both).start().await?;
+    /// // It holds both keys, names the public key, and gets answers signed with it.
+    /// let client = server.client_builder().build()?;
+    /// assert_eq!(client.keyring().len(), 2);
+    /// # Ok(()) }
+    /// ```
     pub fn mode(mut self, mode: Mode) -> Self {
         self.mode = mode;
         self
@@ -129,6 +141,22 @@ impl ServerBuilder {
         self
     }
 
+    /// Same-day bills (off by default). WeChat Pay makes a day's bills the next morning and
+    /// answers a request for today's `400 STATEMENT_CREATING` (APIv2 `Bill Creating`), as the
+    /// emulator does; on, today's bills are handed out at once, so a test can pay an order and
+    /// download the bill that lists it. See also
+    /// [`Server::set_same_day_bills`](crate::mock::Server::set_same_day_bills).
+    ///
+    /// ```no_run
+    /// # async fn run() -> wechatpay::Result<()> {
+    /// let server = wechatpay::mock::Server::builder().same_day_bills(true).start().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn same_day_bills(mut self, on: bool) -> Self {
+        self.flows.same_day_bills = on;
+        self
+    }
+
     /// 国密 mode (feature `shangmi`): every merchant also gets an SM2 API key, the emulator an
     /// SM2 platform key and certificate; APIv3 calls must be signed `WECHATPAY2-SM2-WITH-SM3`,
     /// answers and notifications are signed SM2 with SM3 (notifications sealed AEAD_SM4_GCM),
@@ -155,9 +183,13 @@ impl ServerBuilder {
             ),
         };
         let platform_key = PrivateKey::from_pem(platform_key_pem.as_bytes())?;
+        // The platform certificate is over a key of its own, as at WeChat Pay: an SDK that
+        // verifies with the wrong one of the two fails here as it would there.
+        let certificate_key_pem = generate_rsa_pem()?;
+        let certificate_key = PrivateKey::from_pem(certificate_key_pem.as_bytes())?;
         let platform_serial = random_serial();
         let platform_cert_pem =
-            authority.platform_certificate(&platform_serial, &platform_key_pem)?;
+            authority.platform_certificate(&platform_serial, &certificate_key_pem)?;
         let mut merchants = self.merchants;
         if merchants.is_empty() {
             merchants.push(Merchant::generate("1900000001")?);
@@ -192,9 +224,10 @@ impl ServerBuilder {
             merchants: entries,
             platform_key,
             public_key_id,
+            certificate_key,
             platform_serial,
             platform_cert_pem,
-            mode: self.mode,
+            mode: ModeCell::new(self.mode),
             nonces: Mutex::new(HashMap::new()),
         };
         let state = Arc::new(State {

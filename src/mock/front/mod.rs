@@ -7,6 +7,7 @@
 //! - `brand.rs`: the server's brand API methods (brands, a brand client builder, brand
 //!   notifications).
 //! - `admin.rs`: the admin API under `/__emulator/` and the server's methods over the flows;
+//!   `modes.rs`: the key mode over it; `exports.rs`: the `export` lines of `wechatpay mock`;
 //!   `notifications.rs`: any documented notification on demand (admin API and methods).
 //! - `fast.rs`: fast mode; `chaos/`: chaos mode; `journal.rs`: the journal's records;
 //!   `shared.rs`: what the listener and the handles share.
@@ -18,8 +19,10 @@ pub(crate) mod blocking;
 pub(crate) mod brand;
 pub(crate) mod builder;
 pub(crate) mod chaos;
+pub(crate) mod exports;
 pub(crate) mod fast;
 pub(crate) mod journal;
+pub(crate) mod modes;
 pub(crate) mod notifications;
 pub(crate) mod server;
 pub(crate) mod service;

@@ -3,7 +3,7 @@
 use super::journal::Recorded;
 use super::shared::Shared;
 use crate::builder::ClientBuilder;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::mock::protocol::faults::Fault;
 use crate::mock::protocol::keys::MerchantEntry;
 use crate::mock::protocol::keys::{Keys, Merchant, Mode};
@@ -77,7 +77,7 @@ impl Server {
         self.keys().platform_key.public_key().to_pem()
     }
 
-    /// The platform certificate (PEM) over the same key, for certificate mode.
+    /// The platform certificate (PEM), over a key of its own, for certificate and both modes.
     pub fn platform_certificate_pem(&self) -> &str {
         &self.keys().platform_cert_pem
     }
@@ -103,9 +103,30 @@ impl Server {
         &self.keys().merchants[&self.first_mchid].cert_pem
     }
 
+    /// Which WeChat Pay keys the merchant has now ([`ServerBuilder::mode`](crate::mock::ServerBuilder::mode)).
+    pub fn mode(&self) -> Mode {
+        self.keys().mode.get()
+    }
+
+    /// Switches the key mode while the emulator runs (as `PUT /__emulator/mode` does): the
+    /// next answer is signed, and `GET /v3/certificates` answered, as in the new mode.
+    ///
+    /// ```no_run
+    /// # async fn run() -> wechatpay::Result<()> {
+    /// use wechatpay::mock::{Mode, Server};
+    /// let server = Server::start().await?;
+    /// server.set_mode(Mode::Both); // the merchant starts switching to the public key
+    /// assert_eq!(server.mode(), Mode::Both);
+    /// # Ok(()) }
+    /// ```
+    pub fn set_mode(&self, mode: Mode) {
+        self.keys().mode.set(mode);
+    }
+
     /// A client builder with everything set for the first merchant: ids, keys, secrets, the
-    /// emulator's base URI and CA, the mTLS identity, and the WeChat Pay key of the server's mode
-    /// (in certificate mode: none; call `download_certificates`).
+    /// emulator's base URI and CA, the mTLS identity, and the WeChat Pay keys of the server's
+    /// mode when it was called: the public key, the platform certificate too in
+    /// [`Mode::Both`], none in [`Mode::Certificate`] (call `download_certificates`).
     pub fn client_builder(&self) -> ClientBuilder {
         self.entry_builder(&self.keys().merchants[&self.first_mchid])
     }
@@ -135,8 +156,12 @@ impl Server {
             .merchant_identity(&entry.cert_pem, m.private_key_pem.as_bytes())
             .base_uri(&self.url)
             .add_root_certificate(&self.ca_pem);
-        if self.keys().mode == Mode::PublicKey {
+        let mode = self.mode();
+        if mode.has_public_key() {
             b = b.public_key(&self.keys().public_key_id, self.public_key_pem());
+        }
+        if mode == Mode::Both {
+            b = b.platform_certificate(&self.keys().platform_cert_pem);
         }
         b
     }
@@ -214,13 +239,16 @@ impl Server {
     }
 
     /// Decrypts a sensitive field the client encrypted for WeChat Pay (RSA-OAEP under the
-    /// emulator's platform key); read the ciphertext from [`Recorded::body`].
+    /// WeChat Pay public key or the platform certificate's key, whichever opens it); read the
+    /// ciphertext from [`Recorded::body`].
     pub fn decrypt(&self, ciphertext_b64: &str) -> Result<String> {
         #[cfg(feature = "shangmi")]
         if let Some(sm) = &self.keys().shangmi {
             return crate::crypto::sm::decrypt_sensitive_sm2(&sm.platform_key, ciphertext_b64);
         }
-        crate::crypto::decrypt_sensitive(&self.keys().platform_key, ciphertext_b64)
+        let keys = self.keys();
+        crate::crypto::decrypt_sensitive(&keys.platform_key, ciphertext_b64)
+            .or_else(|_| crate::crypto::decrypt_sensitive(&keys.certificate_key, ciphertext_b64))
     }
 
     /// A notification (callback) as WeChat Pay would send it to the first merchant, without
@@ -272,42 +300,5 @@ impl Server {
         if let Some(task) = self.task.take() {
             let _ = task.await;
         }
-    }
-
-    /// Shell `export` lines that point the `wechatpay` CLI at this emulator; key files are
-    /// written to `dir`, each readable by its owner only (0600 when new), never through a
-    /// symlink (refused). Give it a private directory: the files hold the emulator's keys.
-    pub fn env_script(&self, dir: &std::path::Path) -> Result<String> {
-        let m = self.merchant();
-        let write = |name: &str, content: &str| -> Result<String> {
-            let path = dir.join(name);
-            // Owner-only, created new and renamed into place: a planted symlink is refused,
-            // never followed (a private key written through it would overwrite another file).
-            crate::sink::write_file(&path, content.as_bytes()).map_err(|e| {
-                let reason = match e {
-                    Error::Argument { reason, .. } => reason,
-                    other => other.to_string(),
-                };
-                Error::NotConfigured(format!("cannot write {}: {reason}", path.display()))
-            })?;
-            Ok(path.display().to_string())
-        };
-        let key = write("apiclient_key.pem", &m.private_key_pem)?;
-        let cert = write("apiclient_cert.pem", self.merchant_certificate_pem())?;
-        let public = write("pub_key.pem", &self.public_key_pem())?;
-        let ca = write("emulator_ca.pem", &self.ca_pem)?;
-        Ok(format!(
-            "export WECHATPAY_MCHID={}\nexport WECHATPAY_SERIAL={}\nexport WECHATPAY_PRIVATE_KEY={key}\n\
-             export WECHATPAY_PUBLIC_KEY_ID={}\nexport WECHATPAY_PUBLIC_KEY={public}\n\
-             export WECHATPAY_APIV2_SECRET={}\nexport WECHATPAY_APIV3_KEY={}\n\
-             export WECHATPAY_MERCHANT_CERT={cert}\nexport WECHATPAY_MERCHANT_KEY={key}\n\
-             export WECHATPAY_BASE_URI={}\nexport WECHATPAY_CA={ca}\n",
-            m.mchid,
-            m.serial,
-            self.keys().public_key_id,
-            m.apiv2_secret.as_str(),
-            m.apiv3_key.as_str(),
-            self.url
-        ))
     }
 }

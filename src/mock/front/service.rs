@@ -7,7 +7,7 @@ use super::shared::Shared;
 use crate::mock::protocol::call::{error, Outcome};
 use crate::mock::protocol::faults::Fault;
 use crate::mock::protocol::keys::Keys;
-use crate::mock::protocol::v3::signed_headers;
+use crate::mock::protocol::v3::signed_answer_headers;
 use crate::mock::protocol::wire;
 use crate::mock::state::dispatch;
 use bytes::Bytes;
@@ -180,12 +180,18 @@ async fn handle(
     }
     let signed = (path.starts_with("/v3/") || path.starts_with("/brand/")) && !draw.unsigned();
     let brand = path.starts_with("/brand/");
-    Ok(respond(&state.keys, outcome, signed, brand, &faults))
+    // WeChat Pay signs the answer with the key the request names (the switch from certificate
+    // to public key depends on it).
+    let named = signed
+        .then(|| parts.headers.get("Wechatpay-Serial")?.to_str().ok())
+        .flatten();
+    Ok(respond(&state.keys, outcome, named, signed, brand, &faults))
 }
 
 fn respond(
     keys: &Keys,
     outcome: Outcome,
+    named: Option<&str>,
     signed: bool,
     brand: bool,
     faults: &HashSet<Fault>,
@@ -194,8 +200,9 @@ fn respond(
         crate::mock::protocol::brand::signed_headers(keys, &outcome.body, faults)
             .unwrap_or_default()
     } else if signed {
-        crate::mock::protocol::shangmi_headers(keys, &outcome.body, faults)
-            .unwrap_or_else(|| signed_headers(keys, &outcome.body, faults).unwrap_or_default())
+        crate::mock::protocol::shangmi_headers(keys, &outcome.body, faults).unwrap_or_else(|| {
+            signed_answer_headers(keys, named, &outcome.body, faults).unwrap_or_default()
+        })
     } else {
         HeaderMap::new()
     };

@@ -274,7 +274,8 @@ pub(crate) fn signed_headers(
     body: &[u8],
     faults: &HashSet<Fault>,
 ) -> Result<HeaderMap> {
-    let mut headers = super::v3::signed_headers(keys, body, faults)?;
+    // Brands have the public key only, whatever the merchant's key mode.
+    let mut headers = super::v3::signed_with(keys.public(), body, faults)?;
     // Undocumented for brands; the one brand notification seen in public names the scheme.
     headers.insert(
         crate::v3::SIGNATURE_TYPE,

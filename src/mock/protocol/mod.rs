@@ -1,8 +1,9 @@
 //! Layer 1 of the emulator, the protocols: how WeChat Pay checks a request's signature and signs
 //! its answers and notifications, per scheme, and the keys it does so with.
 //!
-//! - `keys.rs`: the merchants and their credentials, the platform key under its two names, the
-//!   key mode (public key or platform certificate), the APIv3 replay window.
+//! - `keys.rs`: the merchants and their credentials, WeChat Pay's two key pairs (the public key,
+//!   the platform certificate's), the key mode (public key, certificate or both) and which key
+//!   signs an answer, a notification, or opens a sensitive field; the APIv3 replay window.
 //! - `v3.rs`: APIv3 `WECHATPAY2-SHA256-RSA2048`: the request checks, the `Wechatpay-*` answer
 //!   signature, the platform certificate download.
 //! - `v2.rs`: APIv2 MD5/HMAC-SHA256 `sign`: the request checks, the signed XML answers.

@@ -6,25 +6,61 @@ use super::keys::{Keys, Merchant};
 use super::multipart;
 use crate::catalogue::Endpoint;
 use crate::util::nonce;
+use crate::v2::SignType;
 use bytes::Bytes;
 use http::{HeaderMap, Method, StatusCode};
 use serde_json::{json, Map, Value};
 
-/// Adds `nonce_str` and an HMAC-SHA256 `sign` unless the script gave its own `sign`.
-pub(crate) fn signed_xml(mut fields: Map<String, Value>, merchant: &Merchant) -> String {
-    if !fields.contains_key("sign") {
-        fields
-            .entry("nonce_str")
-            .or_insert_with(|| Value::String(nonce(32)));
-        if let Ok(sign) = crate::v2::sign::sign(
-            crate::v2::SignType::HmacSha256,
-            &fields,
-            &merchant.apiv2_secret,
-        ) {
-            fields.insert("sign".into(), Value::String(sign));
-        }
+/// The sign type a message names in its `sign_type` field; MD5 when it names none (or one the
+/// checks refused), as WeChat Pay reads a request and as its SDKs read a notification.
+pub(crate) fn sign_type_of(fields: &Map<String, Value>) -> SignType {
+    fields
+        .get("sign_type")
+        .and_then(Value::as_str)
+        .and_then(|t| SignType::parse(t).ok())
+        .unwrap_or(SignType::Md5)
+}
+
+/// The sign type of the answer to `call`: the request's (WeChat Pay answers in the type it was
+/// asked in; MD5 when the request names none).
+pub(crate) fn answer_sign_type(call: &Call) -> SignType {
+    call.v2_fields
+        .as_ref()
+        .map(sign_type_of)
+        .unwrap_or(SignType::Md5)
+}
+
+/// An APIv2 message as WeChat Pay signs one (an answer or a notification), as XML: a
+/// `nonce_str` unless it has one, its `sign_type` field (if it carries one) set to `sign_type`,
+/// and the `sign` of that type under `secret`.
+///
+/// Whether a message carries `sign_type` is the caller's: answers where their field table lists
+/// it (notifications are signed in `sealed.rs`).
+pub(crate) fn sign_v2(mut fields: Map<String, Value>, sign_type: SignType, secret: &str) -> String {
+    fields
+        .entry("nonce_str")
+        .or_insert_with(|| Value::String(nonce(32)));
+    if let Some(named) = fields.get_mut("sign_type") {
+        *named = Value::String(sign_type.as_str().into());
+    }
+    fields.shift_remove("sign");
+    if let Ok(sign) = crate::v2::sign::sign(sign_type, &fields, secret) {
+        fields.insert("sign".into(), Value::String(sign));
     }
     crate::v2::xml::to_xml(&fields)
+}
+
+/// [`sign_v2`] with the merchant's APIv2 secret, unless the fields (a script's) already carry
+/// their own `sign`, which is sent as given.
+pub(crate) fn signed_xml(
+    fields: Map<String, Value>,
+    sign_type: SignType,
+    merchant: &Merchant,
+) -> String {
+    if fields.contains_key("sign") {
+        return crate::v2::xml::to_xml(&fields);
+    }
+    sign_v2(fields, sign_type, &merchant.apiv2_secret)
 }
 
 /// The APIv2 checks: the verified call, or the `FAIL` answer. `endpoint` is the documented call
@@ -94,7 +130,10 @@ pub(crate) fn check<'a>(
             return Err(v2_fail("sign_type参数错误"));
         }
     }
-    if crate::v2::sign::verify(&fields, &entry.merchant.apiv2_secret).is_err() {
+    // Checked with the type the request names (MD5 when none), as WeChat Pay checks it: a
+    // HMAC-SHA256 `sign` under `sign_type` MD5 (or none) is a wrong signature.
+    let named = sign_type_of(&fields);
+    if crate::v2::sign::verify_as(&fields, &entry.merchant.apiv2_secret, named).is_err() {
         return Err(v2_fail("签名错误"));
     }
     Ok(Call {
@@ -108,8 +147,9 @@ pub(crate) fn check<'a>(
     })
 }
 
-/// A signed `SUCCESS` message to `mchid` carrying `fields` (its `result_code` among them).
-fn xml(keys: &Keys, mchid: &str, mut fields: Map<String, Value>) -> Outcome {
+/// A `SUCCESS` message to `mchid` carrying `fields` (its `result_code` among them), signed with
+/// `sign_type` (the request's).
+fn xml(keys: &Keys, mchid: &str, sign_type: SignType, mut fields: Map<String, Value>) -> Outcome {
     let mut head = Map::new();
     head.insert("return_code".into(), json!("SUCCESS"));
     head.insert("return_msg".into(), json!("OK"));
@@ -117,17 +157,24 @@ fn xml(keys: &Keys, mchid: &str, mut fields: Map<String, Value>) -> Outcome {
     head.append(&mut fields);
     let merchant = &keys.merchants[mchid].merchant;
     ok(
-        Bytes::from(signed_xml(head, merchant)),
+        Bytes::from(signed_xml(head, sign_type, merchant)),
         "text/xml",
         StatusCode::OK,
     )
 }
 
 /// A signed `result_code` FAIL answer.
-pub(crate) fn fail(keys: &Keys, mchid: &str, code: &str, des: &str) -> Outcome {
+pub(crate) fn fail(
+    keys: &Keys,
+    mchid: &str,
+    sign_type: SignType,
+    code: &str,
+    des: &str,
+) -> Outcome {
     let mut out = xml(
         keys,
         mchid,
+        sign_type,
         json!({ "result_code": "FAIL", "err_code": code, "err_code_des": des })
             .as_object()
             .cloned()
@@ -138,8 +185,8 @@ pub(crate) fn fail(keys: &Keys, mchid: &str, code: &str, des: &str) -> Outcome {
 }
 
 /// A signed `result_code` SUCCESS answer with these fields.
-pub(crate) fn success(keys: &Keys, mchid: &str, v: Value) -> Outcome {
+pub(crate) fn success(keys: &Keys, mchid: &str, sign_type: SignType, v: Value) -> Outcome {
     let mut m = v.as_object().cloned().unwrap_or_default();
     m.insert("result_code".into(), json!("SUCCESS"));
-    xml(keys, mchid, m)
+    xml(keys, mchid, sign_type, m)
 }

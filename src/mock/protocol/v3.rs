@@ -4,7 +4,7 @@
 
 use super::call::{error, ok, Call, Outcome};
 use super::faults::Fault;
-use super::keys::{Keys, Merchant, Mode};
+use super::keys::{Keys, Merchant, Signing};
 use super::multipart;
 use crate::error::Result;
 use crate::util::{nonce, unix_now};
@@ -131,11 +131,13 @@ pub(crate) fn after_signature(
         .get("Wechatpay-Serial")
         .and_then(|v| v.to_str().ok())
     {
-        if serial != keys.public_key_id && serial != keys.platform_serial {
+        // WeChat Pay's own words (seen in its answers); a key the merchant lacks in this mode
+        // (a certificate in public-key mode, say) is as unknown as a made-up one.
+        if keys.named(serial).is_none() {
             return Some(error(
                 400,
                 "PARAM_ERROR",
-                "Wechatpay-Serial 不正确 (names no WeChat Pay key)",
+                "平台证书序列号Wechatpay-Serial错误 (names no WeChat Pay key of this merchant)",
             ));
         }
     }
@@ -161,10 +163,30 @@ pub(crate) fn signed_body<'a>(headers: &HeaderMap, body: &'a [u8]) -> &'a [u8] {
         .unwrap_or(body)
 }
 
-/// The `Wechatpay-*` headers over `body` (the four signature headers and
-/// `Wechatpay-Signature-Type`, as WeChat Pay sends them), with any signature fault applied.
+/// The `Wechatpay-*` headers of a notification over `body` (the four signature headers and
+/// `Wechatpay-Signature-Type`, as WeChat Pay sends them), signed with the mode's notification
+/// key, with any signature fault applied.
 pub(crate) fn signed_headers(
     keys: &Keys,
+    body: &[u8],
+    faults: &HashSet<Fault>,
+) -> Result<HeaderMap> {
+    signed_with(keys.notification_key(), body, faults)
+}
+
+/// The `Wechatpay-*` headers of the answer to a request whose `Wechatpay-Serial` is `named`.
+pub(crate) fn signed_answer_headers(
+    keys: &Keys,
+    named: Option<&str>,
+    body: &[u8],
+    faults: &HashSet<Fault>,
+) -> Result<HeaderMap> {
+    signed_with(keys.answer_key(named), body, faults)
+}
+
+/// The `Wechatpay-*` headers over `body` signed with `signing`.
+pub(crate) fn signed_with(
+    signing: Signing<'_>,
     body: &[u8],
     faults: &HashSet<Fault>,
 ) -> Result<HeaderMap> {
@@ -179,34 +201,41 @@ pub(crate) fn signed_headers(
         body
     };
     let message = crate::v3::canonical_response(&ts.to_string(), &nonce, signed);
-    let signature =
-        base64::engine::general_purpose::STANDARD.encode(keys.platform_key.sign(&message)?);
-    // A serial of the mode's own kind that the client cannot hold: a certificate's hex serial
-    // in certificate mode (what a rotation looks like), a public key id otherwise.
+    let signature = base64::engine::general_purpose::STANDARD.encode(signing.key.sign(&message)?);
+    // A serial of the signing key's own kind that the client cannot hold: a certificate's hex
+    // serial for a certificate (what a rotation looks like), a public key id otherwise.
     let serial = if faults.contains(&Fault::WrongSerial) {
-        match keys.mode {
-            Mode::Certificate => "7E57000000000000000000000000000000000001".to_string(),
-            _ => "PUB_KEY_ID_0000000000000000000000000000".to_string(),
+        if signing.certificate {
+            "7E57000000000000000000000000000000000001"
+        } else {
+            "PUB_KEY_ID_0000000000000000000000000000"
         }
-    } else if keys.mode == Mode::Certificate {
-        keys.platform_serial.clone()
     } else {
-        keys.public_key_id.clone()
+        signing.serial
     };
     let mut h = HeaderMap::new();
     let value = |s: &str| HeaderValue::from_str(s).unwrap_or(HeaderValue::from_static(""));
     h.insert("Wechatpay-Timestamp", value(&ts.to_string()));
     h.insert("Wechatpay-Nonce", value(&nonce));
     h.insert("Wechatpay-Signature", value(&signature));
-    h.insert("Wechatpay-Serial", value(&serial));
+    h.insert("Wechatpay-Serial", value(serial));
     let kind = crate::v3::SignatureType::Rsa2048.as_str();
     h.insert(crate::v3::SIGNATURE_TYPE, HeaderValue::from_static(kind));
     Ok(h)
 }
 
-/// `GET /v3/certificates`: the platform certificate sealed under the merchant's APIv3 key
-/// (answered in both key modes).
+/// `GET /v3/certificates`: the platform certificate sealed under the merchant's APIv3 key; a
+/// merchant with the public key only has none, and WeChat Pay then answers `404` with these
+/// words (as its answers to such merchants read since late 2024).
 pub(crate) fn certificates(keys: &Keys, merchant: &Merchant) -> Outcome {
+    if !keys.mode.get().has_certificate() {
+        return error(
+            404,
+            "RESOURCE_NOT_EXISTS",
+            "无可用的平台证书，请在商户平台-API安全申请使用微信支付公钥。可查看指引\
+             https://pay.weixin.qq.com/docs/merchant/products/platform-certificate/wxp-pub-key-guide.html",
+        );
+    }
     let nonce = nonce(12);
     let ciphertext = match crate::crypto::aes::aes_256_gcm_encrypt(
         merchant.apiv3_key.as_bytes(),

@@ -136,8 +136,13 @@ fn sensitive<'a>(state: &'a State, call: &Call<'a>) -> Sensitive<'a> {
             };
         }
     }
+    // The RSA key the request names in Wechatpay-Serial (key modes), else the mode's own.
+    let named = call
+        .headers
+        .get("Wechatpay-Serial")
+        .and_then(|v| v.to_str().ok());
     Sensitive::Rsa {
         merchant: &call.entry.public_key,
-        platform: &state.keys.platform_key,
+        platform: state.keys.decryption_key(named),
     }
 }

@@ -1,16 +1,15 @@
 //! The core flows over the same state, APIv2: `pay/unifiedorder`, `pay/orderquery`,
-//! `pay/closeorder`, `secapi/pay/refund` (mutual TLS), `pay/downloadbill`.
+//! `pay/closeorder`, `secapi/pay/refund` (mutual TLS), `pay/refundquery`; the bills in
+//! `bills_v2.rs`.
 
 use super::emulator::State;
 use super::orders::{close_order, remember};
-use super::store::{compact_time, gzip_stored, new_id, Order, TradeState};
-use super::{bills, refunds};
-use crate::mock::protocol::call::{ok, Call, Outcome};
+use super::store::{compact_time, new_id, Order, TradeState};
+use super::{bills_v2, refunds};
+use crate::mock::protocol::call::{Call, Outcome};
 use crate::mock::protocol::notification::beijing_time;
-use crate::mock::protocol::v2::{fail, success};
+use crate::mock::protocol::v2::{fail, sign_type_of, success};
 use crate::mock::surface::request::Request;
-use bytes::Bytes;
-use http::StatusCode;
 use serde_json::{json, Map, Value};
 
 pub(crate) fn answer(state: &State, call: &Call, template: &str, req: &Request) -> Option<Outcome> {
@@ -22,7 +21,8 @@ pub(crate) fn answer(state: &State, call: &Call, template: &str, req: &Request) 
         "v2/pay/closeorder" => closeorder(state, mchid, fields),
         "v2/secapi/pay/refund" => refund(state, mchid, fields),
         "v2/pay/refundquery" => refundquery(state, mchid, fields),
-        "v2/pay/downloadbill" => downloadbill(state, mchid, fields),
+        "v2/pay/downloadbill" => bills_v2::downloadbill(state, mchid, fields),
+        "v2/pay/downloadfundflow" => bills_v2::downloadfundflow(state, mchid, fields),
         _ => None,
     }
 }
@@ -79,7 +79,7 @@ fn unifiedorder(state: &State, mchid: &str, f: &Map<String, Value>) -> Option<Ou
         }
         _ => {}
     }
-    Some(success(&state.keys, mchid, v))
+    Some(success(&state.keys, mchid, sign_type_of(f), v))
 }
 
 fn find(state: &State, mchid: &str, f: &Map<String, Value>) -> Option<Order> {
@@ -100,16 +100,21 @@ fn find(state: &State, mchid: &str, f: &Map<String, Value>) -> Option<Order> {
         .cloned()
 }
 
-fn not_found(state: &State, mchid: &str) -> Option<Outcome> {
-    state
-        .flows
-        .strict()
-        .then(|| fail(&state.keys, mchid, "ORDERNOTEXIST", "此交易订单号不存在"))
+fn not_found(state: &State, mchid: &str, f: &Map<String, Value>) -> Option<Outcome> {
+    state.flows.strict().then(|| {
+        fail(
+            &state.keys,
+            mchid,
+            sign_type_of(f),
+            "ORDERNOTEXIST",
+            "此交易订单号不存在",
+        )
+    })
 }
 
 fn orderquery(state: &State, mchid: &str, f: &Map<String, Value>) -> Option<Outcome> {
     let Some(o) = find(state, mchid, f) else {
-        return not_found(state, mchid);
+        return not_found(state, mchid, f);
     };
     let mut v = json!({
         "appid": o.appid, "openid": o.openid.clone().unwrap_or_default(),
@@ -127,22 +132,33 @@ fn orderquery(state: &State, mchid: &str, f: &Map<String, Value>) -> Option<Outc
     if let Some(a) = &o.attach {
         v["attach"] = json!(a);
     }
-    Some(success(&state.keys, mchid, v))
+    Some(success(&state.keys, mchid, sign_type_of(f), v))
 }
 
 fn closeorder(state: &State, mchid: &str, f: &Map<String, Value>) -> Option<Outcome> {
     let Some(o) = find(state, mchid, f) else {
-        return not_found(state, mchid);
+        return not_found(state, mchid, f);
     };
     Some(match close_order(state, &o) {
-        Ok(()) => success(&state.keys, mchid, json!({ "appid": o.appid })),
-        Err(()) => fail(&state.keys, mchid, "ORDERPAID", "订单已支付"),
+        Ok(()) => success(
+            &state.keys,
+            mchid,
+            sign_type_of(f),
+            json!({ "appid": o.appid }),
+        ),
+        Err(()) => fail(
+            &state.keys,
+            mchid,
+            sign_type_of(f),
+            "ORDERPAID",
+            "订单已支付",
+        ),
     })
 }
 
 fn refund(state: &State, mchid: &str, f: &Map<String, Value>) -> Option<Outcome> {
     let Some(o) = find(state, mchid, f) else {
-        return not_found(state, mchid);
+        return not_found(state, mchid, f);
     };
     let amount: i64 = get(f, "refund_fee")?.parse().ok()?;
     let total: i64 = get(f, "total_fee")?.parse().ok()?;
@@ -163,6 +179,7 @@ fn refund(state: &State, mchid: &str, f: &Map<String, Value>) -> Option<Outcome>
         Ok(r) => success(
             &state.keys,
             mchid,
+            sign_type_of(f),
             json!({
                 "appid": o.appid, "transaction_id": r.transaction_id, "out_trade_no": r.out_trade_no,
                 "out_refund_no": r.out_refund_no, "refund_id": r.refund_id,
@@ -170,8 +187,8 @@ fn refund(state: &State, mchid: &str, f: &Map<String, Value>) -> Option<Outcome>
                 "cash_fee": r.total.to_string(), "refund_channel": "ORIGINAL",
             }),
         ),
-        Err(("NOT_ENOUGH", des)) => fail(&state.keys, mchid, "NOTENOUGH", des),
-        Err((code, des)) => fail(&state.keys, mchid, code, des),
+        Err(("NOT_ENOUGH", des)) => fail(&state.keys, mchid, sign_type_of(f), "NOTENOUGH", des),
+        Err((code, des)) => fail(&state.keys, mchid, sign_type_of(f), code, des),
     })
 }
 
@@ -193,10 +210,15 @@ fn refundquery(state: &State, mchid: &str, f: &Map<String, Value>) -> Option<Out
         .cloned()
         .collect();
     let Some(first) = refunds.first() else {
-        return state
-            .flows
-            .strict()
-            .then(|| fail(&state.keys, mchid, "REFUNDNOTEXIST", "退款订单查询失败"));
+        return state.flows.strict().then(|| {
+            fail(
+                &state.keys,
+                mchid,
+                sign_type_of(f),
+                "REFUNDNOTEXIST",
+                "退款订单查询失败",
+            )
+        });
     };
     let mut v = json!({
         "transaction_id": first.transaction_id, "out_trade_no": first.out_trade_no,
@@ -213,24 +235,5 @@ fn refundquery(state: &State, mchid: &str, f: &Map<String, Value>) -> Option<Out
         v[format!("refund_success_time_{n}")] =
             json!(beijing_time(r.created)[..19].replace('T', " "));
     }
-    Some(success(&state.keys, mchid, v))
-}
-
-fn downloadbill(state: &State, mchid: &str, f: &Map<String, Value>) -> Option<Outcome> {
-    let d = get(f, "bill_date")?;
-    if d.len() != 8 {
-        return None;
-    }
-    let date = format!("{}-{}-{}", &d[..4], &d[4..6], &d[6..]);
-    let data = bills::bill(state, mchid, &date, get(f, "bill_type").unwrap_or("ALL"));
-    let gzip = get(f, "tar_type").is_some_and(|t| t.eq_ignore_ascii_case("GZIP"));
-    Some(if gzip {
-        ok(
-            Bytes::from(gzip_stored(&data)),
-            "application/octet-stream",
-            StatusCode::OK,
-        )
-    } else {
-        ok(Bytes::from(data), "text/plain", StatusCode::OK)
-    })
+    Some(success(&state.keys, mchid, sign_type_of(f), v))
 }

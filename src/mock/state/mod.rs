@@ -15,7 +15,10 @@
 //!
 //! It may use the surface and the protocols below it, never the front.
 
+pub(crate) mod bill_days;
+pub(crate) mod bill_files;
 pub(crate) mod bills;
+pub(crate) mod bills_v2;
 pub(crate) mod clock;
 pub(crate) mod deliver;
 pub(crate) mod dispatch;

@@ -49,6 +49,7 @@ pub(crate) fn remember(state: &State, order: Order) -> Result<Order, Outcome> {
                 v2::fail(
                     &state.keys,
                     &order.mchid,
+                    order.v2_sign_type(),
                     "OUT_TRADE_NO_USED",
                     "商户订单号重复",
                 )
@@ -252,7 +253,8 @@ pub(crate) fn generated_openid() -> String {
     format!("o{}", crate::util::nonce(27))
 }
 
-/// The fields of an APIv2 payment notification (`nonce_str` and `sign` are added when sent).
+/// The fields of an APIv2 payment notification (`nonce_str` and `sign` are added when sent, of
+/// the order's sign type, which a HMAC-SHA256 notification names).
 pub(crate) fn v2_notification(o: &Order) -> Value {
     let mut v = json!({
         "return_code": "SUCCESS", "return_msg": "OK", "appid": o.appid, "mch_id": o.mchid,
@@ -265,6 +267,9 @@ pub(crate) fn v2_notification(o: &Order) -> Value {
     });
     if let Some(a) = &o.attach {
         v["attach"] = json!(a);
+    }
+    if o.v2_sign_type() == crate::v2::SignType::HmacSha256 {
+        v["sign_type"] = json!("HMAC-SHA256");
     }
     v
 }

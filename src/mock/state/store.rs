@@ -74,6 +74,17 @@ pub(crate) struct Order {
     pub refunded: i64,
 }
 
+impl Order {
+    /// The sign type of an APIv2 order's request (MD5 when it named none), remembered with the
+    /// order: its answers and its notifications are signed so.
+    pub(crate) fn v2_sign_type(&self) -> crate::v2::SignType {
+        self.request
+            .as_object()
+            .map(crate::mock::protocol::v2::sign_type_of)
+            .unwrap_or(crate::v2::SignType::Md5)
+    }
+}
+
 /// One refund (it succeeds at once).
 #[derive(Debug, Clone)]
 pub(crate) struct Refund {
@@ -117,6 +128,8 @@ pub(crate) struct Flows {
     pub jobs: OnceLock<tokio::sync::mpsc::UnboundedSender<Job>>,
     /// Unknown orders are `404 ORDER_NOT_EXIST` and a reused `out_trade_no` is refused.
     pub strict: std::sync::atomic::AtomicBool,
+    /// Today's bills are handed out at once (WeChat Pay makes them the next morning).
+    pub same_day_bills: std::sync::atomic::AtomicBool,
 }
 
 /// What the builder configured.
@@ -128,6 +141,8 @@ pub(crate) struct FlowConfig {
     pub retry_base: Option<Duration>,
     /// See [`Flows::strict`].
     pub strict: bool,
+    /// See [`Flows::same_day_bills`].
+    pub same_day_bills: bool,
 }
 
 /// The emulator's own address and CA, for the admin API and download URLs.
@@ -143,6 +158,7 @@ impl Flows {
     pub(crate) fn new(config: FlowConfig) -> Flows {
         Flows {
             strict: std::sync::atomic::AtomicBool::new(config.strict),
+            same_day_bills: std::sync::atomic::AtomicBool::new(config.same_day_bills),
             config,
             ..Flows::default()
         }
@@ -150,6 +166,11 @@ impl Flows {
 
     pub(crate) fn strict(&self) -> bool {
         self.strict.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    pub(crate) fn same_day_bills(&self) -> bool {
+        self.same_day_bills
+            .load(std::sync::atomic::Ordering::Relaxed)
     }
 
     pub(crate) fn job(&self, job: Job) {
@@ -214,67 +235,6 @@ pub(crate) fn compact_time(unix: i64) -> String {
 /// `yyyy-MM-dd` in Beijing time.
 pub(crate) fn beijing_date(unix: i64) -> String {
     beijing_time(unix)[..10].to_string()
-}
-
-/// A trade bill in WeChat Pay's CSV form: a header, one line per transaction (values prefixed
-/// with a backtick), and the totals.
-pub(crate) fn trade_bill(orders: &[Order], refunds: &[Refund]) -> Vec<u8> {
-    let yuan = |fen: i64| format!("{}.{:02}", fen / 100, fen % 100);
-    let mut out = String::from(
-        "交易时间,公众账号ID,商户号,特约商户号,设备号,微信订单号,商户订单号,用户标识,交易类型,\
-         交易状态,付款银行,货币种类,应结订单金额,代金券金额,微信退款单号,商户退款单号,退款金额,\
-         充值券退款金额,退款类型,退款状态,商品名称,商户数据包,手续费,费率,订单金额,申请退款金额,费率备注\r\n",
-    );
-    let (mut total, mut refunded, mut fee) = (0i64, 0i64, 0i64);
-    for o in orders {
-        let when = o.success_time.unwrap_or(o.created);
-        let time = beijing_time(when)[..19].replace('T', " ");
-        let charge = o.total * 6 / 1000;
-        total += o.total;
-        fee += charge;
-        out.push_str(&format!(
-            "`{time},`{},`{},`{},`,`{},`{},`{},`{},`SUCCESS,`OTHERS,`{},`{},`0.00,`0,`0,`0.00,`0.00,`,`,`{},`{},`{},`0.60%,`{},`0.00,`\r\n",
-            o.appid,
-            o.mchid,
-            o.sub_mchid.as_deref().unwrap_or("0"),
-            o.transaction_id.as_deref().unwrap_or(""),
-            o.out_trade_no,
-            o.openid.as_deref().unwrap_or(""),
-            o.trade_type,
-            o.currency,
-            yuan(o.total),
-            o.description.replace(',', " "),
-            o.attach.as_deref().unwrap_or("").replace(',', " "),
-            yuan(charge),
-            yuan(o.total),
-        ));
-    }
-    for r in refunds {
-        refunded += r.refund;
-        let time = beijing_time(r.created)[..19].replace('T', " ");
-        out.push_str(&format!(
-            "`{time},`,`{},`0,`,`{},`{},`,`,`REFUND,`OTHERS,`{},`0.00,`0.00,`{},`{},`{},`0.00,`ORIGINAL,`SUCCESS,`,`,`0.00,`0.60%,`0.00,`{},`\r\n",
-            r.mchid,
-            r.transaction_id,
-            r.out_trade_no,
-            r.currency,
-            r.refund_id,
-            r.out_refund_no,
-            yuan(r.refund),
-            yuan(r.refund),
-        ));
-    }
-    out.push_str("总交易单数,应结订单总金额,退款总金额,充值券退款总金额,手续费总金额,订单总金额,申请退款总金额\r\n");
-    out.push_str(&format!(
-        "`{},`{},`{},`0.00,`{},`{},`{}\r\n",
-        orders.len(),
-        yuan(total),
-        yuan(refunded),
-        yuan(fee),
-        yuan(total),
-        yuan(refunded)
-    ));
-    out.into_bytes()
 }
 
 /// A gzip file of `data` in stored (uncompressed) deflate blocks: valid gzip that any reader

@@ -3,7 +3,7 @@
 
 use super::routes::Pattern;
 use crate::mock::protocol::call::{ok, Call, Outcome};
-use crate::mock::protocol::v2::signed_xml;
+use crate::mock::protocol::v2::{answer_sign_type, signed_xml};
 use bytes::Bytes;
 use http::StatusCode;
 use serde_json::{Map, Value};
@@ -112,7 +112,11 @@ pub(crate) fn scripted(scripts: &Mutex<Vec<Script>>, call: &Call) -> Option<Outc
         AnswerBody::Json(v) => (Bytes::from(v.to_string()), "application/json"),
         AnswerBody::Raw(b) => (b, "application/octet-stream"),
         AnswerBody::Xml(fields) => (
-            Bytes::from(signed_xml(fields, &call.entry.merchant)),
+            Bytes::from(signed_xml(
+                fields,
+                answer_sign_type(call),
+                &call.entry.merchant,
+            )),
             "text/xml",
         ),
     };

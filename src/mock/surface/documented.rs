@@ -9,7 +9,7 @@ use super::synth::Synth;
 use crate::catalogue::{Endpoint, Protocol, ResponseSpec};
 use crate::mock::protocol::call::{error, obj, ok, v2_fail, Call, Outcome};
 use crate::mock::protocol::sensitive::Sensitive;
-use crate::mock::protocol::v2::signed_xml;
+use crate::mock::protocol::v2::{answer_sign_type, signed_xml};
 use bytes::Bytes;
 use http::StatusCode;
 use serde_json::{json, Value};
@@ -50,7 +50,7 @@ pub(crate) fn checked(
                     "err_code_des": refusal.message(),
                 }));
                 let mut out = ok(
-                    Bytes::from(signed_xml(fields, merchant)),
+                    Bytes::from(signed_xml(fields, answer_sign_type(call), merchant)),
                     "text/xml",
                     StatusCode::OK,
                 );
@@ -84,7 +84,11 @@ pub(crate) fn synthesize(
             StatusCode::OK,
         ),
         ResponseSpec::Xml(fields) => ok(
-            Bytes::from(signed_xml(synth.v2_message(fields, merchant), merchant)),
+            Bytes::from(signed_xml(
+                synth.v2_message(fields, merchant),
+                answer_sign_type(call),
+                merchant,
+            )),
             "text/xml",
             StatusCode::OK,
         ),

@@ -157,7 +157,9 @@ impl<'a> Synth<'a> {
             return png;
         }
         format!(
-            "交易时间,公众账号ID,商户号,微信订单号,商户订单号,订单金额\r\n`{} {},`wxd678efh567hg6787,`{},`{},`{},`1.00\r\n",
+            // A bill's form (BOM, CRLF, backticked values, summary rows), as WeChat Pay sends its
+            // files; the real ones come from the state's flows.
+            "\u{feff}交易时间,公众账号ID,商户号,微信订单号,商户订单号,订单金额\r\n`{} {},`wxd678efh567hg6787,`{},`{},`{},`1.00\r\n总交易单数,订单总金额\r\n`1,`1.00\r\n",
             &self.now[..10],
             &self.now[11..19],
             self.mchid,

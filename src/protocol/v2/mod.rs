@@ -7,6 +7,7 @@
 pub mod ecb;
 pub mod notify;
 pub mod sign;
+mod sign_type;
 pub mod xml;
 
 pub use sign::SignType;
@@ -23,6 +24,8 @@ pub(crate) struct Prepared {
     pub body: Option<String>,
     /// Encoded query with `sign` last (GET).
     pub query: Option<String>,
+    /// The type it was signed with: its answer must be signed so too.
+    pub sign_type: SignType,
 }
 
 /// The fields that name the merchant, in the order the reference SDK looks at them: `mch_id`
@@ -116,11 +119,13 @@ pub(crate) fn prepare(
         Ok(Prepared {
             body: None,
             query: Some(query),
+            sign_type,
         })
     } else {
         Ok(Prepared {
             body: Some(xml::to_xml(&data)),
             query: None,
+            sign_type,
         })
     }
 }
@@ -226,10 +231,15 @@ pub fn is_exempt(path: &str) -> bool {
 /// [`Error::V2Failure`] carries the fields and body, with `verified` telling whether a `sign`
 /// came with them and held (business failures usually come unsigned; a failure with a wrong
 /// `sign` is an [`Error::Signature`]).
-/// Then `sign` must be present and valid, its type (MD5 or HMAC-SHA256) chosen by its length,
-/// compared in constant time; otherwise [`Error::Signature`]. A body that is not UTF-8 XML is an
-/// [`Error::Decode`].
-pub(crate) fn check_response(body: &Bytes, secret: &str) -> Result<Map<String, Value>> {
+/// Then `sign` must be present and valid, of `sign_type`, the type the request was signed with
+/// (WeChat Pay answers in the type it was asked in), compared in constant time; an answer that
+/// names another `sign_type`, or whose `sign` is of the other type, is an [`Error::Signature`].
+/// A body that is not UTF-8 XML is an [`Error::Decode`].
+pub(crate) fn check_response(
+    body: &Bytes,
+    secret: &str,
+    sign_type: SignType,
+) -> Result<Map<String, Value>> {
     let text =
         std::str::from_utf8(body).map_err(|e| Error::decode("the APIv2 answer as UTF-8", e))?;
     let fields = xml::from_xml(text)?;
@@ -241,7 +251,7 @@ pub(crate) fn check_response(body: &Bytes, secret: &str) -> Result<Map<String, V
         // must carry a good one: a forged `ORDERPAID` is not WeChat's word.
         let verified = fields.contains_key("sign");
         if verified {
-            sign::verify(&fields, secret)?;
+            verify_answer(&fields, secret, sign_type)?;
         }
         return Err(Error::V2Failure {
             fields,
@@ -249,8 +259,23 @@ pub(crate) fn check_response(body: &Bytes, secret: &str) -> Result<Map<String, V
             verified,
         });
     }
-    sign::verify(&fields, secret)?;
+    verify_answer(&fields, secret, sign_type)?;
     Ok(fields)
+}
+
+/// An answer's `sign`, of the type sent; a `sign_type` the answer names (a few calls' answers
+/// carry one) must be that type too.
+fn verify_answer(fields: &Map<String, Value>, secret: &str, sent: SignType) -> Result<()> {
+    if let Some(named) = fields.get("sign_type").and_then(Value::as_str) {
+        if named != sent.as_str() {
+            return Err(Error::Signature(format!(
+                "the APIv2 answer names `sign_type` `{}`, but the request was signed {}",
+                named.escape_debug(),
+                sent.as_str()
+            )));
+        }
+    }
+    sign::verify_as(fields, secret, sent)
 }
 
 #[cfg(test)]

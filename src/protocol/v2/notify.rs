@@ -40,7 +40,9 @@ pub fn decrypt_refund_req_info(req_info_b64: &str, secret: &str) -> Result<Map<S
 
 /// Parses and verifies an APIv2 payment notification; returns its fields.
 ///
-/// `return_code` must be `SUCCESS` and `sign` valid (MD5 or HMAC-SHA256, by its length).
+/// `return_code` must be `SUCCESS` and `sign` valid, of the type the notification names in
+/// `sign_type` (MD5 when it names none, as WeChat Pay documents it; see
+/// [`SignType::of_message`](super::SignType::of_message)).
 /// `result_code` is left to the caller: a failed payment is still a genuine notification.
 ///
 /// # Errors
@@ -57,6 +59,16 @@ pub fn decrypt_refund_req_info(req_info_b64: &str, secret: &str) -> Result<Map<S
 /// let body = xml::to_xml(&fields);
 /// assert_eq!(notify::parse_notification(body.as_bytes(), secret).unwrap(), fields);
 /// assert!(notify::parse_notification(body.replace("1409", "9999").as_bytes(), secret).is_err());
+/// // HMAC-SHA256 notifications say so; one that names no type is read as MD5.
+/// fields.remove("sign");
+/// let s = sign::sign(SignType::HmacSha256, &fields, secret).unwrap();
+/// fields.insert("sign".into(), s.into());
+/// assert!(notify::parse_notification(xml::to_xml(&fields).as_bytes(), secret).is_err());
+/// fields.remove("sign");
+/// fields.insert("sign_type".into(), "HMAC-SHA256".into());
+/// let s = sign::sign(SignType::HmacSha256, &fields, secret).unwrap();
+/// fields.insert("sign".into(), s.into());
+/// assert!(notify::parse_notification(xml::to_xml(&fields).as_bytes(), secret).is_ok());
 /// ```
 pub fn parse_notification(body: &[u8], secret: &str) -> Result<Map<String, Value>> {
     let text =
@@ -65,7 +77,7 @@ pub fn parse_notification(body: &[u8], secret: &str) -> Result<Map<String, Value
     if fields.get("return_code").and_then(Value::as_str) != Some("SUCCESS") {
         let verified = fields.contains_key("sign");
         if verified {
-            sign::verify(&fields, secret)?;
+            verify_named(&fields, secret)?;
         }
         return Err(Error::V2Failure {
             fields,
@@ -73,8 +85,13 @@ pub fn parse_notification(body: &[u8], secret: &str) -> Result<Map<String, Value
             verified,
         });
     }
-    sign::verify(&fields, secret)?;
+    verify_named(&fields, secret)?;
     Ok(fields)
+}
+
+/// Verifies a notification with the sign type it names.
+fn verify_named(fields: &Map<String, Value>, secret: &str) -> Result<()> {
+    sign::verify_as(fields, secret, super::SignType::of_message(fields)?)
 }
 
 /// The XML a notification handler answers with: `SUCCESS` and `message`, or `FAIL` and `message`

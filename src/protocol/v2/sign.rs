@@ -13,67 +13,7 @@ use sha2::Sha256;
 use std::borrow::Cow;
 use zeroize::Zeroizing;
 
-/// The two APIv2 signature types.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SignType {
-    /// `MD5`, the default when a payload names no `sign_type`.
-    Md5,
-    /// `HMAC-SHA256`.
-    HmacSha256,
-}
-
-impl SignType {
-    /// Parses `MD5` or `HMAC-SHA256`, exactly (case-sensitive, as WeChat Pay compares them).
-    ///
-    /// The PHP SDK signs an unknown type with an empty `sign`; refusing it here turns a
-    /// server-side `签名错误` into an error that names the field.
-    ///
-    /// ```
-    /// use wechatpay::v2::SignType;
-    /// assert_eq!(SignType::parse("HMAC-SHA256").unwrap(), SignType::HmacSha256);
-    /// assert_eq!(SignType::parse("MD5").unwrap(), SignType::Md5);
-    /// assert!(SignType::parse("md5").is_err());
-    /// ```
-    pub fn parse(s: &str) -> Result<SignType> {
-        match s {
-            "MD5" => Ok(SignType::Md5),
-            "HMAC-SHA256" => Ok(SignType::HmacSha256),
-            other => Err(Error::argument(
-                "xml.sign_type",
-                format!("`{other}` is not a sign type: use MD5 or HMAC-SHA256 (exactly)"),
-            )),
-        }
-    }
-
-    /// The wire name: `MD5` or `HMAC-SHA256`.
-    ///
-    /// ```
-    /// assert_eq!(wechatpay::v2::SignType::HmacSha256.as_str(), "HMAC-SHA256");
-    /// ```
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            SignType::Md5 => "MD5",
-            SignType::HmacSha256 => "HMAC-SHA256",
-        }
-    }
-
-    /// The type of an existing `sign`: 64 characters are HMAC-SHA256, anything else MD5.
-    ///
-    /// Answers do not say how they were signed, so the length decides, as in the PHP SDK.
-    ///
-    /// ```
-    /// use wechatpay::v2::SignType;
-    /// assert_eq!(SignType::from_sign_len(&"A".repeat(64)), SignType::HmacSha256);
-    /// assert_eq!(SignType::from_sign_len("9A0A8659F005D6984697E2CA0A9CF3B7"), SignType::Md5);
-    /// ```
-    pub fn from_sign_len(sign: &str) -> SignType {
-        if sign.len() == 64 {
-            SignType::HmacSha256
-        } else {
-            SignType::Md5
-        }
-    }
-}
+pub use super::sign_type::SignType;
 
 /// A scalar's text as PHP stringifies it: `true` is `1`, `false` and `null` are empty.
 ///
@@ -201,6 +141,9 @@ pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 
 /// Checks `data["sign"]` in constant time; its type (MD5 or HMAC-SHA256) comes from its length.
 ///
+/// Where the type is known, [`verify_as`] is stricter: answers are signed with the type the
+/// request was, notifications with the type they name.
+///
 /// # Errors
 /// [`Error::Signature`] when `sign` is missing, not a string, wrong, or when a field is nested
 /// (an answer with nested elements cannot carry a valid APIv2 signature).
@@ -214,19 +157,51 @@ pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 /// assert!(verify(data.as_object().unwrap(), "key").is_ok());
 /// ```
 pub fn verify(data: &Map<String, Value>, secret: &str) -> Result<()> {
-    let given = match data.get("sign") {
-        Some(Value::String(s)) if !s.is_empty() => s,
-        _ => {
-            return Err(Error::Signature(
-                "the APIv2 message carries no `sign`".into(),
-            ))
-        }
-    };
+    let given = given_sign(data)?;
+    verify_as(data, secret, SignType::from_sign_len(given))
+}
+
+fn given_sign(data: &Map<String, Value>) -> Result<&str> {
+    match data.get("sign") {
+        Some(Value::String(s)) if !s.is_empty() => Ok(s),
+        _ => Err(Error::Signature(
+            "the APIv2 message carries no `sign`".into(),
+        )),
+    }
+}
+
+/// Checks `data["sign"]` in constant time as a `sign_type` signature: the type the request was
+/// signed with for an answer, [`SignType::of_message`] for a notification. A `sign` of the other
+/// type is refused, as WeChat Pay refuses it.
+///
+/// # Errors
+/// [`Error::Signature`] when `sign` is missing, not a string, wrong or of the other type, or
+/// when a field is nested.
+///
+/// ```
+/// use wechatpay::v2::{sign::{sign, verify_as}, SignType};
+/// let mut data = serde_json::json!({"return_code": "SUCCESS"});
+/// data["sign"] = sign(SignType::HmacSha256, data.as_object().unwrap(), "key").unwrap().into();
+/// assert!(verify_as(data.as_object().unwrap(), "key", SignType::HmacSha256).is_ok());
+/// assert!(verify_as(data.as_object().unwrap(), "key", SignType::Md5).is_err());
+/// ```
+pub fn verify_as(data: &Map<String, Value>, secret: &str, sign_type: SignType) -> Result<()> {
+    let given = given_sign(data)?;
     let canonical = canonical_string(data)
         .map_err(|e| Error::Signature(format!("the APIv2 message cannot be verified: {e}")))?;
-    let expected = sign_str(SignType::from_sign_len(given), &canonical, secret);
+    let expected = sign_str(sign_type, &canonical, secret);
     if constant_time_eq(expected.as_bytes(), given.as_bytes()) {
         Ok(())
+    } else if SignType::from_sign_len(given) != sign_type {
+        Err(Error::Signature(format!(
+            "the APIv2 `sign` is not a {} signature (expected {} hex digits, found {})",
+            sign_type.as_str(),
+            match sign_type {
+                SignType::Md5 => 32,
+                SignType::HmacSha256 => 64,
+            },
+            given.len()
+        )))
     } else {
         Err(Error::Signature(
             "the APIv2 `sign` does not match (wrong APIv2 secret, or a tampered message)".into(),

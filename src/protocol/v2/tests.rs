@@ -179,17 +179,17 @@ fn answers_are_checked() {
             json!({"return_code": "SUCCESS", "result_code": "SUCCESS", "openid": "o<1>"}),
             t,
         );
-        let fields = check_response(&body, SECRET).unwrap();
+        let fields = check_response(&body, SECRET, t).unwrap();
         assert_eq!(fields["openid"], "o<1>");
         assert_eq!(SignType::from_sign_len(fields["sign"].as_str().unwrap()), t);
         // Wrong secret, tampered content.
         assert!(matches!(
-            check_response(&body, "another secret"),
+            check_response(&body, "another secret", t),
             Err(Error::Signature(_))
         ));
         let tampered = Bytes::from(std::str::from_utf8(&body).unwrap().replace("o<1>", "o<2>"));
         assert!(matches!(
-            check_response(&tampered, SECRET),
+            check_response(&tampered, SECRET, t),
             Err(Error::Signature(_))
         ));
     }
@@ -198,22 +198,60 @@ fn answers_are_checked() {
         json!({"return_code": "SUCCESS", "openid": "o"}),
         SignType::Md5,
     );
-    check_response(&body, SECRET).unwrap();
+    check_response(&body, SECRET, SignType::Md5).unwrap();
     // A lowercase sign does not match (compared case-sensitively, like PHP).
     let fields = xml::from_xml(std::str::from_utf8(&body).unwrap()).unwrap();
     let mut low = fields.clone();
     low["sign"] = fields["sign"].as_str().unwrap().to_ascii_lowercase().into();
     let low = Bytes::from(xml::to_xml(&low));
     assert!(matches!(
-        check_response(&low, SECRET),
+        check_response(&low, SECRET, SignType::Md5),
         Err(Error::Signature(_))
     ));
     // Unsigned success.
     let unsigned = Bytes::from_static(b"<xml><return_code>SUCCESS</return_code></xml>");
     assert!(matches!(
-        check_response(&unsigned, SECRET),
+        check_response(&unsigned, SECRET, SignType::Md5),
         Err(Error::Signature(_))
     ));
+}
+
+#[test]
+fn answers_are_checked_with_the_type_sent() {
+    for (signed, sent) in [
+        (SignType::Md5, SignType::HmacSha256),
+        (SignType::HmacSha256, SignType::Md5),
+    ] {
+        let body = signed_answer(json!({"return_code": "SUCCESS", "openid": "o"}), signed);
+        check_response(&body, SECRET, signed).unwrap();
+        match check_response(&body, SECRET, sent) {
+            Err(Error::Signature(m)) => assert!(m.contains(sent.as_str()), "{m}"),
+            other => panic!("{other:?}"),
+        }
+        // A signed failure in the other type is no verified failure either.
+        let fail = signed_answer(
+            json!({"return_code": "SUCCESS", "result_code": "FAIL", "err_code": "ORDERPAID"}),
+            signed,
+        );
+        assert!(matches!(
+            check_response(&fail, SECRET, sent),
+            Err(Error::Signature(_))
+        ));
+    }
+    // An answer that names a type must name the one sent (and be signed so).
+    let named = signed_answer(
+        json!({"return_code": "SUCCESS", "sign_type": "HMAC-SHA256"}),
+        SignType::HmacSha256,
+    );
+    check_response(&named, SECRET, SignType::HmacSha256).unwrap();
+    let named = signed_answer(
+        json!({"return_code": "SUCCESS", "sign_type": "HMAC-SHA256"}),
+        SignType::Md5,
+    );
+    match check_response(&named, SECRET, SignType::Md5) {
+        Err(Error::Signature(m)) => assert!(m.contains("names `sign_type`"), "{m}"),
+        other => panic!("{other:?}"),
+    }
 }
 
 #[test]
@@ -224,7 +262,7 @@ fn failures_carry_the_fields() {
         "<xml><return_msg>no return_code</return_msg></xml>",
         "<xml><return_code>success</return_code></xml>",
     ] {
-        match check_response(&Bytes::from(body), SECRET) {
+        match check_response(&Bytes::from(body), SECRET, SignType::Md5) {
             Err(Error::V2Failure { fields, body: b, .. }) => {
                 assert_eq!(b, body.as_bytes());
                 assert_eq!(fields, xml::from_xml(body).unwrap());
@@ -235,6 +273,7 @@ fn failures_carry_the_fields() {
     let err = check_response(
         &Bytes::from_static(b"<xml><return_code>SUCCESS</return_code><result_code>FAIL</result_code><err_code>AUTHCODEEXPIRE</err_code><err_code_des>expired</err_code_des></xml>"),
         SECRET,
+        SignType::Md5,
     )
     .unwrap_err();
     assert_eq!(err.code(), Some("AUTHCODEEXPIRE"));
@@ -253,7 +292,7 @@ fn unreadable_answers_are_decode_errors() {
     for body in [&b"\xff\xfe<xml/>"[..], b"not xml at all", html.as_bytes()] {
         assert!(
             matches!(
-                check_response(&Bytes::copy_from_slice(body), SECRET),
+                check_response(&Bytes::copy_from_slice(body), SECRET, SignType::Md5),
                 Err(Error::Decode { .. })
             ),
             "{body:?}"

@@ -285,7 +285,14 @@ impl Draw {
         } else {
             code
         };
-        crate::mock::protocol::v2::fail(&state.keys, &mchid, code, "emulated fault (chaos mode)")
+        let sign_type = crate::mock::protocol::v2::sign_type_of(&self.fields);
+        crate::mock::protocol::v2::fail(
+            &state.keys,
+            &mchid,
+            sign_type,
+            code,
+            "emulated fault (chaos mode)",
+        )
     }
 }
 
