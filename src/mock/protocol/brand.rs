@@ -178,7 +178,7 @@ pub(crate) fn check<'a>(
         return sign_error("品牌ID不存在 (unknown brand_id)");
     };
     if pairs["serial_no"] != entry.brand.serial {
-        return sign_error("证书序列号不匹配 (serial_no is not the brand's API certificate)");
+        return sign_error("品牌证书序列号有误。");
     }
     let Ok(ts) = pairs["timestamp"].parse::<i64>() else {
         return sign_error("timestamp 格式错误");

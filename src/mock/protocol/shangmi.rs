@@ -71,12 +71,9 @@ pub(crate) fn check<'a>(
     ) else {
         return Err(error(401, "SIGN_ERROR", "商户号不存在 (unknown mchid)"));
     };
-    if field("serial_no") != merchant.serial {
-        return Err(error(
-            401,
-            "SIGN_ERROR",
-            "证书序列号不匹配 (serial_no is not the merchant's 国密 API certificate)",
-        ));
+    // A hex number, taken in either case, refused in WeChat Pay's words (as `v3.rs`).
+    if !field("serial_no").eq_ignore_ascii_case(&merchant.serial) {
+        return Err(error(401, "SIGN_ERROR", "商户证书序列号有误。"));
     }
     let Ok(ts) = field("timestamp").parse::<i64>() else {
         return Err(error(401, "SIGN_ERROR", "timestamp 格式错误"));

@@ -61,12 +61,10 @@ pub(crate) fn check<'a>(
     let Some(entry) = keys.merchants.get(field("mchid")) else {
         return Err(error(401, "SIGN_ERROR", "商户号不存在 (unknown mchid)"));
     };
-    if field("serial_no") != entry.merchant.serial {
-        return Err(error(
-            401,
-            "SIGN_ERROR",
-            "证书序列号不匹配 (serial_no is not the merchant's API certificate)",
-        ));
+    // A hex number: WeChat Pay takes it in either case (SDKs that read it off the certificate,
+    // such as npm's wechatpay-node-v3, send it in lowercase).
+    if !field("serial_no").eq_ignore_ascii_case(&entry.merchant.serial) {
+        return Err(error(401, "SIGN_ERROR", "商户证书序列号有误。"));
     }
     let Ok(ts) = field("timestamp").parse::<i64>() else {
         return Err(error(401, "SIGN_ERROR", "timestamp 格式错误"));
