@@ -69,7 +69,7 @@ fn env(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.is_empty())
 }
 
-fn config_error(field: &'static str, reason: String) -> Error {
+pub(crate) fn config_error(field: &'static str, reason: String) -> Error {
     Error::Config { field, reason }
 }
 
@@ -119,7 +119,16 @@ impl Settings {
                 "no config file (set --config or WECHATPAY_CONFIG)".into(),
             ));
         }
-        for (key, var, _) in KEYS {
+        // A brand's variables sit beside a merchant's (`wechatpay mock --brand`): the profile
+        // or the flag picks whose are read.
+        let brand = s.values.contains_key("brand_id")
+            || sel.overrides.iter().any(|(k, _)| *k == "brand_id");
+        let vars: Vec<(&'static str, &'static str)> = if brand {
+            crate::brand_profile::BRAND_VARS.to_vec()
+        } else {
+            KEYS.iter().map(|(k, v, _)| (*k, *v)).collect()
+        };
+        for (key, var) in vars {
             if let Some(v) = env(var) {
                 s.values.insert(key, (v, var.to_string()));
             }
@@ -182,12 +191,13 @@ impl Settings {
             })?;
         let dir = path.parent().unwrap_or(Path::new("."));
         for (key, value) in profile {
-            let Some(&(k, _, file)) = KEYS.iter().find(|(k, _, _)| k == key) else {
+            let known = KEYS.iter().chain(crate::brand_profile::BRAND_KEYS.iter());
+            let Some(&(k, _, file)) = known.clone().find(|(k, _, _)| k == key) else {
                 return Err(config_error(
                     "profile",
                     format!(
                         "profile `{name}` has an unknown key `{key}`; known: {}",
-                        KEYS.map(|k| k.0).join(", ")
+                        known.map(|k| k.0).collect::<Vec<_>>().join(", ")
                     ),
                 ));
             };
@@ -295,6 +305,9 @@ impl Settings {
         signer: Option<std::sync::Arc<dyn wechatpay::crypto::Signer>>,
         progress: Option<wechatpay::DownloadProgress>,
     ) -> Result<Client, Error> {
+        if self.get("brand_id").is_some() {
+            return crate::brand_profile::client(self, signer, progress);
+        }
         let mut b = Client::builder();
         if let Some(progress) = progress {
             b = b.download_progress(move |received, total| progress(received, total));
@@ -366,32 +379,17 @@ pub(crate) fn client_with_progress(
     Settings::load(sel)?.client_with(None, progress)
 }
 
-impl Settings {
-    /// A 国密 profile: `shangmi_private_key` (with `serial`, the 国密 certificate's) and
-    /// `shangmi_platform_certificate`. A build without the feature `shangmi` says so.
-    fn shangmi(&self, b: wechatpay::ClientBuilder) -> Result<wechatpay::ClientBuilder, Error> {
-        let key = self.file("shangmi_private_key")?;
-        let cert = self.file("shangmi_platform_certificate")?;
-        #[cfg(feature = "shangmi")]
-        {
-            let mut b = b;
-            if let Some(key) = key {
-                b = b.shangmi_private_key(key);
-            }
-            if let Some(cert) = cert {
-                b = b.shangmi_platform_certificate(cert);
-            }
-            Ok(b)
-        }
-        #[cfg(not(feature = "shangmi"))]
-        match key.or(cert) {
-            None => Ok(b),
-            Some(_) => Err(config_error(
-                "shangmi_private_key",
-                "a 国密 profile needs a wechatpay built with the feature `shangmi` \
-                 (cargo install wechatpay-chain --features cli,shangmi)"
-                    .into(),
-            )),
-        }
+impl crate::brand_profile::Settings for Settings {
+    fn get(&self, key: &str) -> Option<&str> {
+        Settings::get(self, key)
+    }
+    fn source(&self, key: &str) -> String {
+        Settings::source(self, key)
+    }
+    fn file(&self, key: &'static str) -> Result<Option<Vec<u8>>, Error> {
+        Settings::file(self, key)
+    }
+    fn secret(&self, key: &'static str, file_key: &'static str) -> Result<Option<String>, Error> {
+        Settings::secret(self, key, file_key)
     }
 }

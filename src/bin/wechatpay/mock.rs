@@ -8,6 +8,7 @@ pub(crate) fn mock(
     json: bool,
     strict: bool,
     mode: &str,
+    brand: Option<&str>,
     shangmi: bool,
 ) -> Result<(), Error> {
     #[cfg(not(feature = "shangmi"))]
@@ -29,6 +30,9 @@ pub(crate) fn mock(
         }
         if let Some(p) = port {
             builder = builder.port(p);
+        }
+        if let Some(id) = brand {
+            builder = builder.brand(wechatpay::mock::Brand::generate(id)?);
         }
         let server = builder.start().await?;
         let stop = Stop::listen()?;

@@ -4,7 +4,7 @@
 //! has. The composition lives here, above the surface, so the surface never calls a flow.
 
 use super::emulator::State;
-use super::{events, flows, flows_v2};
+use super::{brand_coupons, events, flows, flows_v2};
 use crate::mock::protocol::call::{Call, Outcome};
 use crate::mock::protocol::sensitive::Sensitive;
 use crate::mock::protocol::{brand, v2, v3};
@@ -88,13 +88,15 @@ fn answer(state: &State, call: &Call) -> Outcome {
     };
     let template = endpoint.template.as_str();
     let flow = flows::answer(state, call, template, &request)
-        .or_else(|| flows_v2::answer(state, call, template, &request));
+        .or_else(|| flows_v2::answer(state, call, template, &request))
+        .or_else(|| brand_coupons::answer(state, call, template, &request));
     if let Some(out) = flow {
         return out;
     }
     let out = documented::synthesize(endpoint, call, &request, &key);
     // A call with no flow of its own still sends the notification its documentation names.
     events::after_call(state, call, endpoint, &request, &out);
+    brand_coupons::after_call(state, call, endpoint, &request, &out);
     out
 }
 

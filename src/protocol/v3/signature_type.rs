@@ -188,4 +188,43 @@ mod tests {
         let m = SignatureType::of(&with(&[&long])).unwrap_err().to_string();
         assert!(m.len() < 300, "the value is cut: {m}");
     }
+
+    /// Every byte a header value may hold, at odd lengths: only the two exact names pass, and
+    /// nothing panics.
+    #[test]
+    fn odd_bytes_never_pass_or_panic() {
+        let mut seed: u32 = 0x9e37_79b9;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 17;
+            seed ^= seed << 5;
+            seed
+        };
+        for _ in 0..2000 {
+            let len = (next() % 80) as usize;
+            let mut v: Vec<u8> = (0..len).map(|_| next() as u8).collect();
+            // Header values hold no NUL, CR or LF; keep a near miss of the real name now and then.
+            v.retain(|b| !matches!(b, 0 | b'\r' | b'\n' | 0x7f));
+            if next() % 4 == 0 {
+                v = b"WECHATPAY2-SHA256-RSA2048".to_vec();
+                let i = next() as usize % v.len();
+                v[i] ^= 1 << (next() % 8);
+                v.retain(|b| !matches!(b, 0 | b'\r' | b'\n' | 0x7f));
+            }
+            let Ok(value) = HeaderValue::from_bytes(&v) else {
+                continue;
+            };
+            let mut h = HeaderMap::new();
+            h.insert(SIGNATURE_TYPE, value);
+            let exact = v == b"WECHATPAY2-SHA256-RSA2048" || v == b"WECHATPAY-BRAND-SHA256-RSA2048";
+            match SignatureType::of(&h) {
+                Ok(_) => assert!(exact, "{v:?} passed"),
+                Err(e) => {
+                    assert!(!exact);
+                    assert!(matches!(e, Error::Signature(_)));
+                    assert!(e.to_string().len() < 600);
+                }
+            }
+        }
+    }
 }
