@@ -17,6 +17,8 @@ mod notify;
 mod paysign;
 mod presigned;
 pub(crate) mod rotation;
+#[cfg(feature = "shangmi")]
+mod shangmi;
 
 use crate::answer::response::Response;
 use crate::error::Result;

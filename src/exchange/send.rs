@@ -157,10 +157,14 @@ async fn accept_rotating(
 ) -> Result<Response> {
     // An answer naming a signature type the client cannot verify is refused by `accept`; it
     // must not set off a certificate download first. Nor may an unsigned download, which is
-    // never verified: a serial on it is anyone's to write.
+    // never verified: a serial on it is anyone's to write; nor an SM2 type: the RSA listing a
+    // rotation downloads holds no SM2 key.
     if protocol == Protocol::V3
         && !unsigned_download
-        && v3::SignatureType::of(res.headers()).is_ok()
+        && matches!(
+            v3::SignatureType::of(res.headers()),
+            Ok(v3::SignatureType::Rsa2048)
+        )
     {
         if let Some(serial) = res
             .headers()

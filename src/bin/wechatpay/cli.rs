@@ -56,7 +56,8 @@ pub(crate) enum Command {
     /// WECHATPAY_PLATFORM_CERT (file), WECHATPAY_APIV2_SECRET (or _FILE), WECHATPAY_APIV3_KEY
     /// (or _FILE),
     /// WECHATPAY_MERCHANT_CERT and WECHATPAY_MERCHANT_KEY (files), WECHATPAY_BASE_URI,
-    /// WECHATPAY_CA (file: an extra trusted root, e.g. the emulator's).
+    /// WECHATPAY_CA (file: an extra trusted root, e.g. the emulator's); 国密 (a build with the
+    /// feature `shangmi`): WECHATPAY_SHANGMI_PRIVATE_KEY and WECHATPAY_SHANGMI_PLATFORM_CERT (files).
     ///
     /// Arguments after the path add to `--args`: `key=value` sets a string (never a number:
     /// `json.mchid=1900000001` sends "1900000001"), `key:=JSON` sets raw JSON
@@ -349,6 +350,10 @@ pub(crate) enum Command {
             default_missing_value = "1001"
         )]
         brand: Option<String>,
+        /// 国密 mode (a build with the feature `shangmi`): calls signed WECHATPAY2-SM2-WITH-SM3;
+        /// the lines export the SM2 key and certificate instead of the RSA ones.
+        #[arg(long)]
+        shangmi: bool,
         #[command(subcommand)]
         action: Option<crate::mock_notify::MockAction>,
     },

@@ -22,7 +22,7 @@ use std::path::{Path, PathBuf};
 use wechatpay::{Client, Error};
 
 /// The settings: the profile key, its `WECHATPAY_*` variable, and whether it names a file.
-pub(crate) const KEYS: [(&str, &str, bool); 14] = [
+pub(crate) const KEYS: [(&str, &str, bool); 16] = [
     ("mchid", "WECHATPAY_MCHID", false),
     ("serial", "WECHATPAY_SERIAL", false),
     ("private_key", "WECHATPAY_PRIVATE_KEY", true),
@@ -37,6 +37,13 @@ pub(crate) const KEYS: [(&str, &str, bool); 14] = [
     ("merchant_key", "WECHATPAY_MERCHANT_KEY", true),
     ("base_uri", "WECHATPAY_BASE_URI", false),
     ("ca", "WECHATPAY_CA", true),
+    // 国密 (a build with the feature `shangmi`): the merchant's SM2 key, WeChat Pay's SM2 certificate.
+    ("shangmi_private_key", "WECHATPAY_SHANGMI_PRIVATE_KEY", true),
+    (
+        "shangmi_platform_certificate",
+        "WECHATPAY_SHANGMI_PLATFORM_CERT",
+        true,
+    ),
 ];
 
 /// Which configuration to read: the global `--config` and `--profile` flags.
@@ -62,7 +69,7 @@ fn env(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.is_empty())
 }
 
-fn config_error(field: &'static str, reason: String) -> Error {
+pub(crate) fn config_error(field: &'static str, reason: String) -> Error {
     Error::Config { field, reason }
 }
 
@@ -332,6 +339,7 @@ impl Settings {
         if let Some(cert) = self.file("platform_certificate")? {
             b = b.platform_certificate(cert);
         }
+        b = self.shangmi(b)?;
         if let Some(secret) = self.secret("apiv2_secret", "apiv2_secret_file")? {
             b = b.apiv2_secret(secret);
         }

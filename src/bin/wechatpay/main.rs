@@ -16,6 +16,7 @@ mod mock;
 mod mock_notify;
 mod notifications;
 mod request;
+mod shangmi_profile;
 mod shown;
 mod split;
 mod tools;
@@ -174,8 +175,9 @@ fn main() -> ExitCode {
             strict,
             mode,
             brand,
+            shangmi,
             ..
-        } => mock::mock(port, json, strict, &mode, brand.as_deref()),
+        } => mock::mock(port, json, strict, &mode, brand.as_deref(), shangmi),
     };
     finish(result)
 }
