@@ -22,14 +22,16 @@ pub(crate) fn encode_component(s: &str) -> Cow<'_, str> {
 
 const BASE62: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
-/// A random string of `len` base-62 characters from the OS CSPRNG.
+/// A random string of `len` base-62 characters from aws-lc's CSPRNG: seeded from the operating
+/// system, fork-safe, and in this process already (RSA blinding draws from it), so a nonce costs
+/// no system call (`getrandom(2)` took about 0.8 µs, a fifth of a keyless prepare).
 ///
 /// Bytes at or above 248 are drawn again so that every character is equally likely.
 pub(crate) fn nonce(len: usize) -> String {
     let mut out = String::with_capacity(len);
     let mut buf = [0u8; 64];
     while out.len() < len {
-        getrandom::getrandom(&mut buf).expect("the operating system's random source failed");
+        aws_lc_rs::rand::fill(&mut buf).expect("the random source failed");
         for &b in buf.iter() {
             if out.len() == len {
                 break;

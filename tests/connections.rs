@@ -88,7 +88,10 @@ async fn a_server_that_speaks_only_http_1_1_gets_a_connection_per_concurrent_cal
     let server = Server::start().await.unwrap();
     let client = server.client_builder().build().unwrap();
     // Cold: the first call goes alone; once it is answered over HTTP/1.1, nothing is shared, so
-    // the next burst does not wait and opens what it needs.
+    // the next burst does not wait and opens what it needs. Each answer is held a little, so the
+    // calls of a burst overlap however slowly a loaded machine starts them (without it, calls
+    // that happened to run one after another could all reuse one connection).
+    server.fault(wechatpay::mock::Fault::Slow(300));
     for _ in 0..2 {
         for r in support::close_orders(&client, 16).await {
             assert_eq!(r.unwrap().status(), 204);

@@ -13,11 +13,14 @@
 //! $L --blocking 2 --client-cores 0,1 --server-core 1                          # blocking twin
 //! $L --workers 2 --client-cores 0,1 --server-core 1                           # multi-thread runtime
 //! $L --current-thread --signing-pool 2 --client-cores 0,1 --server-core 1     # signing pool
+//! $L --floor --server emulator-h2 --client-cores 0 --server-core 1            # the floor (see floor.rs)
 //! ```
 //!
 //! The server is a child process (this binary with `--serve KIND`), pinned to its own core, so
 //! the client's figures are the client's alone. Linux only (affinity, /proc, getrusage).
 
+#[cfg(feature = "mock")]
+mod floor;
 mod server;
 mod sys;
 
@@ -40,6 +43,7 @@ struct Options {
     cold: bool,
     current_thread: bool,
     signing_pool: usize,
+    floor: bool,
 }
 
 fn arg(args: &[String], name: &str) -> Option<String> {
@@ -68,6 +72,7 @@ fn options(args: &[String]) -> Options {
         cold: flag("--cold"),
         current_thread: flag("--current-thread"),
         signing_pool: num("--signing-pool", 0),
+        floor: flag("--floor"),
     }
 }
 
@@ -222,7 +227,9 @@ fn main() {
     }
     let raw = raw_signing_rate();
     let client = client(&o, &child);
-    let mode = if o.blocking > 0 {
+    let mode = if o.floor {
+        format!("floor (hyper directly) x{} workers", o.workers)
+    } else if o.blocking > 0 {
         format!("blocking x{} threads", o.blocking)
     } else if o.current_thread {
         format!("async current-thread, signing pool {}", o.signing_pool)
@@ -239,7 +246,9 @@ fn main() {
         if o.cold { ", cold" } else { "" }
     );
     let (cpu0, server0) = (sys::cpu_seconds(), sys::cpu_seconds_of(child.pid));
-    let (latencies, elapsed) = if o.blocking > 0 {
+    let (latencies, elapsed) = if o.floor {
+        run_floor(&o, &child)
+    } else if o.blocking > 0 {
         run_blocking(&o, client)
     } else {
         run_async(&o, client)
@@ -347,6 +356,65 @@ fn run_async(o: &Options, client: wechatpay::Client) -> (Vec<Duration>, Duration
         }
         (all, start.elapsed())
     })
+}
+
+/// The floor (see `floor`): the same calls without the client, on the same kind of runtime.
+#[cfg(feature = "mock")]
+fn run_floor(o: &Options, child: &Child) -> (Vec<Duration>, Duration) {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(o.workers)
+        .enable_all()
+        .build()
+        .unwrap();
+    let floor = Arc::new(floor::Floor::new(
+        child.port,
+        child.ca.as_deref(),
+        o.server == "emulator-h2" && !o.http1,
+    ));
+    rt.block_on(async {
+        let shared = if floor.shares_a_connection() {
+            Some(floor.connect().await)
+        } else {
+            None
+        };
+        let mut conns = Vec::with_capacity(o.concurrency);
+        for _ in 0..o.concurrency {
+            conns.push(match &shared {
+                Some(floor::Conn::H2(send)) => floor::Conn::H2(send.clone()),
+                _ => floor.connect().await,
+            });
+        }
+        if !o.cold {
+            floor.call(&mut conns[0], &args(0)).await;
+        }
+        let work = Work::new(o.calls);
+        let start = Instant::now();
+        let tasks: Vec<_> = conns
+            .into_iter()
+            .map(|mut conn| {
+                let (floor, work) = (floor.clone(), work.clone());
+                tokio::spawn(async move {
+                    let mut lat = Vec::new();
+                    while let Some(i) = work.take() {
+                        let t = Instant::now();
+                        floor.call(&mut conn, &args(i)).await;
+                        lat.push(t.elapsed());
+                    }
+                    lat
+                })
+            })
+            .collect();
+        let mut all = Vec::with_capacity(o.calls);
+        for t in tasks {
+            all.extend(t.await.unwrap());
+        }
+        (all, start.elapsed())
+    })
+}
+
+#[cfg(not(feature = "mock"))]
+fn run_floor(_: &Options, _: &Child) -> (Vec<Duration>, Duration) {
+    panic!("the floor needs the `mock` feature (hyper's client, rustls)")
 }
 
 fn run_blocking(o: &Options, client: wechatpay::Client) -> (Vec<Duration>, Duration) {

@@ -107,7 +107,8 @@ fn connections(never: &Emulator) -> usize {
 
 /// One pre-signed answer for every request, HTTP/1.1 keep-alive.
 async fn raw(listener: tokio::net::TcpListener, accepted: Arc<AtomicUsize>) {
-    let body = r#"{"trade_state":"SUCCESS","out_trade_no":"1217752501201407033233368018","amount":{"total":100,"currency":"CNY"}}"#;
+    // An order as WeChat Pay answers a query: typed peers (benches/peers) need appid and mchid.
+    let body = r#"{"appid":"wxd678efh567hg6787","mchid":"1900000001","trade_state":"SUCCESS","out_trade_no":"1217752501201407033233368018","amount":{"total":100,"currency":"CNY"}}"#;
     let ts = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()

@@ -180,4 +180,18 @@ mod tests {
             assert!(header(bad).is_err(), "{bad}");
         }
     }
+
+    #[test]
+    fn an_sm3_digest_header_of_odd_bytes_is_refused_without_panic() {
+        for bytes in [
+            &b"\xff\xfe"[..],
+            "中".repeat(22).as_bytes(),
+            &[b'a'; 63][..],
+            &[b'a'; 65][..],
+            b" 66C7F0F462EEEDD9D1F2D46BDC10E4E24167C4875CF2F7A2297DA02B8F4BA8E0x",
+        ] {
+            let value = http::HeaderValue::from_bytes(bytes).unwrap();
+            assert!(Expected::sm3_header(&value).is_err(), "{bytes:?}");
+        }
+    }
 }

@@ -28,7 +28,7 @@ impl Context {
         &self,
         method: Method,
         template: &str,
-        args: Value,
+        args: &Value,
         media: Option<&Media>,
     ) -> Result<PreparedRequest> {
         crate::request::pipeline::prepare(

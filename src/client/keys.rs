@@ -25,11 +25,33 @@ impl Client {
     /// # Ok(()) }
     /// ```
     pub fn encrypt(&self, plaintext: &str) -> Result<Encrypted> {
+        // 国密: SM2 with WeChat Pay's SM2 key, whose serial goes in Wechatpay-Serial likewise.
+        #[cfg(feature = "shangmi")]
+        if let Some(sm) = &self.context.identity.shangmi {
+            let now = crate::util::unix_now();
+            let (serial, key, _) = sm
+                .wechatpay
+                .iter()
+                .find(|(_, _, end)| end.is_none_or(|end| end >= now))
+                .ok_or_else(|| {
+                    crate::Error::NotConfigured(
+                        "no WeChat Pay SM2 certificate valid now to encrypt with".into(),
+                    )
+                })?;
+            return Ok(Encrypted {
+                ciphertext: crate::keys::crypto::sm::encrypt_sensitive_sm2(key, plaintext)?,
+                serial: serial.clone(),
+            });
+        }
         crate::keys::sensitive::encrypt(&self.context.trust.keyring, plaintext)
     }
 
     /// Decrypts a sensitive field of an answer with the merchant's private key.
     pub fn decrypt(&self, ciphertext_b64: &str) -> Result<String> {
+        #[cfg(feature = "shangmi")]
+        if let Some(sm) = &self.context.identity.shangmi {
+            return crate::keys::crypto::sm::decrypt_sensitive_sm2(&sm.key, ciphertext_b64);
+        }
         let v3 = self.context.identity.v3.as_ref();
         crate::keys::sensitive::decrypt(v3.and_then(|v| v.private_key.as_ref()), ciphertext_b64)
     }

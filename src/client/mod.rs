@@ -17,6 +17,8 @@ mod notify;
 mod paysign;
 mod presigned;
 pub(crate) mod rotation;
+#[cfg(feature = "shangmi")]
+mod shangmi;
 
 use crate::answer::response::Response;
 use crate::error::Result;
@@ -249,23 +251,29 @@ impl Chain {
     /// Builds and signs the request without sending it (what `--dry-run` prints).
     pub fn prepare(&self, method: Method, args: Value) -> Result<PreparedRequest> {
         self.check_segments()?;
-        self.context.prepare(method, &self.path, args, None)
+        self.context.prepare(method, &self.path, &args, None)
     }
 
     /// One attempt, prepared and signed here or, when the client has one, on its signing pool.
-    async fn prepare_attempt(&self, method: Method, args: Value) -> Result<PreparedRequest> {
+    /// The arguments are read, not taken: each attempt reads them again.
+    async fn prepare_attempt(&self, method: Method, args: &Value) -> Result<PreparedRequest> {
         match &self.context.exchange.signing_pool {
-            None => self.prepare(method, args),
+            None => {
+                self.check_segments()?;
+                self.context.prepare(method, &self.path, args, None)
+            }
             Some(pool) => {
                 self.check_segments()?;
                 let (context, path) = (self.context.clone(), self.path.clone());
                 // Waiting for a place counts against the call's one deadline (its timeout, or
                 // the retry deadline when earlier); past it, nothing is sent.
                 let policies = &self.context.policies;
-                let wait = crate::request::args::timeout_of(&args)
+                let wait = crate::request::args::timeout_of(args)
                     .unwrap_or(policies.limits.timeout)
                     .min(policies.retry.with_call(args.get("retry")).total_deadline());
-                pool.run(wait, move || context.prepare(method, &path, args, None))
+                // The pool's thread needs its own copy.
+                let args = args.clone();
+                pool.run(wait, move || context.prepare(method, &path, &args, None))
                     .await
             }
         }
@@ -285,7 +293,7 @@ impl Chain {
     pub async fn request(&self, method: Method, args: Value) -> Result<Response> {
         self.context
             .run(&method, &self.path, || {
-                self.prepare_attempt(method.clone(), args.clone())
+                self.prepare_attempt(method.clone(), &args)
             })
             .await
     }
@@ -306,7 +314,7 @@ impl Chain {
                 std::future::ready(self.context.prepare(
                     Method::POST,
                     &self.path,
-                    args.clone(),
+                    &args,
                     Some(media),
                 ))
             })

@@ -60,9 +60,13 @@ impl Client {
             .get("Wechatpay-Serial")
             .and_then(|v| v.to_str().ok())
             .unwrap_or("");
-        // A refused signature type is not a rotation: no download for it.
+        // A refused signature type is not a rotation, nor an SM2 one (the RSA listing holds no
+        // SM2 key): no download for them.
         if !self.context.trust.keyring.contains(serial)
-            && crate::protocol::v3::SignatureType::of(headers).is_ok()
+            && matches!(
+                crate::protocol::v3::SignatureType::of(headers),
+                Ok(crate::protocol::v3::SignatureType::Rsa2048)
+            )
             && super::rotation::refresh_for(&self.context, serial).await
         {
             return self.parse_notification(headers, body);

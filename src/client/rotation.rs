@@ -60,6 +60,11 @@ impl Refresh for Context {
 /// Downloads the platform certificates, verifies them and adds them to the keyring.
 pub(crate) async fn download(context: &Context) -> Result<Vec<Certificate>> {
     let identity = &context.identity;
+    // Said before anything is prepared: a brand has no certificates to download, which is
+    // clearer than the path refusal `prepare` would give.
+    if !identity.scheme.platform_certificates {
+        return Err(no_certificates(identity));
+    }
     let key = identity.apiv3_key.as_ref().ok_or_else(|| {
         Error::NotConfigured(
             "downloading platform certificates needs the APIv3 key: set ClientBuilder::apiv3_key"
@@ -69,7 +74,7 @@ pub(crate) async fn download(context: &Context) -> Result<Vec<Certificate>> {
     let prepared = context.prepare(
         http::Method::GET,
         "v3/certificates",
-        serde_json::Value::Null,
+        &serde_json::Value::Null,
         None,
     )?;
     let res = crate::exchange::send::send_unverified(&context.sender(), prepared).await?;
@@ -86,6 +91,14 @@ pub(crate) async fn download(context: &Context) -> Result<Vec<Certificate>> {
         keyring.insert_certificate(cert);
     }
     Ok(certs)
+}
+
+/// The refusal for an identity whose answers are verified with the WeChat Pay public key only.
+fn no_certificates(identity: &crate::protocol::identity::Identity) -> Error {
+    Error::NotConfigured(format!(
+        "{} {}: its answers are verified with the WeChat Pay public key only; there are no platform certificates to refresh",
+        identity.scheme.signer, identity.id
+    ))
 }
 
 /// What the background refresher has done so far.
@@ -144,10 +157,7 @@ impl CertificateRefresher {
         for client in clients {
             let identity = &client.context.identity;
             if !identity.scheme.platform_certificates {
-                return Err(Error::NotConfigured(format!(
-                    "{} {}: its answers are verified with the WeChat Pay public key only; there are no platform certificates to refresh",
-                    identity.scheme.signer, identity.id
-                )));
+                return Err(no_certificates(identity));
             }
             if identity.apiv3_key.is_none() {
                 return Err(Error::NotConfigured(format!(

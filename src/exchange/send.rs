@@ -35,7 +35,8 @@ pub(crate) async fn send(
     let digest = prepared.take_digest().map(Expected::parse).transpose()?;
     let gunzip = prepared.gunzip();
     let sign_type = prepared.v2_sign_type();
-    let unsigned_download = prepared.is_unsigned()
+    let fapiao_file = prepared.is_unsigned();
+    let unsigned_download = fapiao_file
         || match protocol {
             Protocol::V3 => v3::is_exempt(&path),
             Protocol::V2 => crate::protocol::v2::is_exempt(&path),
@@ -55,7 +56,7 @@ pub(crate) async fn send(
             })
             .await?;
             if unsigned_download {
-                if let Some(mut check) = header_digest(res.headers())? {
+                if let Some(mut check) = header_digest(res.headers(), fapiao_file)? {
                     check.update(res.body());
                     check.finish()?;
                 }
@@ -103,8 +104,9 @@ async fn exchange(
     limits: Limits,
     deadline: tokio::time::Instant,
 ) -> Result<Response> {
-    let answer = dispatch(sender, prepared, deadline).await?;
-    let (status, headers) = (answer.status(), answer.headers().clone());
+    let mut answer = dispatch(sender, prepared, deadline).await?;
+    // Taken, not copied: reading the body needs no header (its length is the body's own).
+    let (status, headers) = (answer.status(), std::mem::take(answer.headers_mut()));
     let body = read_capped(answer, limits.max_answer_bytes).await?;
     Ok(Response::new(status, headers, body))
 }
@@ -154,8 +156,16 @@ async fn accept_rotating(
     res: Response,
 ) -> Result<Response> {
     // An answer naming a signature type the client cannot verify is refused by `accept`; it
-    // must not set off a certificate download first.
-    if protocol == Protocol::V3 && v3::SignatureType::of(res.headers()).is_ok() {
+    // must not set off a certificate download first. Nor may an unsigned download, which is
+    // never verified: a serial on it is anyone's to write; nor an SM2 type: the RSA listing a
+    // rotation downloads holds no SM2 key.
+    if protocol == Protocol::V3
+        && !unsigned_download
+        && matches!(
+            v3::SignatureType::of(res.headers()),
+            Ok(v3::SignatureType::Rsa2048)
+        )
+    {
         if let Some(serial) = res
             .headers()
             .get("Wechatpay-Serial")
@@ -282,6 +292,7 @@ async fn stream_to_file(
 ) -> Result<Response> {
     let protocol = prepared.protocol();
     let sign_type = prepared.v2_sign_type();
+    let fapiao_file = prepared.is_unsigned();
     // The call's deadline bounds the headers and, on an error status, its body; the file's
     // bytes have their own bounds (`download_timeout`, `stall_timeout`).
     let mut answer = until(
@@ -290,7 +301,7 @@ async fn stream_to_file(
         dispatch(sender, prepared, deadline),
     )
     .await?;
-    let (status, headers) = (answer.status(), answer.headers().clone());
+    let (status, headers) = (answer.status(), std::mem::take(answer.headers_mut()));
     if !status.is_success() {
         let body = until(
             deadline,
@@ -300,7 +311,7 @@ async fn stream_to_file(
         .await?;
         return Err(api_error(sender, protocol, status, headers, body)?);
     }
-    let mut header_check = header_digest(&headers)?;
+    let mut header_check = header_digest(&headers, fapiao_file)?;
     let download_deadline = crate::exchange::limits::deadline_after(limits.download_timeout);
     let mut head: Vec<u8> = Vec::new();
     let mut written: u64 = 0;
@@ -334,12 +345,20 @@ async fn stream_to_file(
     Ok(Response::new(status, headers, Bytes::new()))
 }
 
-/// The check an unsigned download's `SM3-Digest` header asks for (the fapiao file carries one),
-/// over the bytes as received. Absent, nothing is checked beyond the `digest` option; present
+/// The check an unsigned download's `SM3-Digest` header asks for, over the bytes as received.
+/// The fapiao file (`required`) must carry one: WeChat Pay documents it on every file answer,
+/// and it is the file's only integrity check, so an answer that lost it is refused rather than
+/// taken unchecked. Elsewhere, absent, nothing is checked beyond the `digest` option; present
 /// twice or malformed, the answer is refused.
-fn header_digest(headers: &HeaderMap) -> Result<Option<Expected>> {
+fn header_digest(headers: &HeaderMap, required: bool) -> Result<Option<Expected>> {
     let mut values = headers.get_all(SM3_DIGEST).iter();
     let Some(value) = values.next() else {
+        if required {
+            return Err(Error::Signature(format!(
+                "the fapiao file came without its `{SM3_DIGEST}` header, which WeChat Pay sends with every file: \
+                 its integrity cannot be checked"
+            )));
+        }
         return Ok(None);
     };
     if values.next().is_some() {

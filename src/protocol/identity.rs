@@ -30,6 +30,21 @@ pub(crate) struct Identity {
     /// The key that decrypts notifications (and a merchant's downloaded certificates): the
     /// APIv3 key, or a brand's brand API key (`Scheme::notification_key` names the setting).
     pub apiv3_key: Option<Zeroizing<Vec<u8>>>,
+    /// 国密 (feature `shangmi`): the merchant's SM2 key and WeChat Pay's SM2 keys by serial, for
+    /// sensitive fields; present exactly when `scheme` is [`Scheme::SHANGMI`].
+    #[cfg(feature = "shangmi")]
+    pub shangmi: Option<ShangmiKeys>,
+}
+
+/// A 国密 client's SM2 keys.
+#[cfg(feature = "shangmi")]
+#[derive(Clone)]
+pub(crate) struct ShangmiKeys {
+    /// The merchant's SM2 API key: signs, decrypts sensitive fields of answers.
+    pub key: crate::keys::crypto::sm::Sm2PrivateKey,
+    /// WeChat Pay's SM2 keys (platform certificate serial or public key id, key, end of
+    /// validity): encrypt sensitive fields, the one valid longest first.
+    pub wechatpay: Vec<(String, crate::keys::crypto::sm::Sm2PublicKey, Option<i64>)>,
 }
 
 impl Identity {

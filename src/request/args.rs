@@ -11,6 +11,7 @@ use crate::util::json_type;
 use bytes::Bytes;
 use http::{HeaderName, HeaderValue};
 use serde_json::{Map, Value};
+use std::borrow::Cow;
 use std::time::Duration;
 use url::Url;
 
@@ -35,17 +36,18 @@ pub(crate) const OPTION_KEYS: &[&str] = &[
     "retry",
 ];
 
-/// A call's arguments, validated.
+/// A call's arguments, validated. The JSON body and the query are borrowed from the caller's
+/// arguments, which a retry reads again: no attempt copies them.
 #[derive(Debug, Default)]
-pub(crate) struct Options {
+pub(crate) struct Options<'a> {
     /// Placeholder values by name.
     pub vars: Map<String, Value>,
-    /// APIv3 JSON body.
-    pub json: Option<Value>,
+    /// APIv3 JSON body (copied only when the client encrypts documented fields in it).
+    pub json: Option<Cow<'a, Value>>,
     /// APIv2 payload (signed and sent as XML, or as the query of a GET).
     pub xml: Option<Map<String, Value>>,
     /// Query parameters, in insertion order.
-    pub query: Option<Map<String, Value>>,
+    pub query: Option<&'a Map<String, Value>>,
     /// Extra headers, e.g. `Wechatpay-Serial` or `Idempotency-Key`.
     pub headers: Vec<(HeaderName, HeaderValue)>,
     /// A raw body, sent as is (and signed as is).
@@ -69,52 +71,56 @@ pub(crate) struct Options {
     pub gunzip: bool,
 }
 
-impl Options {
+impl<'a> Options<'a> {
     /// Splits `args` against `template`: its placeholders take their keys first.
-    pub(crate) fn parse(args: Value, template: &Template) -> Result<Options> {
+    pub(crate) fn parse(args: &'a Value, template: &Template) -> Result<Options<'a>> {
         let map = match args {
-            Value::Null => Map::new(),
-            Value::Object(map) => map,
+            Value::Null => None,
+            Value::Object(map) => Some(map),
             other => {
                 return Err(Error::argument(
                     "args",
                     format!(
                         "the arguments must be a JSON object (or null), found {}",
-                        json_type(&other)
+                        json_type(other)
                     ),
                 ))
             }
         };
         let mut opts = Options::default();
-        for (key, value) in map {
-            if template.has_placeholder(&key) {
-                opts.vars.insert(key, value);
+        for (key, value) in map.into_iter().flatten() {
+            if template.has_placeholder(key) {
+                opts.vars.insert(key.clone(), value.clone());
                 continue;
             }
+            // The options other than `json` and `query` are rare and small: copied.
+            let owned = || value.clone();
             match key.as_str() {
-                "json" => opts.json = Some(value),
-                "xml" => opts.xml = Some(object(&key, value)?),
-                "query" => opts.query = Some(object(&key, value)?),
-                "headers" => opts.headers = headers(value)?,
-                "body" => opts.body = Some(body(value)?),
-                "base_uri" => opts.base_uri = Some(base_uri(value)?),
-                "security" => opts.security = boolean(&key, &value)?,
-                "nonceless" => opts.nonceless = boolean(&key, &value)?,
-                "timeout" => opts.limits.timeout = Some(seconds(&key, value)?),
-                "stall_timeout" => opts.limits.stall_timeout = Some(seconds(&key, value)?),
-                "download_timeout" => opts.limits.download_timeout = Some(seconds(&key, value)?),
-                "max_answer_bytes" => opts.limits.max_answer_bytes = Some(byte_count(&key, value)?),
+                "json" => opts.json = Some(Cow::Borrowed(value)),
+                "xml" => opts.xml = Some(object(key, owned())?),
+                "query" => opts.query = Some(object_ref(key, value)?),
+                "headers" => opts.headers = headers(owned())?,
+                "body" => opts.body = Some(body(owned())?),
+                "base_uri" => opts.base_uri = Some(base_uri(owned())?),
+                "security" => opts.security = boolean(key, value)?,
+                "nonceless" => opts.nonceless = boolean(key, value)?,
+                "timeout" => opts.limits.timeout = Some(seconds(key, owned())?),
+                "stall_timeout" => opts.limits.stall_timeout = Some(seconds(key, owned())?),
+                "download_timeout" => opts.limits.download_timeout = Some(seconds(key, owned())?),
+                "max_answer_bytes" => {
+                    opts.limits.max_answer_bytes = Some(byte_count(key, owned())?)
+                }
                 "max_download_bytes" => {
-                    opts.limits.max_download_bytes = Some(byte_count(&key, value)?)
+                    opts.limits.max_download_bytes = Some(byte_count(key, owned())?)
                 }
                 "retry" => {
-                    crate::policy::retry::parse(&value, crate::Retry::default())?;
-                    opts.retry = Some(value);
+                    crate::policy::retry::parse(value, crate::Retry::default())?;
+                    opts.retry = Some(owned());
                 }
-                "sink" => opts.sink = Some(sink(value)?),
-                "digest" => opts.digest = Some(value),
-                "gunzip" => opts.gunzip = boolean(&key, &value)?,
-                _ => return Err(unknown_key(&key, template)),
+                "sink" => opts.sink = Some(sink(owned())?),
+                "digest" => opts.digest = Some(owned()),
+                "gunzip" => opts.gunzip = boolean(key, value)?,
+                _ => return Err(unknown_key(key, template)),
             }
         }
         if opts.json.is_some() && opts.body.is_some() {
@@ -151,6 +157,16 @@ fn unknown_key(key: &str, template: &Template) -> Error {
             OPTION_KEYS.join(", ")
         ),
     )
+}
+
+fn object_ref<'a>(key: &str, value: &'a Value) -> Result<&'a Map<String, Value>> {
+    match value {
+        Value::Object(map) => Ok(map),
+        other => Err(Error::argument(
+            key,
+            format!("expected a JSON object, found {}", json_type(other)),
+        )),
+    }
 }
 
 fn object(key: &str, value: Value) -> Result<Map<String, Value>> {
@@ -289,13 +305,15 @@ mod tests {
     #[test]
     fn splits_placeholders_and_options() {
         let t = Template::parse("v3/users/{user_id}/x").unwrap();
-        let o = Options::parse(
-            json!({"user_id": "u1", "json": {"a": 1}, "query": {"q": 1}, "headers": {"Wechatpay-Serial": "PUB_KEY_ID_1"}, "timeout": 2}),
-            &t,
-        )
-        .unwrap();
+        let args = json!({"user_id": "u1", "json": {"a": 1}, "query": {"q": 1}, "headers": {"Wechatpay-Serial": "PUB_KEY_ID_1"}, "timeout": 2});
+        let o = Options::parse(&args, &t).unwrap();
         assert_eq!(o.vars["user_id"], "u1");
-        assert_eq!(o.json, Some(json!({"a": 1})));
+        assert_eq!(o.json.as_deref(), Some(&json!({"a": 1})));
+        assert!(
+            matches!(o.json, Some(Cow::Borrowed(_))),
+            "the body is not copied"
+        );
+        assert_eq!(o.query, Some(json!({"q": 1}).as_object().unwrap()));
         assert_eq!(o.headers[0].0.as_str(), "wechatpay-serial");
         assert_eq!(o.limits.timeout, Some(Duration::from_secs(2)));
     }
@@ -303,7 +321,7 @@ mod tests {
     #[test]
     fn unknown_key_names_it_and_the_placeholders() {
         let t = Template::parse("v3/users/{user_id}").unwrap();
-        let e = Options::parse(json!({"use_id": "u1"}), &t).unwrap_err();
+        let e = Options::parse(&json!({"use_id": "u1"}), &t).unwrap_err();
         let text = e.to_string();
         assert!(text.contains("`use_id`"), "{text}");
         assert!(text.contains("{user_id}"), "{text}");
@@ -324,7 +342,7 @@ mod tests {
             (json!({"timeout": -1}), "timeout"),
             (json!([1]), "args"),
         ] {
-            match Options::parse(args, &t) {
+            match Options::parse(&args, &t) {
                 Err(Error::Argument { name, .. }) => assert_eq!(name, field),
                 other => panic!("{field}: {other:?}"),
             }

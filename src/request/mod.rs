@@ -16,5 +16,6 @@ pub(crate) mod path;
 pub(crate) mod pipeline;
 pub(crate) mod prepared;
 pub(crate) mod query;
+pub(crate) mod scheme;
 pub(crate) mod target;
 pub(crate) mod template;

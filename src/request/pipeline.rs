@@ -44,7 +44,7 @@ pub(crate) fn prepare(
     keyring: &Keyring,
     method: Method,
     template: &str,
-    args: Value,
+    args: &Value,
     media: Option<&Media>,
 ) -> Result<PreparedRequest> {
     let template = Template::parse(template)?;
@@ -61,7 +61,7 @@ pub(crate) fn prepare(
         }
     }
     if protocol == Protocol::V2 {
-        check_scheme(identity, expanded.trim_start_matches('/'))?;
+        crate::request::scheme::check(identity, expanded.trim_start_matches('/'))?;
     }
     let base = opts.base_uri.as_ref().unwrap_or(&policies.base_uri);
     // The one outbound rule, before anything is signed: see `target`.
@@ -73,9 +73,7 @@ pub(crate) fn prepare(
         protocol == Protocol::V2,
     )?;
     if protocol == Protocol::V3 {
-        // After resolving: an absolute `{+url}` is judged by its path under the base too.
-        let under = url.path().strip_prefix(base.path()).unwrap_or(path);
-        check_scheme(identity, under)?;
+        crate::request::scheme::check_sent(identity, &url, [base, &policies.base_uri])?;
     }
     match protocol {
         Protocol::V3 => {
@@ -99,30 +97,6 @@ pub(crate) fn prepare(
             prepare_v2(identity, policies, method, url, opts)
         }
     }
-}
-
-/// A call is signed under the scheme its path belongs to (`brand/…` by a brand, the rest by a
-/// merchant): the other scheme's signature is answered `401 SIGN_ERROR`, so it is refused here,
-/// before anything is signed or sent.
-fn check_scheme(identity: &Identity, path: &str) -> Result<()> {
-    let owner = v3::Scheme::for_path(path);
-    if owner == identity.scheme {
-        return Ok(());
-    }
-    let ours = identity.scheme;
-    Err(Error::argument(
-        "path",
-        format!(
-            "`{path}` is a {owner_signer} call, signed `{owner_name} {owner_field}=…`, and this client signs as a {signer}              (`{name} {field}=\"{id}\"`): WeChat Pay would answer 401 SIGN_ERROR. Call it with a client built with              ClientBuilder::{owner_field}",
-            owner_signer = owner.signer,
-            owner_name = owner.name,
-            owner_field = owner.id_field,
-            signer = ours.signer,
-            name = ours.name,
-            field = ours.id_field,
-            id = identity.id,
-        ),
-    ))
 }
 
 fn append_query(url: &mut Url, query: &str) {
@@ -160,7 +134,7 @@ fn prepare_v3(
     method: Method,
     template: &str,
     mut url: Url,
-    opts: Options,
+    opts: Options<'_>,
     media: Option<&Media>,
 ) -> Result<PreparedRequest> {
     #[cfg(feature = "catalogue")]
@@ -204,7 +178,8 @@ fn prepare_v3(
                 keyring,
                 &method,
                 template,
-                json,
+                // Copied here only: the caller's arguments stay as given for a retry.
+                json.to_mut(),
                 caller.as_deref(),
             )?;
             if let (Some(id), None) = (used, caller) {
@@ -344,7 +319,7 @@ fn prepare_v2(
     policies: &Policies,
     method: Method,
     mut url: Url,
-    opts: Options,
+    opts: Options<'_>,
 ) -> Result<PreparedRequest> {
     let secret = identity.apiv2_secret().ok_or_else(|| {
         Error::NotConfigured(
@@ -359,7 +334,7 @@ fn prepare_v2(
     }
     let is_get = method == Method::GET;
     let data = if is_get {
-        opts.query.unwrap_or_default()
+        opts.query.cloned().unwrap_or_default()
     } else {
         opts.xml.unwrap_or_default()
     };

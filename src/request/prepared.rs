@@ -108,7 +108,8 @@ impl PreparedRequest {
     /// [`Client::send_prepared`](crate::Client::send_prepared).
     ///
     /// A value that is not a valid header value (a newline, a control character) is
-    /// `Error::Argument` naming `Authorization`.
+    /// `Error::Argument` naming `Authorization`, and so is any value on the fapiao file download,
+    /// which WeChat Pay documents as unsigned: a signature never goes to `pay.wechatpay.cn`.
     ///
     /// ```no_run
     /// # fn run(client: wechatpay::Client) -> wechatpay::Result<()> {
@@ -121,6 +122,12 @@ impl PreparedRequest {
     /// # Ok(()) }
     /// ```
     pub fn set_authorization(&mut self, value: &str) -> Result<()> {
+        if self.unsigned {
+            return Err(Error::argument(
+                "Authorization",
+                "the fapiao file download is sent unsigned (该接口无需签名和验签): no signature goes with it",
+            ));
+        }
         let value = HeaderValue::from_str(value).map_err(|_| {
             Error::argument(
                 "Authorization",

@@ -19,10 +19,13 @@ impl Emulator {
 
     /// An emulator in this key mode (its export lines carry the mode's keys).
     pub fn start_in(tag: &str, mode: wechatpay::mock::Mode) -> Emulator {
+        Emulator::start_with(tag, wechatpay::mock::Server::builder().mode(mode))
+    }
+
+    /// An emulator from this builder (a brand, …), its export lines as the variables.
+    pub fn start_with(tag: &str, builder: wechatpay::mock::ServerBuilder) -> Emulator {
         let rt = tokio::runtime::Runtime::new().unwrap();
-        let server = rt
-            .block_on(wechatpay::mock::Server::builder().mode(mode).start())
-            .unwrap();
+        let server = rt.block_on(builder.start()).unwrap();
         let dir = std::env::temp_dir().join(format!("wechatpay-{tag}-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let vars = server

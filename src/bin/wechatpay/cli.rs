@@ -37,6 +37,11 @@ pub(crate) struct Cli {
     /// The base URI, over the profile and WECHATPAY_BASE_URI (e.g. the emulator's).
     #[arg(long, global = true, value_name = "URI")]
     pub base_uri: Option<String>,
+    /// Sign as this brand (品牌经营平台, the `brand/…` calls), over the profile's `brand_id`:
+    /// the brand's settings are then read from WECHATPAY_BRAND_* (as `wechatpay mock --brand`
+    /// exports them), and a merchant's (mchid, APIv2/APIv3 keys…) are refused by name.
+    #[arg(long, global = true, value_name = "BRAND_ID")]
+    pub brand_id: Option<String>,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -51,7 +56,8 @@ pub(crate) enum Command {
     /// WECHATPAY_PLATFORM_CERT (file), WECHATPAY_APIV2_SECRET (or _FILE), WECHATPAY_APIV3_KEY
     /// (or _FILE),
     /// WECHATPAY_MERCHANT_CERT and WECHATPAY_MERCHANT_KEY (files), WECHATPAY_BASE_URI,
-    /// WECHATPAY_CA (file: an extra trusted root, e.g. the emulator's).
+    /// WECHATPAY_CA (file: an extra trusted root, e.g. the emulator's); 国密 (a build with the
+    /// feature `shangmi`): WECHATPAY_SHANGMI_PRIVATE_KEY and WECHATPAY_SHANGMI_PLATFORM_CERT (files).
     ///
     /// Arguments after the path add to `--args`: `key=value` sets a string (never a number:
     /// `json.mchid=1900000001` sends "1900000001"), `key:=JSON` sets raw JSON
@@ -308,7 +314,10 @@ pub(crate) enum Command {
                             WECHATPAY_PLATFORM_SERIAL, WECHATPAY_PLATFORM_CERT (file), WECHATPAY_PLATFORM_CERT_DIR\n    \
                             (a folder holding it alone; not in public-key mode),\n  \
                             WECHATPAY_BASE_URI, WECHATPAY_ADMIN_URL, WECHATPAY_ADMIN_TOKEN (the admin API's token),\n  \
-                            WECHATPAY_CA (the emulator's TLS CA, a file)\n\n\
+                            WECHATPAY_CA (the emulator's TLS CA, a file)\n  \
+                            with --brand: WECHATPAY_BRAND_ID, WECHATPAY_BRAND_SERIAL, WECHATPAY_BRAND_PRIVATE_KEY (file),\n    \
+                            WECHATPAY_BRAND_API_KEY, WECHATPAY_BRAND_PUBLIC_KEY_ID, WECHATPAY_BRAND_PUBLIC_KEY (file;\n    \
+                            every mode: brands verify with the public key only)\n\n\
                             The dashboard's URL (with the token) goes to stderr.\n\n\
                             Exit codes:\n  0  stopped by Ctrl-C, SIGTERM or SIGHUP (its key directory removed)\n  \
                             2  could not start (port taken, directory not writable)"
@@ -331,6 +340,22 @@ pub(crate) enum Command {
         /// lines carry the mode's keys; switch later with PUT /__emulator/mode.
         #[arg(long, default_value = "public-key", value_parser = ["public-key", "certificate", "both"])]
         mode: String,
+        /// Also know a brand (品牌经营平台) with this brand id, for the `brand/…` calls: a
+        /// fresh key, serial and brand API key, exported as WECHATPAY_BRAND_*. The id goes
+        /// after `=` (`--brand=1001`; plain `--brand` is 1001), so a subcommand after it is not
+        /// taken for an id.
+        #[arg(
+            long,
+            value_name = "BRAND_ID",
+            num_args = 0..=1,
+            require_equals = true,
+            default_missing_value = "1001"
+        )]
+        brand: Option<String>,
+        /// 国密 mode (a build with the feature `shangmi`): calls signed WECHATPAY2-SM2-WITH-SM3;
+        /// the lines export the SM2 key and certificate instead of the RSA ones.
+        #[arg(long)]
+        shangmi: bool,
         #[command(subcommand)]
         action: Option<crate::mock_notify::MockAction>,
     },

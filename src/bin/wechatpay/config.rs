@@ -22,7 +22,7 @@ use std::path::{Path, PathBuf};
 use wechatpay::{Client, Error};
 
 /// The settings: the profile key, its `WECHATPAY_*` variable, and whether it names a file.
-pub(crate) const KEYS: [(&str, &str, bool); 14] = [
+pub(crate) const KEYS: [(&str, &str, bool); 16] = [
     ("mchid", "WECHATPAY_MCHID", false),
     ("serial", "WECHATPAY_SERIAL", false),
     ("private_key", "WECHATPAY_PRIVATE_KEY", true),
@@ -37,6 +37,13 @@ pub(crate) const KEYS: [(&str, &str, bool); 14] = [
     ("merchant_key", "WECHATPAY_MERCHANT_KEY", true),
     ("base_uri", "WECHATPAY_BASE_URI", false),
     ("ca", "WECHATPAY_CA", true),
+    // 国密 (a build with the feature `shangmi`): the merchant's SM2 key, WeChat Pay's SM2 certificate.
+    ("shangmi_private_key", "WECHATPAY_SHANGMI_PRIVATE_KEY", true),
+    (
+        "shangmi_platform_certificate",
+        "WECHATPAY_SHANGMI_PLATFORM_CERT",
+        true,
+    ),
 ];
 
 /// Which configuration to read: the global `--config` and `--profile` flags.
@@ -62,7 +69,7 @@ fn env(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.is_empty())
 }
 
-fn config_error(field: &'static str, reason: String) -> Error {
+pub(crate) fn config_error(field: &'static str, reason: String) -> Error {
     Error::Config { field, reason }
 }
 
@@ -112,7 +119,16 @@ impl Settings {
                 "no config file (set --config or WECHATPAY_CONFIG)".into(),
             ));
         }
-        for (key, var, _) in KEYS {
+        // A brand's variables sit beside a merchant's (`wechatpay mock --brand`): the profile
+        // or the flag picks whose are read.
+        let brand = s.values.contains_key("brand_id")
+            || sel.overrides.iter().any(|(k, _)| *k == "brand_id");
+        let vars: Vec<(&'static str, &'static str)> = if brand {
+            crate::brand_profile::BRAND_VARS.to_vec()
+        } else {
+            KEYS.iter().map(|(k, v, _)| (*k, *v)).collect()
+        };
+        for (key, var) in vars {
             if let Some(v) = env(var) {
                 s.values.insert(key, (v, var.to_string()));
             }
@@ -175,12 +191,13 @@ impl Settings {
             })?;
         let dir = path.parent().unwrap_or(Path::new("."));
         for (key, value) in profile {
-            let Some(&(k, _, file)) = KEYS.iter().find(|(k, _, _)| k == key) else {
+            let known = KEYS.iter().chain(crate::brand_profile::BRAND_KEYS.iter());
+            let Some(&(k, _, file)) = known.clone().find(|(k, _, _)| k == key) else {
                 return Err(config_error(
                     "profile",
                     format!(
                         "profile `{name}` has an unknown key `{key}`; known: {}",
-                        KEYS.map(|k| k.0).join(", ")
+                        known.map(|k| k.0).collect::<Vec<_>>().join(", ")
                     ),
                 ));
             };
@@ -288,6 +305,9 @@ impl Settings {
         signer: Option<std::sync::Arc<dyn wechatpay::crypto::Signer>>,
         progress: Option<wechatpay::DownloadProgress>,
     ) -> Result<Client, Error> {
+        if self.get("brand_id").is_some() {
+            return crate::brand_profile::client(self, signer, progress);
+        }
         let mut b = Client::builder();
         if let Some(progress) = progress {
             b = b.download_progress(move |received, total| progress(received, total));
@@ -319,6 +339,7 @@ impl Settings {
         if let Some(cert) = self.file("platform_certificate")? {
             b = b.platform_certificate(cert);
         }
+        b = self.shangmi(b)?;
         if let Some(secret) = self.secret("apiv2_secret", "apiv2_secret_file")? {
             b = b.apiv2_secret(secret);
         }
@@ -356,4 +377,19 @@ pub(crate) fn client_with_progress(
     progress: Option<wechatpay::DownloadProgress>,
 ) -> Result<Client, Error> {
     Settings::load(sel)?.client_with(None, progress)
+}
+
+impl crate::brand_profile::Settings for Settings {
+    fn get(&self, key: &str) -> Option<&str> {
+        Settings::get(self, key)
+    }
+    fn source(&self, key: &str) -> String {
+        Settings::source(self, key)
+    }
+    fn file(&self, key: &'static str) -> Result<Option<Vec<u8>>, Error> {
+        Settings::file(self, key)
+    }
+    fn secret(&self, key: &'static str, file_key: &'static str) -> Result<Option<String>, Error> {
+        Settings::secret(self, key, file_key)
+    }
 }

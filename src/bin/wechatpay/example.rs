@@ -245,14 +245,16 @@ pub(crate) fn upload_note(e: &Endpoint) -> Option<String> {
     })
 }
 
-/// What `show` prints under `example:`: the request line, or `# ` and why there is none.
+/// What `show` prints under `example:`: the request line, or `# ` and why there is none. A
+/// brand call's line signs as a brand (`--brand-id`, the brand `wechatpay mock --brand` knows;
+/// its settings from a brand profile or the WECHATPAY_BRAND_* variables).
 pub(crate) fn example_line(e: &Endpoint) -> String {
-    if e.brand() {
-        // The command's profiles are merchants'; a line it would sign as one is refused.
-        return "# a brand API call, signed by a brand (WECHATPAY-BRAND-SHA256-RSA2048 brand_id=…), \
-                which `wechatpay request` cannot sign (its profiles are merchants): use the \
-                library's ClientBuilder::brand_id"
-            .to_string();
+    if let Some(note) = upload_note(e) {
+        return format!("# {note}");
     }
-    upload_note(e).map_or_else(|| request_line(e), |note| format!("# {note}"))
+    let line = request_line(e);
+    if e.brand() {
+        return line.replacen("wechatpay request", "wechatpay --brand-id 1001 request", 1);
+    }
+    line
 }

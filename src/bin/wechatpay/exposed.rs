@@ -9,15 +9,16 @@
 use std::path::Path;
 
 /// The settings that name a file holding a secret.
-pub(crate) const SECRET_FILES: [&str; 4] = [
+pub(crate) const SECRET_FILES: [&str; 5] = [
     "private_key",
     "merchant_key",
     "apiv3_key_file",
     "apiv2_secret_file",
+    "brand_api_key_file",
 ];
 
 /// The secrets a profile may hold inline.
-pub(crate) const INLINE_SECRETS: [&str; 2] = ["apiv2_secret", "apiv3_key"];
+pub(crate) const INLINE_SECRETS: [&str; 3] = ["apiv2_secret", "apiv3_key", "brand_api_key"];
 
 /// A file holding a secret that its group or others may open.
 pub(crate) struct Exposed {

@@ -3,6 +3,7 @@
 
 mod answer;
 mod bill;
+mod brand_profile;
 mod certs;
 mod cli;
 mod config;
@@ -15,6 +16,7 @@ mod mock;
 mod mock_notify;
 mod notifications;
 mod request;
+mod shangmi_profile;
 mod shown;
 mod split;
 mod tools;
@@ -52,6 +54,9 @@ fn main() -> ExitCode {
     }
     if let Some(u) = cli.base_uri {
         overrides.push(("base_uri", u));
+    }
+    if let Some(b) = cli.brand_id {
+        overrides.push(("brand_id", b));
     }
     let sel = config::Selection {
         config: cli.config,
@@ -169,8 +174,10 @@ fn main() -> ExitCode {
             json,
             strict,
             mode,
+            brand,
+            shangmi,
             ..
-        } => mock::mock(port, json, strict, &mode),
+        } => mock::mock(port, json, strict, &mode, brand.as_deref(), shangmi),
     };
     finish(result)
 }

@@ -3,20 +3,47 @@
 use std::path::{Path, PathBuf};
 use wechatpay::Error;
 
-pub(crate) fn mock(port: Option<u16>, json: bool, strict: bool, mode: &str) -> Result<(), Error> {
+pub(crate) fn mock(
+    port: Option<u16>,
+    json: bool,
+    strict: bool,
+    mode: &str,
+    brand: Option<&str>,
+    shangmi: bool,
+) -> Result<(), Error> {
+    #[cfg(not(feature = "shangmi"))]
+    if shangmi {
+        return Err(Error::NotConfigured(
+            "--shangmi needs a wechatpay built with the feature `shangmi` \
+             (cargo install wechatpay-chain --features cli,shangmi)"
+                .into(),
+        ));
+    }
     let mode: wechatpay::mock::Mode = mode.parse()?;
     let rt = tokio::runtime::Runtime::new()
         .map_err(|e| Error::NotConfigured(format!("cannot start a runtime: {e}")))?;
     rt.block_on(async move {
         let mut builder = wechatpay::mock::Server::builder().strict(strict).mode(mode);
+        #[cfg(feature = "shangmi")]
+        {
+            builder = builder.shangmi(shangmi);
+        }
         if let Some(p) = port {
             builder = builder.port(p);
+        }
+        if let Some(id) = brand {
+            builder = builder.brand(wechatpay::mock::Brand::generate(id)?);
         }
         let server = builder.start().await?;
         let stop = Stop::listen()?;
         // Dropped on every way out of here (a signal included), removing the keys.
         let dir = PrivateDir::create(&std::env::temp_dir())?;
         let script = server.env_script(dir.path())?;
+        #[cfg(feature = "shangmi")]
+        let script = match shangmi {
+            true => shangmi_script(&server, dir.path(), &script)?,
+            false => script,
+        };
         if json {
             let mut all = server.config_json();
             for (k, v) in script
@@ -134,4 +161,49 @@ impl Drop for PrivateDir {
         // Never follows a symlink inside (std removes the link, not its target).
         let _ = std::fs::remove_dir_all(&self.0);
     }
+}
+
+/// The export lines of 国密 mode: the RSA signing and verifying lines give way to the merchant's
+/// SM2 key and serial and the SM2 platform certificate (the APIv2 and mutual-TLS lines stay).
+#[cfg(feature = "shangmi")]
+fn shangmi_script(
+    server: &wechatpay::mock::Server,
+    dir: &Path,
+    script: &str,
+) -> Result<String, Error> {
+    let mchid = &server.merchant().mchid;
+    let missing = || Error::NotConfigured("the emulator is not in 国密 mode".into());
+    let (serial, key) = server.shangmi_merchant_key(mchid).ok_or_else(missing)?;
+    let cert = server.shangmi_platform_certificate().ok_or_else(missing)?;
+    let write = |name: &str, content: &str| -> Result<String, Error> {
+        let path = dir.join(name);
+        wechatpay::__write_file(&path, content.as_bytes())
+            .map_err(|e| Error::NotConfigured(format!("cannot write {}: {e}", path.display())))?;
+        Ok(path.display().to_string())
+    };
+    let key = write("apiclient_sm2_key.pem", &key)?;
+    let cert = write("wechatpay_sm2_cert.pem", &cert)?;
+    let replaced = [
+        "WECHATPAY_SERIAL=",
+        "WECHATPAY_PRIVATE_KEY=",
+        "WECHATPAY_PUBLIC_KEY_ID=",
+        "WECHATPAY_PUBLIC_KEY=",
+        "WECHATPAY_PLATFORM_CERT=",
+        "WECHATPAY_PLATFORM_SERIAL=",
+        "WECHATPAY_PLATFORM_CERT_DIR=",
+    ];
+    let mut out: String = script
+        .lines()
+        .filter(|l| {
+            !replaced
+                .iter()
+                .any(|r| l.starts_with(&format!("export {r}")))
+        })
+        .map(|l| format!("{l}\n"))
+        .collect();
+    out.push_str(&format!(
+        "export WECHATPAY_SERIAL={serial}\nexport WECHATPAY_SHANGMI_PRIVATE_KEY={key}\n\
+         export WECHATPAY_SHANGMI_PLATFORM_CERT={cert}\n"
+    ));
+    Ok(out)
 }

@@ -3,6 +3,8 @@
 mod checks;
 mod identity;
 mod network;
+#[cfg(feature = "shangmi")]
+mod shangmi;
 mod signer;
 mod verifiers;
 
@@ -78,6 +80,8 @@ pub struct ClientBuilder {
     transport: TransportConfig,
     backend: Backend,
     signing_pool: Option<(usize, usize)>,
+    #[cfg(feature = "shangmi")]
+    shangmi: shangmi::Sources,
 }
 
 impl Default for ClientBuilder {
@@ -129,6 +133,8 @@ impl ClientBuilder {
             apiv2_secret: None,
             apiv3_key: None,
             identity: None,
+            #[cfg(feature = "shangmi")]
+            shangmi: shangmi::Sources::default(),
             base_uri: DEFAULT_BASE_URI.to_string(),
             failover: None,
             allowed_hosts: Vec::new(),
@@ -243,6 +249,8 @@ impl ClientBuilder {
     /// Checks every setting and builds the client.
     pub fn build(mut self) -> Result<Client> {
         let (scheme, mchid) = signer::who(&mut self)?;
+        #[cfg(feature = "shangmi")]
+        let (scheme, shangmi) = shangmi::apply(&mut self, scheme)?;
         let v3 =
             match (self.serial, self.key) {
                 (None, None) => None,
@@ -347,6 +355,8 @@ impl ClientBuilder {
             v3,
             apiv2_secret: self.apiv2_secret,
             apiv3_key: self.apiv3_key,
+            #[cfg(feature = "shangmi")]
+            shangmi,
         };
         let trust = Trust {
             keyring: Arc::new(keyring),

@@ -13,6 +13,8 @@
 pub mod aes;
 pub mod cert;
 pub mod keys;
+#[cfg(feature = "shangmi")]
+pub mod sm;
 
 mod awslc;
 pub(crate) use awslc::warm_up;
@@ -58,6 +60,29 @@ pub trait Signer: Send + Sync + 'static {
 pub trait Verifier: Send + Sync + 'static {
     /// `Ok(())` when `signature` is valid for `message`, otherwise [`Error::Signature`].
     fn verify(&self, message: &[u8], signature: &[u8]) -> Result<()>;
+
+    /// The algorithm its signatures are: an answer whose `Wechatpay-Signature-Type` names another
+    /// is refused before this key is tried. RSA unless the verifier says otherwise.
+    fn algorithm(&self) -> KeyAlgorithm {
+        KeyAlgorithm::Rsa
+    }
+}
+
+/// The signature algorithm of a [`Verifier`]'s key.
+///
+/// ```
+/// use wechatpay::crypto::{KeyAlgorithm, PublicKey, Verifier};
+/// # let spki = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/keys/rsa.spki.pem"));
+/// assert_eq!(PublicKey::from_pem(spki)?.algorithm(), KeyAlgorithm::Rsa);
+/// # Ok::<(), wechatpay::Error>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum KeyAlgorithm {
+    /// RSA PKCS#1 v1.5 with SHA-256 (`WECHATPAY2-SHA256-RSA2048`).
+    Rsa,
+    /// SM2 with SM3, user id `1234567812345678` (`WECHATPAY2-SM2-WITH-SM3`, feature `shangmi`).
+    Sm2,
 }
 
 /// The library that performs the RSA operations of a key.

@@ -347,6 +347,9 @@ pub(crate) async fn handle(
                 .store(on, std::sync::atomic::Ordering::Relaxed);
             okj(json!({ "same_day_bills": on }))
         }
+        (_, ["brand-notify", ..]) => super::brand::admin(state, method, &parts, &body)
+            .await
+            .unwrap_or_else(|| not_found(method, path)),
         (_, ["notify" | "notifications" | "deliveries", _, ..] | ["notifications"]) => {
             match super::notifications::admin(state, method, &parts, &body).await {
                 Some(answer) => answer,

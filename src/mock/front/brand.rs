@@ -65,3 +65,73 @@ impl Server {
         )
     }
 }
+
+/// The admin API's `POST /__emulator/brand-notify/{brand_id}`: `{"event_type", "resource",
+/// "to", "retry"}` sends a product-coupon notification to `to`, or to the URL the brand set
+/// with `notify-configs`; once (answering the handler's status), or with `"retry": true`
+/// queued for the worker, retried on WeChat Pay's schedule and listed in the deliveries.
+pub(crate) async fn admin(
+    state: &std::sync::Arc<crate::mock::state::emulator::State>,
+    method: &http::Method,
+    parts: &[&str],
+    body: &Value,
+) -> Option<(http::StatusCode, Value)> {
+    use crate::mock::state::{brand_coupons, jobs::Job};
+    use http::StatusCode;
+    use serde_json::json;
+    let ("POST", ["brand-notify", brand_id]) = (method.as_str(), parts) else {
+        return None;
+    };
+    let bad = |code: StatusCode, why: String| {
+        Some((code, json!({ "code": "PARAM_ERROR", "message": why })))
+    };
+    let Some(entry) = state.brands.get(*brand_id) else {
+        return bad(
+            StatusCode::NOT_FOUND,
+            format!("the emulator has no brand {brand_id}"),
+        );
+    };
+    let url = match body["to"].as_str() {
+        Some(u) => u.to_string(),
+        None => match brand_coupons::notify_config(entry) {
+            Some((u, _)) => u,
+            None => {
+                return bad(
+                    StatusCode::BAD_REQUEST,
+                    "`to` is required: the brand set no notify_url (notify-configs)".into(),
+                )
+            }
+        },
+    };
+    let event_type = body["event_type"]
+        .as_str()
+        .unwrap_or(brand_coupons::SEND_EVENT)
+        .to_string();
+    let resource = body.get("resource").cloned().unwrap_or(json!({}));
+    if body["retry"].as_bool() == Some(true) {
+        state.flows.job(Job::BrandNotify {
+            brand_id: brand_id.to_string(),
+            url,
+            subject: event_type.clone(),
+            event_type: event_type.clone(),
+            resource,
+        });
+        return Some((StatusCode::ACCEPTED, json!({ "scheduled": event_type })));
+    }
+    Some(
+        match brand_coupons::send_once(state.clone(), brand_id, &url, &event_type, &resource).await
+        {
+            Ok((status, accepted)) => (
+                StatusCode::OK,
+                json!({ "event_type": event_type, "status": status, "accepted": accepted }),
+            ),
+            Err(crate::error::Error::Argument { reason, .. }) => {
+                return bad(StatusCode::BAD_REQUEST, reason)
+            }
+            Err(e) => (
+                StatusCode::BAD_GATEWAY,
+                json!({ "code": "NOT_DELIVERED", "message": e.to_string() }),
+            ),
+        },
+    )
+}

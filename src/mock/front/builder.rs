@@ -43,6 +43,8 @@ pub struct ServerBuilder {
     mode: Mode,
     flows: FlowConfig,
     dashboard_port: u16,
+    #[cfg(feature = "shangmi")]
+    shangmi: bool,
 }
 
 impl ServerBuilder {
@@ -162,6 +164,18 @@ impl ServerBuilder {
         self
     }
 
+    /// 国密 mode (feature `shangmi`): every merchant also gets an SM2 API key, the emulator an
+    /// SM2 platform key and certificate; APIv3 calls must be signed `WECHATPAY2-SM2-WITH-SM3`,
+    /// answers and notifications are signed SM2 with SM3 (notifications sealed AEAD_SM4_GCM),
+    /// `v3/certificates?algorithm_type=SM2` lists the SM2 certificate.
+    /// [`Server::client_builder`](crate::mock::Server::client_builder) then configures a 国密
+    /// client. Off by default.
+    #[cfg(feature = "shangmi")]
+    pub fn shangmi(mut self, on: bool) -> Self {
+        self.shangmi = on;
+        self
+    }
+
     /// Starts listening on the current tokio runtime.
     pub async fn start(self) -> Result<Server> {
         let authority = tls::Authority::new()?;
@@ -204,7 +218,16 @@ impl ServerBuilder {
                 },
             );
         }
+        #[cfg(feature = "shangmi")]
+        let shangmi = match self.shangmi {
+            true => Some(crate::mock::protocol::shangmi::ShangmiKeys::generate(
+                entries.keys().map(String::as_str),
+            )?),
+            false => None,
+        };
         let keys = Keys {
+            #[cfg(feature = "shangmi")]
+            shangmi,
             merchants: entries,
             platform_key,
             public_key_id,

@@ -14,7 +14,11 @@ impl Server {
     /// keys. The WeChat Pay keys exported are those of the mode: the public key
     /// (`WECHATPAY_PUBLIC_KEY_ID`, `WECHATPAY_PUBLIC_KEY`) unless in certificate mode, the
     /// platform certificate (`WECHATPAY_PLATFORM_SERIAL`, `WECHATPAY_PLATFORM_CERT`,
-    /// `WECHATPAY_PLATFORM_CERT_DIR`) unless in public-key mode.
+    /// `WECHATPAY_PLATFORM_CERT_DIR`) unless in public-key mode. With a brand
+    /// ([`ServerBuilder::brand`](crate::mock::ServerBuilder::brand); the first by id):
+    /// `WECHATPAY_BRAND_ID`, `WECHATPAY_BRAND_SERIAL`, `WECHATPAY_BRAND_PRIVATE_KEY` (file),
+    /// `WECHATPAY_BRAND_API_KEY`, `WECHATPAY_BRAND_PUBLIC_KEY_ID` and
+    /// `WECHATPAY_BRAND_PUBLIC_KEY` (file), in every mode.
     pub fn env_script(&self, dir: &std::path::Path) -> Result<String> {
         env_script(self, dir)
     }
@@ -76,6 +80,7 @@ fn variables(server: &Server, dir: &Path) -> Result<Vec<(&'static str, String)>>
         vars.push(("WECHATPAY_PLATFORM_CERT", file));
         vars.push(("WECHATPAY_PLATFORM_CERT_DIR", folder.display().to_string()));
     }
+    brand_variables(server, dir, &mut vars)?;
     vars.push(("WECHATPAY_BASE_URI", server.url().to_string()));
     vars.push((
         "WECHATPAY_ADMIN_URL",
@@ -85,6 +90,33 @@ fn variables(server: &Server, dir: &Path) -> Result<Vec<(&'static str, String)>>
     vars.push(("WECHATPAY_ADMIN_TOKEN", server.admin_token().to_string()));
     vars.push(("WECHATPAY_CA", ca));
     Ok(vars)
+}
+
+/// The first brand's (by id) credentials, if the emulator has one: a brand SDK reads these
+/// and the public key under its own names, which are there in every key mode (brands verify
+/// with the public key only, while the merchant's are the mode's).
+fn brand_variables(
+    server: &Server,
+    dir: &Path,
+    vars: &mut Vec<(&'static str, String)>,
+) -> Result<()> {
+    let brands = &server.shared.state.brands;
+    let Some(id) = brands.keys().min() else {
+        return Ok(());
+    };
+    let b = &brands[id].brand;
+    let key = write(dir, "brand_apiclient_key.pem", &b.private_key_pem)?;
+    let public = write(dir, "brand_pub_key.pem", &server.public_key_pem())?;
+    vars.push(("WECHATPAY_BRAND_ID", b.brand_id.clone()));
+    vars.push(("WECHATPAY_BRAND_SERIAL", b.serial.clone()));
+    vars.push(("WECHATPAY_BRAND_PRIVATE_KEY", key));
+    vars.push(("WECHATPAY_BRAND_API_KEY", b.brand_api_key.to_string()));
+    vars.push((
+        "WECHATPAY_BRAND_PUBLIC_KEY_ID",
+        server.public_key_id().to_string(),
+    ));
+    vars.push(("WECHATPAY_BRAND_PUBLIC_KEY", public));
+    Ok(())
 }
 
 /// `export NAME=VALUE` lines, unquoted as before (ids, hex, secrets of letters and digits,

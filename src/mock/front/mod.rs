@@ -28,5 +28,7 @@ pub(crate) mod modes;
 pub(crate) mod notifications;
 pub(crate) mod server;
 pub(crate) mod service;
+#[cfg(feature = "shangmi")]
+pub(crate) mod shangmi;
 pub(crate) mod shared;
 pub(crate) mod tls;

@@ -147,6 +147,10 @@ impl Server {
     }
 
     fn entry_builder(&self, entry: &MerchantEntry) -> ClientBuilder {
+        #[cfg(feature = "shangmi")]
+        if let Some(b) = self.shangmi_builder(entry) {
+            return b;
+        }
         let m = &entry.merchant;
         let mut b = ClientBuilder::new()
             .mchid(&m.mchid)
@@ -243,6 +247,10 @@ impl Server {
     /// WeChat Pay public key or the platform certificate's key, whichever opens it); read the
     /// ciphertext from [`Recorded::body`].
     pub fn decrypt(&self, ciphertext_b64: &str) -> Result<String> {
+        #[cfg(feature = "shangmi")]
+        if let Some(sm) = &self.keys().shangmi {
+            return crate::crypto::sm::decrypt_sensitive_sm2(&sm.platform_key, ciphertext_b64);
+        }
         let keys = self.keys();
         crate::crypto::decrypt_sensitive(&keys.platform_key, ciphertext_b64)
             .or_else(|_| crate::crypto::decrypt_sensitive(&keys.certificate_key, ciphertext_b64))

@@ -195,7 +195,9 @@ fn respond(
         crate::mock::protocol::brand::signed_headers(keys, &outcome.body, faults)
             .unwrap_or_default()
     } else if signed {
-        signed_answer_headers(keys, named, &outcome.body, faults).unwrap_or_default()
+        crate::mock::protocol::shangmi_headers(keys, &outcome.body, faults).unwrap_or_else(|| {
+            signed_answer_headers(keys, named, &outcome.body, faults).unwrap_or_default()
+        })
     } else {
         HeaderMap::new()
     };

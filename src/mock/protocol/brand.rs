@@ -66,6 +66,9 @@ impl Brand {
 pub(crate) struct BrandEntry {
     pub brand: Brand,
     pub signer: MerchantEntry,
+    /// The product-coupon notify URL the brand set (`notify-configs`) and when: (url,
+    /// update_time).
+    pub notify: std::sync::Mutex<Option<(String, String)>>,
 }
 
 /// The brands the emulator knows, by brand id (beside the merchants' `Keys`).
@@ -88,7 +91,15 @@ pub(crate) fn entries(brands: Vec<Brand>) -> Result<Brands> {
             cert_pem: String::new(),
             cert_der: Vec::new(),
         };
-        out.insert(brand.brand_id.clone(), BrandEntry { brand, signer });
+        let notify = std::sync::Mutex::new(None);
+        out.insert(
+            brand.brand_id.clone(),
+            BrandEntry {
+                brand,
+                signer,
+                notify,
+            },
+        );
     }
     Ok(out)
 }

@@ -202,6 +202,9 @@ pub(crate) struct Keys {
     pub mode: ModeCell,
     /// `(mchid, nonce_str)` → when it was seen (unix seconds).
     pub nonces: Mutex<HashMap<(String, String), i64>>,
+    /// 国密 mode's SM2 keys (`ServerBuilder::shangmi`), in `shangmi.rs`.
+    #[cfg(feature = "shangmi")]
+    pub shangmi: Option<super::shangmi_keys::ShangmiKeys>,
 }
 
 impl Keys {

@@ -20,8 +20,8 @@
 //!
 //! It may use the crate's own protocol code (`crate::v3`, `crate::v2`, `crate::crypto`) and the
 //! catalogue's types, nothing else of the emulator. The brand scheme
-//! (`WECHATPAY-BRAND-SHA256-RSA2048`) and SM2/SM3/SM4 join here, one file per scheme beside
-//! `v3.rs`, with their keys and modes in `keys.rs`.
+//! (`WECHATPAY-BRAND-SHA256-RSA2048`, `brand.rs`) and 国密 (`WECHATPAY2-SM2-WITH-SM3`,
+//! `shangmi.rs`, feature `shangmi`) sit beside `v3.rs`.
 
 pub(crate) mod brand;
 pub(crate) mod call;
@@ -30,6 +30,40 @@ pub(crate) mod keys;
 pub(crate) mod multipart;
 pub(crate) mod notification;
 pub(crate) mod sealed;
+pub(crate) mod sensitive;
+#[cfg(feature = "shangmi")]
+pub(crate) mod shangmi;
+#[cfg(feature = "shangmi")]
+pub(crate) mod shangmi_keys;
 pub(crate) mod v2;
 pub(crate) mod v3;
 pub(crate) mod wire;
+
+/// 国密 mode's signed headers over `body` (SM2, typed `WECHATPAY2-SM2-WITH-SM3`); `None` when
+/// the emulator is not in 国密 mode (or the feature is off), and the RSA headers apply.
+pub(crate) fn shangmi_headers(
+    keys: &keys::Keys,
+    body: &[u8],
+    faults: &std::collections::HashSet<faults::Fault>,
+) -> Option<http::HeaderMap> {
+    #[cfg(feature = "shangmi")]
+    if let Some(sm) = &keys.shangmi {
+        return shangmi::signed_headers(sm, body, faults).ok();
+    }
+    let _ = (keys, body, faults);
+    None
+}
+
+/// A resource sealer `(key, nonce, associated data, plaintext) → base64`.
+pub(crate) type Seal = fn(&[u8], &[u8], &[u8], &[u8]) -> crate::error::Result<String>;
+
+/// The algorithm and sealer of an APIv3 notification's resource: AEAD_SM4_GCM in 国密 mode (its
+/// key derived from the same APIv3 key), AEAD_AES_256_GCM otherwise.
+pub(crate) fn resource_cipher(keys: &keys::Keys) -> (&'static str, Seal) {
+    #[cfg(feature = "shangmi")]
+    if keys.shangmi.is_some() {
+        return ("AEAD_SM4_GCM", shangmi::seal);
+    }
+    let _ = keys;
+    ("AEAD_AES_256_GCM", crate::crypto::aes::aes_256_gcm_encrypt)
+}

@@ -25,7 +25,8 @@ pub(crate) fn build(
     let original_type = original_type(event_type);
     // AEAD_AES_256_GCM with a 12-byte nonce, as WeChat Pay uses (12 base62 characters).
     let nonce = crate::util::nonce(12);
-    let ciphertext = crate::crypto::aes::aes_256_gcm_encrypt(
+    let (algorithm, seal) = super::resource_cipher(keys);
+    let ciphertext = seal(
         merchant.apiv3_key.as_bytes(),
         nonce.as_bytes(),
         original_type.as_bytes(),
@@ -39,7 +40,7 @@ pub(crate) fn build(
         "summary": summary(event_type),
         "resource": {
             "original_type": original_type,
-            "algorithm": "AEAD_AES_256_GCM",
+            "algorithm": algorithm,
             "ciphertext": ciphertext,
             "associated_data": original_type,
             "nonce": nonce,
@@ -47,7 +48,10 @@ pub(crate) fn build(
     })
     .to_string()
     .into_bytes();
-    let mut headers = super::v3::signed_headers(keys, &body, faults)?;
+    let mut headers = match super::shangmi_headers(keys, &body, faults) {
+        Some(headers) => headers,
+        None => super::v3::signed_headers(keys, &body, faults)?,
+    };
     headers.insert(
         http::header::CONTENT_TYPE,
         http::HeaderValue::from_static("application/json"),

@@ -39,7 +39,8 @@ pub(crate) fn v3(
     let merchant = merchant(keys, mchid)?;
     // A 12-character nonce, as WeChat Pay's AEAD_AES_256_GCM uses.
     let nonce = crate::util::nonce(12);
-    let ciphertext = crate::crypto::aes::aes_256_gcm_encrypt(
+    let (algorithm, seal) = super::resource_cipher(keys);
+    let ciphertext = seal(
         merchant.apiv3_key.as_bytes(),
         nonce.as_bytes(),
         envelope.original_type.as_bytes(),
@@ -53,7 +54,7 @@ pub(crate) fn v3(
         "summary": envelope.summary,
         "resource": {
             "original_type": envelope.original_type,
-            "algorithm": "AEAD_AES_256_GCM",
+            "algorithm": algorithm,
             "ciphertext": ciphertext,
             "associated_data": envelope.original_type,
             "nonce": nonce,
@@ -61,7 +62,10 @@ pub(crate) fn v3(
     })
     .to_string()
     .into_bytes();
-    let mut headers = super::v3::signed_headers(keys, &body, faults)?;
+    let mut headers = match super::shangmi_headers(keys, &body, faults) {
+        Some(headers) => headers,
+        None => super::v3::signed_headers(keys, &body, faults)?,
+    };
     headers.insert(
         http::header::CONTENT_TYPE,
         HeaderValue::from_static("application/json"),

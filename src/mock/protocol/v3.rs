@@ -108,7 +108,7 @@ pub(crate) fn check<'a>(
 }
 
 /// The checks after the signature verified: replay, `Wechatpay-Serial`, a JSON body.
-fn after_signature(
+pub(crate) fn after_signature(
     keys: &Keys,
     headers: &HeaderMap,
     body: &Bytes,

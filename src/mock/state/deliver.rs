@@ -2,9 +2,10 @@
 //! POSTed to loopback `notify_url`s, retried on WeChat Pay's schedule (shortened).
 
 use super::emulator::State;
+use super::events::Attempt;
 use super::jobs::{Delivery, Job};
 use super::orders;
-use super::{events, notify};
+use super::{brand_coupons, events, notify};
 use crate::catalogue::notifications::Notification;
 use serde_json::Value;
 use std::sync::Arc;
@@ -58,9 +59,112 @@ async fn run(state: Arc<State>, job: Job) {
                 Err(_) => return,
             };
             let content = events::prepare(&state, &mchid, n, &content, fill);
-            deliver(state, mchid, url, subject, n, content, sign_type).await
+            let d = delivery(
+                &url,
+                n.event_type.clone().unwrap_or_else(|| n.name.clone()),
+                subject,
+            );
+            let mut d = d;
+            d.name = n.name.clone();
+            let content = match content {
+                Ok(c) => c,
+                Err(e) => return skip(&state, d, e.to_string()),
+            };
+            d.resource = content.clone();
+            let schedule: &[u32] = match n.protocol {
+                crate::catalogue::Protocol::V3 => &SCHEDULE,
+                crate::catalogue::Protocol::V2 => &SCHEDULE_V2,
+            };
+            let what = What::Documented {
+                mchid,
+                n,
+                content,
+                sign_type,
+            };
+            deliver(state, d, schedule, what).await
+        }
+        Job::BrandNotify {
+            brand_id,
+            url,
+            event_type,
+            subject,
+            resource,
+        } => {
+            let mut d = delivery(&url, event_type.clone(), subject);
+            d.name = event_type.clone();
+            d.resource = resource.clone();
+            let what = What::Brand {
+                brand_id,
+                event_type,
+                resource,
+            };
+            deliver(state, d, &SCHEDULE, what).await
         }
     }
+}
+
+/// What one delivery sends: a documented notification to a merchant, or a product-coupon
+/// notification to a brand.
+enum What {
+    Documented {
+        mchid: String,
+        n: &'static Notification,
+        content: Value,
+        sign_type: Option<crate::v2::SignType>,
+    },
+    Brand {
+        brand_id: String,
+        event_type: String,
+        resource: Value,
+    },
+}
+
+impl What {
+    async fn send_once(&self, state: Arc<State>, url: &str) -> crate::error::Result<Attempt> {
+        match self {
+            What::Documented {
+                mchid,
+                n,
+                content,
+                sign_type,
+            } => events::send_once(state, mchid, url, n, content, *sign_type).await,
+            What::Brand {
+                brand_id,
+                event_type,
+                resource,
+            } => brand_coupons::send_once(state, brand_id, url, event_type, resource)
+                .await
+                .map(|(status, accepted)| Attempt {
+                    status,
+                    accepted,
+                    envelope: String::new(),
+                    reply: String::new(),
+                }),
+        }
+    }
+}
+
+fn delivery(url: &str, event_type: String, subject: String) -> Delivery {
+    Delivery {
+        url: url.to_string(),
+        event_type,
+        subject,
+        attempt: 0,
+        status: None,
+        outcome: "skipped".into(),
+        error: None,
+        next_retry_seconds: None,
+        name: String::new(),
+        resource: Value::Null,
+        envelope: None,
+        reply: None,
+        millis: None,
+    }
+}
+
+fn skip(state: &State, mut d: Delivery, why: String) {
+    d.error = Some(why);
+    record(state, d);
 }
 
 fn record(state: &State, d: Delivery) {
@@ -72,65 +176,35 @@ fn record(state: &State, d: Delivery) {
         .push(d);
 }
 
-async fn deliver(
-    state: Arc<State>,
-    mchid: String,
-    url: String,
-    subject: String,
-    n: &'static Notification,
-    content: crate::error::Result<Value>,
-    sign_type: Option<crate::v2::SignType>,
-) {
+async fn deliver(state: Arc<State>, mut d: Delivery, schedule: &[u32], what: What) {
     let base = state
         .flows
         .config
         .retry_base
         .unwrap_or(Duration::from_secs(1));
-    let mut d = Delivery {
-        url: url.clone(),
-        event_type: n.event_type.clone().unwrap_or_else(|| n.name.clone()),
-        subject,
-        attempt: 0,
-        status: None,
-        outcome: "skipped".into(),
-        error: None,
-        next_retry_seconds: None,
-        name: n.name.clone(),
-        resource: Value::Null,
-        envelope: None,
-        reply: None,
-        millis: None,
-    };
-    let content = match content {
-        Ok(c) => c,
-        Err(e) => {
-            d.error = Some(e.to_string());
-            record(&state, d);
-            return;
-        }
-    };
-    d.resource = content.clone();
+    let url = d.url.clone();
     if !notify::loopback(&url) {
-        d.error = Some("not a loopback URL: the emulator never calls out".into());
-        record(&state, d);
-        return;
+        return skip(
+            &state,
+            d,
+            "not a loopback URL: the emulator never calls out".into(),
+        );
     }
-    let schedule: &[u32] = match n.protocol {
-        crate::catalogue::Protocol::V3 => &SCHEDULE,
-        crate::catalogue::Protocol::V2 => &SCHEDULE_V2,
-    };
     for attempt in 0..=schedule.len() {
         if attempt > 0 {
             state.flows.clock.wait(base * schedule[attempt - 1]).await;
         }
         d.attempt = attempt as u32 + 1;
         let started = std::time::Instant::now();
-        let sent = events::send_once(state.clone(), &mchid, &url, n, &content, sign_type).await;
+        let sent = what.send_once(state.clone(), &url).await;
         d.millis = Some(started.elapsed().as_millis() as u64);
         let last = attempt == schedule.len();
+        // The body as sent and the handler's reply, for the dashboard (a brand's: not kept).
         let sent = sent.map(|a| {
-            d.envelope = Some(a.envelope);
-            d.reply = Some(a.reply);
+            if !a.envelope.is_empty() {
+                d.envelope = Some(a.envelope);
+                d.reply = Some(a.reply);
+            }
             (a.status, a.accepted)
         });
         match sent {

@@ -28,6 +28,15 @@ pub(crate) enum Job {
         /// APIv2: the order's sign type.
         sign_type: Option<crate::v2::SignType>,
     },
+    /// Deliver a product-coupon notification to a brand (sealed with its brand API key).
+    BrandNotify {
+        brand_id: String,
+        url: String,
+        event_type: String,
+        /// `coupon_code`, or what else names the coupon.
+        subject: String,
+        resource: Value,
+    },
 }
 
 /// One notification delivery attempt (or a skipped one), from [`Server::deliveries`](crate::mock::Server::deliveries).

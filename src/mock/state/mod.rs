@@ -10,6 +10,8 @@
 //!   retries on WeChat Pay's schedule (and pays orders automatically); `clock.rs`: the retries'
 //!   waits, which "deliver due now" ends; `events.rs`: any documented notification, and those
 //!   the calls without a flow schedule.
+//! - `brand_coupons.rs`: the brands' product-coupon notify URL (`notify-configs`) and the
+//!   notifications their coupon calls deliver.
 //! - `dispatch.rs`: a request through the protocol checks, then to its script, its flow or its
 //!   documented default answer.
 //!
@@ -19,6 +21,7 @@ pub(crate) mod bill_days;
 pub(crate) mod bill_files;
 pub(crate) mod bills;
 pub(crate) mod bills_v2;
+pub(crate) mod brand_coupons;
 pub(crate) mod clock;
 pub(crate) mod deliver;
 pub(crate) mod dispatch;

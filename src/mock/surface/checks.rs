@@ -7,7 +7,7 @@
 
 use super::request::Request;
 use crate::catalogue::{Endpoint, Field};
-use crate::crypto::PrivateKey;
+use crate::mock::protocol::sensitive::Sensitive;
 use serde_json::{Map, Value};
 
 /// Why a request is refused, naming the field.
@@ -42,7 +42,7 @@ enum Form {
 }
 
 struct Ctx<'a> {
-    key: &'a PrivateKey,
+    key: &'a Sensitive<'a>,
     /// A sensitive field was sent (then `Wechatpay-Serial` must name the key, where documented).
     encrypted_seen: std::cell::Cell<bool>,
     /// The template's placeholders: a body or query row of that name is the path value.
@@ -50,7 +50,7 @@ struct Ctx<'a> {
 }
 
 /// Checks the request against the endpoint's tables.
-pub(crate) fn check(endpoint: &Endpoint, req: &Request, key: &PrivateKey) -> Checked {
+pub(crate) fn check<'a>(endpoint: &'a Endpoint, req: &Request, key: &'a Sensitive<'a>) -> Checked {
     let ctx = Ctx {
         key,
         encrypted_seen: std::cell::Cell::new(false),
@@ -339,13 +339,14 @@ fn scalar(ctx: &Ctx, field: &Field, text: &str, name: &str) -> Checked {
     if field.encrypted {
         ctx.encrypted_seen.set(true);
     }
-    if field.encrypted && crate::crypto::decrypt_sensitive(ctx.key, text).is_err() {
+    if field.encrypted && ctx.key.open(text).is_err() {
         return refuse(
             name,
             // WeChat Pay's own words for a field it cannot decrypt.
-            "请确认待处理的消息是否为加密后的密文 (expected base64 RSA-OAEP ciphertext under the \
-             WeChat Pay public key or platform certificate named by Wechatpay-Serial)"
-                .into(),
+            format!(
+                "请确认待处理的消息是否为加密后的密文 (expected {})",
+                ctx.key.expected()
+            ),
         );
     }
     Ok(())

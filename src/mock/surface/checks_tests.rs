@@ -14,12 +14,17 @@ fn field(name: &str, kind: &str, required: bool, children: Vec<Field>) -> Field 
 }
 
 fn check_rows(fields: &[Field], sent: Value, form: Form) -> Checked {
-    let key = PrivateKey::from_pem(include_str!(
+    let key = crate::crypto::PrivateKey::from_pem(include_str!(
         "../../../tests/fixtures/client/wechatpay_key.pem"
     ))
     .unwrap();
+    let public = key.public_key();
+    let sensitive = Sensitive::Rsa {
+        merchant: &public,
+        platform: &key,
+    };
     let ctx = Ctx {
-        key: &key,
+        key: &sensitive,
         encrypted_seen: std::cell::Cell::new(false),
         placeholders: vec!["out_batch_no"],
     };

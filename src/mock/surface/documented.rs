@@ -7,8 +7,8 @@ use super::request::Request;
 use super::routes::{self, Route};
 use super::synth::Synth;
 use crate::catalogue::{Endpoint, Protocol, ResponseSpec};
-use crate::crypto::PrivateKey;
 use crate::mock::protocol::call::{error, obj, ok, v2_fail, Call, Outcome};
+use crate::mock::protocol::sensitive::Sensitive;
 use crate::mock::protocol::v2::{answer_sign_type, signed_xml};
 use bytes::Bytes;
 use http::StatusCode;
@@ -20,7 +20,7 @@ use serde_json::{json, Value};
 pub(crate) fn checked(
     routes: &[Route],
     call: &Call,
-    key: &PrivateKey,
+    key: &Sensitive<'_>,
 ) -> Result<(&'static Endpoint, Request), Outcome> {
     let merchant = &call.entry.merchant;
     let Some((route, vars)) = routes::find(routes, call.method.as_str(), call.path) else {
@@ -68,10 +68,10 @@ pub(crate) fn synthesize(
     endpoint: &Endpoint,
     call: &Call,
     request: &Request,
-    key: &PrivateKey,
+    key: &Sensitive<'_>,
 ) -> Outcome {
     let merchant = &call.entry.merchant;
-    let synth = Synth::new(call, request, &call.entry.public_key, key);
+    let synth = Synth::new(call, request, key.clone());
     match &endpoint.response {
         ResponseSpec::Empty(status) => ok(
             Bytes::new(),

@@ -10,10 +10,10 @@
 
 use super::request::Request;
 use crate::catalogue::{Endpoint, Field};
-use crate::crypto::{PrivateKey, PublicKey};
 use crate::mock::protocol::call::Call;
 use crate::mock::protocol::keys::Merchant;
 use crate::mock::protocol::notification::beijing_time;
+use crate::mock::protocol::sensitive::Sensitive;
 use serde_json::{Map, Number, Value};
 
 fn required(fields: &[Field], name: &str) -> bool {
@@ -24,9 +24,8 @@ fn required(fields: &[Field], name: &str) -> bool {
 pub(crate) struct Synth<'a> {
     seed: String,
     echo: Map<String, Value>,
-    merchant_key: &'a PublicKey,
-    /// Opens the sensitive fields the request sent, to answer them back to the merchant.
-    platform_key: &'a PrivateKey,
+    /// Opens the sensitive fields the request sent, to seal them back to the merchant.
+    sensitive: Sensitive<'a>,
     mchid: &'a str,
     /// APIv2 formats (compact times and dates).
     v2: bool,
@@ -35,12 +34,7 @@ pub(crate) struct Synth<'a> {
 }
 
 impl<'a> Synth<'a> {
-    pub(crate) fn new(
-        call: &Call<'a>,
-        req: &Request,
-        merchant_key: &'a PublicKey,
-        platform_key: &'a PrivateKey,
-    ) -> Synth<'a> {
+    pub(crate) fn new(call: &Call<'a>, req: &Request, sensitive: Sensitive<'a>) -> Synth<'a> {
         let mut seen = Vec::with_capacity(call.body.len() + call.path.len() + 16);
         seen.extend_from_slice(call.method.as_str().as_bytes());
         seen.extend_from_slice(call.path.as_bytes());
@@ -59,8 +53,7 @@ impl<'a> Synth<'a> {
         Synth {
             seed: crate::crypto::sha256_hex(&seen),
             echo: req.scalars(),
-            merchant_key,
-            platform_key,
+            sensitive,
             mchid: &call.entry.merchant.mchid,
             v2: req.v2.is_some(),
             now: beijing_time(crate::util::unix_now()),
@@ -71,14 +64,13 @@ impl<'a> Synth<'a> {
     pub(crate) fn seeded(
         seed: &str,
         mchid: &'a str,
-        (merchant_key, platform_key): (&'a PublicKey, &'a PrivateKey),
+        sensitive: impl Into<Sensitive<'a>>,
         v2: bool,
     ) -> Synth<'a> {
         Synth {
             seed: crate::crypto::sha256_hex(seed.as_bytes()),
             echo: Map::new(),
-            merchant_key,
-            platform_key,
+            sensitive: sensitive.into(),
             mchid,
             v2,
             now: beijing_time(crate::util::unix_now()),
@@ -214,9 +206,8 @@ impl<'a> Synth<'a> {
         let Some(Value::String(sent)) = self.echo.get(&field.name) else {
             return None;
         };
-        let plain = crate::crypto::decrypt_sensitive(self.platform_key, sent)
-            .unwrap_or_else(|_| sent.clone());
-        crate::crypto::encrypt_sensitive(self.merchant_key, &plain).ok()
+        let plain = self.sensitive.open(sent).unwrap_or_else(|_| sent.clone());
+        self.sensitive.seal(&plain).ok()
     }
 
     /// A value of the field's type.
@@ -260,8 +251,7 @@ impl<'a> Synth<'a> {
             return first.clone();
         }
         if field.encrypted {
-            return crate::crypto::encrypt_sensitive(self.merchant_key, "emulated")
-                .unwrap_or_default();
+            return self.sensitive.seal("emulated").unwrap_or_default();
         }
         if field.has_fields() {
             // A string holding JSON (`promotion_detail`, `receivers`…).

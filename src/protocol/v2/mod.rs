@@ -270,7 +270,7 @@ fn verify_answer(fields: &Map<String, Value>, secret: &str, sent: SignType) -> R
         if named != sent.as_str() {
             return Err(Error::Signature(format!(
                 "the APIv2 answer names `sign_type` `{}`, but the request was signed {}",
-                named.escape_debug(),
+                sign_type::shown(named),
                 sent.as_str()
             )));
         }

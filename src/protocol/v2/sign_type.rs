@@ -72,7 +72,7 @@ impl SignType {
             Some(Value::String(s)) => SignType::parse(s).map_err(|_| {
                 Error::Signature(format!(
                     "the APIv2 message names `sign_type` `{}`, which is neither MD5 nor HMAC-SHA256",
-                    s.escape_debug()
+                    shown(s)
                 ))
             }),
             Some(other) => Err(Error::Signature(format!(
@@ -98,4 +98,16 @@ impl SignType {
             SignType::Md5
         }
     }
+}
+
+/// A `sign_type` a message named, for an error: escaped and cut to 64 characters, since the
+/// message (a notification, an answer) is anyone's to write.
+pub(crate) fn shown(named: &str) -> String {
+    let cut: String = named.chars().take(64).collect();
+    let more = if named.chars().nth(64).is_some() {
+        "…"
+    } else {
+        ""
+    };
+    format!("{}{more}", cut.escape_debug())
 }

@@ -1,4 +1,5 @@
-//! Unit tests of `prepare` and `check_response`, which are crate-private.
+//! Unit tests of `prepare` and `check_response`, which are crate-private, and of hostile sign
+//! types.
 
 use super::*;
 use serde_json::json;
@@ -324,4 +325,68 @@ fn exempt_paths_are_exact() {
     ] {
         assert!(!is_exempt(p), "{p}");
     }
+}
+
+/// An answer naming a long `sign_type` is refused with the value cut, not echoed whole.
+#[test]
+fn a_long_sign_type_in_an_answer_is_cut_in_the_error() {
+    let body = Bytes::from(format!(
+        "<xml><return_code>SUCCESS</return_code><sign_type>{}</sign_type><sign>X</sign></xml>",
+        "H".repeat(50_000)
+    ));
+    let e = check_response(&body, SECRET, SignType::HmacSha256).unwrap_err();
+    assert!(matches!(e, Error::Signature(_)), "{e:?}");
+    assert!(e.to_string().len() < 400, "{}", e.to_string().len());
+}
+
+/// Odd bytes where a type or a `sign` goes: never a panic, never accepted, and the error
+/// quotes at most 64 characters of what the message named.
+#[test]
+fn hostile_sign_types_and_signs_are_refused_without_panic() {
+    let mut seed: u32 = 0x2545_f491;
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 17;
+        seed ^= seed << 5;
+        seed
+    };
+    let odd = [
+        "",
+        " MD5",
+        "MD5 ",
+        "md5",
+        "HMAC-SHA256\u{0}",
+        "中文",
+        "\u{202e}5DM",
+    ];
+    for round in 0..300 {
+        let named: String = if round < odd.len() {
+            odd[round].to_string()
+        } else {
+            (0..next() % 200)
+                .map(|_| char::from_u32(next() % 0x3000).unwrap_or('\u{fffd}'))
+                .collect()
+        };
+        let mut data = Map::new();
+        data.insert("return_code".into(), "SUCCESS".into());
+        data.insert("sign_type".into(), named.clone().into());
+        data.insert("sign".into(), named.clone().into());
+        match SignType::of_message(&data) {
+            Ok(t) => {
+                assert!(named.is_empty() || named == t.as_str(), "{named:?}");
+                assert!(sign::verify_as(&data, "secret", t).is_err(), "{named:?}");
+            }
+            Err(e) => {
+                assert!(matches!(e, Error::Signature(_)), "{e:?}");
+                assert!(e.to_string().chars().count() < 64 * 10 + 120, "{e}");
+            }
+        }
+        for t in [SignType::Md5, SignType::HmacSha256] {
+            assert!(sign::verify_as(&data, "secret", t).is_err(), "{named:?}");
+        }
+    }
+    let long = "X".repeat(100_000);
+    let e = SignType::of_message(serde_json::json!({"sign_type": long}).as_object().unwrap())
+        .unwrap_err();
+    assert!(e.to_string().len() < 400, "cut: {}", e.to_string().len());
 }

@@ -7,6 +7,8 @@ mod paths;
 mod scheme;
 mod sign;
 mod signature_type;
+#[cfg(feature = "shangmi")]
+mod sm2_certificates;
 mod verify;
 
 pub use certificates::verify_certificate_listing;
@@ -14,5 +16,7 @@ pub(crate) use paths::is_exempt;
 pub use scheme::Scheme;
 pub use sign::{authorization, canonical_request, canonical_response, AUTH_SCHEME};
 pub use signature_type::{SignatureType, SIGNATURE_TYPE};
+#[cfg(feature = "shangmi")]
+pub use sm2_certificates::open_sm2_certificate_listing;
 pub use verify::verify_response;
 pub(crate) use verify::{check_signed_headers, MISMATCH};

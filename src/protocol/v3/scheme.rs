@@ -84,8 +84,18 @@ impl Scheme {
         platform_certificates: false,
     };
 
+    /// A merchant's 国密 scheme (feature `shangmi` signs it), `WECHATPAY2-SM2-WITH-SM3 mchid="…",…`:
+    /// the merchant's pairs in the merchant's order (the official Java SDK's
+    /// `WechatPay2Credential` with its `SM2Signer`), SM2 with SM3 in place of RSA, the same
+    /// paths; callbacks sealed AEAD_SM4_GCM under a key derived from the APIv3 key.
+    pub const SHANGMI: Scheme = Scheme {
+        name: "WECHATPAY2-SM2-WITH-SM3",
+        signer: "merchant (国密)",
+        ..Scheme::MERCHANT
+    };
+
     /// Every scheme, the ones with a prefix first.
-    pub const ALL: [&'static Scheme; 2] = [&Scheme::BRAND, &Scheme::MERCHANT];
+    pub const ALL: [&'static Scheme; 3] = [&Scheme::BRAND, &Scheme::MERCHANT, &Scheme::SHANGMI];
 
     /// The scheme that signs calls to `path` (relative to the base URI, no leading `/`).
     pub fn for_path(path: &str) -> &'static Scheme {

@@ -24,8 +24,8 @@ pub fn canonical_request(
         out.extend_from_slice(piece);
         out.push(b'\n');
     }
-    out.extend_from_slice(timestamp.to_string().as_bytes());
-    out.push(b'\n');
+    // Written in place: writing to a Vec cannot fail.
+    let _ = std::io::Write::write_fmt(&mut out, format_args!("{timestamp}\n"));
     out.extend_from_slice(nonce.as_bytes());
     out.push(b'\n');
     out.extend_from_slice(body);

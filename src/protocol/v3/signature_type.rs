@@ -10,7 +10,7 @@ pub const SIGNATURE_TYPE: &str = "Wechatpay-Signature-Type";
 
 /// A signature algorithm a WeChat Pay answer or notification may be signed with.
 ///
-/// `#[non_exhaustive]`: the 国密 scheme (`WECHATPAY2-SM2-WITH-SM3`) joins as another variant.
+/// `#[non_exhaustive]`: another algorithm would join as another variant.
 ///
 /// ```
 /// use wechatpay::http::{HeaderMap, HeaderValue};
@@ -31,16 +31,50 @@ pub enum SignatureType {
     /// `WECHATPAY2-SHA256-RSA2048`: RSA PKCS#1 v1.5 over SHA-256, with a WeChat Pay public key
     /// or platform certificate.
     Rsa2048,
+    /// `WECHATPAY2-SM2-WITH-SM3` (国密): SM2 with SM3, user id `1234567812345678`, a DER
+    /// signature, with WeChat Pay's SM2 platform certificate. Read in every build; verified with
+    /// the feature `shangmi` (without it, [`check`](Self::check) says to enable it).
+    Sm2WithSm3,
 }
 
-/// Every type this client verifies, for the error that names what is supported.
-const SUPPORTED: [SignatureType; 1] = [SignatureType::Rsa2048];
+/// Every type this client reads, for the error that names what is supported.
+const SUPPORTED: [SignatureType; 2] = [SignatureType::Rsa2048, SignatureType::Sm2WithSm3];
 
 impl SignatureType {
     /// The name as WeChat Pay writes it in `Wechatpay-Signature-Type`.
     pub fn as_str(self) -> &'static str {
         match self {
             SignatureType::Rsa2048 => "WECHATPAY2-SHA256-RSA2048",
+            SignatureType::Sm2WithSm3 => "WECHATPAY2-SM2-WITH-SM3",
+        }
+    }
+
+    /// `Ok` when this build verifies the type: `WECHATPAY2-SM2-WITH-SM3` needs the crate
+    /// feature `shangmi`, and the error says so (an [`Error::Signature`]).
+    ///
+    /// ```
+    /// use wechatpay::v3::SignatureType;
+    /// assert!(SignatureType::Rsa2048.check().is_ok());
+    /// let sm2 = SignatureType::Sm2WithSm3.check();
+    /// assert_eq!(sm2.is_ok(), cfg!(feature = "shangmi"));
+    /// ```
+    pub fn check(self) -> Result<SignatureType> {
+        match self {
+            #[cfg(not(feature = "shangmi"))]
+            SignatureType::Sm2WithSm3 => Err(Error::Signature(format!(
+                "{SIGNATURE_TYPE} `WECHATPAY2-SM2-WITH-SM3`: a 国密 (SM2) signature, which this build does not \
+                 verify: enable the crate feature `shangmi` (wechatpay-chain = {{ features = [\"shangmi\"] }}) \
+                 and configure WeChat Pay's SM2 certificate"
+            ))),
+            other => Ok(other),
+        }
+    }
+
+    /// The key algorithm that verifies this type.
+    pub fn key_algorithm(self) -> crate::keys::crypto::KeyAlgorithm {
+        match self {
+            SignatureType::Rsa2048 => crate::keys::crypto::KeyAlgorithm::Rsa,
+            SignatureType::Sm2WithSm3 => crate::keys::crypto::KeyAlgorithm::Sm2,
         }
     }
 
@@ -123,7 +157,7 @@ mod tests {
                 &b"wechatpay2-sha256-rsa2048"[..],
                 "`wechatpay2-sha256-rsa2048`",
             ),
-            (b"WECHATPAY2-SM2-WITH-SM3", "`WECHATPAY2-SM2-WITH-SM3`"),
+            (b"wechatpay2-sm2-with-sm3", "`wechatpay2-sm2-with-sm3`"),
             (b"", "``"),
             (b"RSA \xe4\xb8\xad", "`RSA 中`"),
         ] {
@@ -131,15 +165,66 @@ mod tests {
             let m = e.to_string();
             assert!(matches!(e, Error::Signature(_)), "{e:?}");
             assert!(
-                m.contains(says) && m.contains("supported: WECHATPAY2-SHA256-RSA2048"),
+                m.contains(says)
+                    && m.contains("supported: WECHATPAY2-SHA256-RSA2048, WECHATPAY2-SM2-WITH-SM3"),
                 "{m}"
             );
         }
         let twice = with(&[b"WECHATPAY2-SHA256-RSA2048", b"WECHATPAY2-SHA256-RSA2048"]);
         let m = SignatureType::of(&twice).unwrap_err().to_string();
         assert!(m.contains("appears 2 times"), "{m}");
+        let sm2 = with(&[b"WECHATPAY2-SM2-WITH-SM3"]);
+        let read = SignatureType::of(&sm2).unwrap();
+        assert_eq!(read, SignatureType::Sm2WithSm3);
+        // Without the feature the type is read, then refused naming the feature to enable.
+        #[cfg(not(feature = "shangmi"))]
+        {
+            let m = read.check().unwrap_err().to_string();
+            assert!(m.contains("enable the crate feature `shangmi`"), "{m}");
+        }
+        #[cfg(feature = "shangmi")]
+        assert_eq!(read.check().unwrap(), SignatureType::Sm2WithSm3);
         let long = vec![b'A'; 1000];
         let m = SignatureType::of(&with(&[&long])).unwrap_err().to_string();
         assert!(m.len() < 300, "the value is cut: {m}");
+    }
+
+    /// Every byte a header value may hold, at odd lengths: only the two exact names pass, and
+    /// nothing panics.
+    #[test]
+    fn odd_bytes_never_pass_or_panic() {
+        let mut seed: u32 = 0x9e37_79b9;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 17;
+            seed ^= seed << 5;
+            seed
+        };
+        for _ in 0..2000 {
+            let len = (next() % 80) as usize;
+            let mut v: Vec<u8> = (0..len).map(|_| next() as u8).collect();
+            // Header values hold no NUL, CR or LF; keep a near miss of the real name now and then.
+            v.retain(|b| !matches!(b, 0 | b'\r' | b'\n' | 0x7f));
+            if next() % 4 == 0 {
+                v = b"WECHATPAY2-SHA256-RSA2048".to_vec();
+                let i = next() as usize % v.len();
+                v[i] ^= 1 << (next() % 8);
+                v.retain(|b| !matches!(b, 0 | b'\r' | b'\n' | 0x7f));
+            }
+            let Ok(value) = HeaderValue::from_bytes(&v) else {
+                continue;
+            };
+            let mut h = HeaderMap::new();
+            h.insert(SIGNATURE_TYPE, value);
+            let exact = v == b"WECHATPAY2-SHA256-RSA2048" || v == b"WECHATPAY-BRAND-SHA256-RSA2048";
+            match SignatureType::of(&h) {
+                Ok(_) => assert!(exact, "{v:?} passed"),
+                Err(e) => {
+                    assert!(!exact);
+                    assert!(matches!(e, Error::Signature(_)));
+                    assert!(e.to_string().len() < 600);
+                }
+            }
+        }
     }
 }

@@ -64,7 +64,7 @@ pub(crate) fn check_signed_headers(
 ) -> Result<()> {
     // First: the type says how the other headers are to be read, and an algorithm the client
     // does not implement must be named as such, not reported as a signature that does not verify.
-    let kind = SignatureType::of(headers)?;
+    let kind = SignatureType::of(headers)?.check()?;
     let missing: Vec<&str> = [TIMESTAMP, NONCE, SIGNATURE, SERIAL]
         .into_iter()
         .filter(|h| !headers.contains_key(*h))
@@ -106,9 +106,19 @@ pub(crate) fn check_signed_headers(
                 "{SIGNATURE} is not base64 (standard alphabet, padded, no whitespace)"
             ))
         })?;
-    let verified = match kind {
-        SignatureType::Rsa2048 => verifier.verify(&canonical_response(ts, nonce, body), &raw),
-    };
+    // The type is not signed: a key of another algorithm is never tried, so an RSA signature
+    // typed SM2 (or the reverse) fails by name, whatever the verifier would make of it.
+    if verifier.algorithm() != kind.key_algorithm() {
+        return Err(Error::Signature(format!(
+            "{} names {kind}, but `{serial}` is {} key: the answer's signature type and key do not match",
+            super::signature_type::SIGNATURE_TYPE,
+            match verifier.algorithm() {
+                crate::keys::crypto::KeyAlgorithm::Sm2 => "an SM2 (国密)",
+                _ => "an RSA",
+            }
+        )));
+    }
+    let verified = verifier.verify(&canonical_response(ts, nonce, body), &raw);
     verified.map_err(|_| Error::Signature(format!("{MISMATCH} with key `{serial}`")))
 }
 

@@ -103,9 +103,29 @@ pub(crate) fn resolve(
         )));
     }
     let rel = expanded;
+    // The path read against the base as parsed when the client was built: its scheme and host
+    // are not parsed again per call (the host alone went through IDNA mapping each time). The
+    // same checks decide; a refusal falls back to `parse_under` (the whole text parsed), so
+    // every error reads as it always did. When the checks pass, both ways give one URL: the
+    // base's scheme, host and port, with the path and query exactly as written under its path.
+    if let Ok(url) = base.join(rel) {
+        if same_origin(&url, base) && check_path_and_query(rel, &url, base.path()).is_ok() {
+            return Ok(url);
+        }
+    }
+    parse_under(base, rel)
+}
+
+/// A relative path under the base, the whole text parsed: the reference the fast path in
+/// [`resolve`] must agree with, and the one that words its refusals.
+fn parse_under(base: &Url, rel: &str) -> Result<Url> {
+    let refuse = |reason: String| Error::Argument {
+        name: "path".into(),
+        reason,
+    };
     let text = format!("{}{rel}", base.as_str());
     let url = Url::parse(&text).map_err(|e| refuse(format!("`{rel}` does not form a URL: {e}")))?;
-    if url.scheme() != base.scheme() || url.host() != base.host() || url.port() != base.port() {
+    if !same_origin(&url, base) {
         return Err(refuse(format!("`{rel}` would leave the base URI `{base}`")));
     }
     check_path_and_query(rel, &url, base.path())?;
@@ -151,6 +171,10 @@ pub(crate) fn resolve_fapiao_file(
         .unwrap_or(expanded.len());
     check_path_and_query(&expanded[after_authority..], &url, "/")?;
     Ok(Some(url))
+}
+
+fn same_origin(url: &Url, base: &Url) -> bool {
+    url.scheme() == base.scheme() && url.host() == base.host() && url.port() == base.port()
 }
 
 /// `scheme:` at the start, as RFC 3986 reads it (a `:` before any `/`, `?` or `#`).
@@ -200,25 +224,43 @@ fn check_path_and_query(written: &str, url: &Url, base_path: &str) -> Result<()>
             "`{written}` has an empty path segment (`//`)"
         )));
     }
-    for segment in path.split('/') {
-        let lower = segment.to_ascii_lowercase().replace("%2e", ".");
-        if lower == "." || lower == ".." {
-            return Err(refuse(format!(
-                "the path segment `{segment}` would climb out of its place (`.`/`..`)"
-            )));
-        }
+    if let Some(segment) = path.split('/').find(|s| is_dot_segment(s)) {
+        return Err(refuse(format!(
+            "the path segment `{segment}` would climb out of its place (`.`/`..`)"
+        )));
     }
-    let want_path = format!("{base_path}{}", path.trim_start_matches('/'));
-    let want_path = if base_path == "/" && path.starts_with('/') {
-        path.to_string()
+    // The path must read `{base_path}{path}` (one `/` between them), compared in place.
+    let path_as_written = if base_path == "/" && path.starts_with('/') {
+        url.path() == path
     } else {
-        want_path
+        url.path().strip_prefix(base_path) == Some(path.trim_start_matches('/'))
     };
-    if url.path() != want_path || url.query() != query || url.fragment().is_some() {
+    if !path_as_written || url.query() != query || url.fragment().is_some() {
         return Err(refuse(format!(
             "`{written}` would be rewritten by URL normalisation (to `{}`): refused so that what is signed is what is sent",
             &url[url::Position::BeforePath..]
         )));
     }
     Ok(())
+}
+
+/// `.` or `..`, each dot written as `.` or `%2e` (any case): what the URL parser resolves as a
+/// dot segment.
+fn is_dot_segment(segment: &str) -> bool {
+    let mut rest = segment.as_bytes();
+    let mut dots = 0;
+    while let Some(&first) = rest.first() {
+        rest = if first == b'.' {
+            &rest[1..]
+        } else if rest
+            .get(..3)
+            .is_some_and(|e| e.eq_ignore_ascii_case(b"%2e"))
+        {
+            &rest[3..]
+        } else {
+            return false;
+        };
+        dots += 1;
+    }
+    dots == 1 || dots == 2
 }

@@ -123,3 +123,56 @@ fn allowed_hosts_are_bare_names() {
         assert!(check_allowed_host(bad).is_err(), "{bad}");
     }
 }
+
+/// The dot-segment check reads a segment as the old one did (lowercased, `%2e` replaced by `.`,
+/// then `.` or `..`), over every string of up to six of the characters that matter.
+#[test]
+fn dot_segments_read_as_before() {
+    let alphabet = ['.', '%', '2', 'e', 'E', 'a'];
+    let mut words = vec![String::new()];
+    for _ in 0..6 {
+        let longer: Vec<String> = words
+            .iter()
+            .filter(|w| w.len() == words.last().map_or(0, String::len))
+            .flat_map(|w| alphabet.iter().map(move |c| format!("{w}{c}")))
+            .collect();
+        words.extend(longer);
+    }
+    for w in &words {
+        let lower = w.to_ascii_lowercase().replace("%2e", ".");
+        assert_eq!(is_dot_segment(w), lower == "." || lower == "..", "{w:?}");
+    }
+    assert!(is_dot_segment("%2E%2e") && is_dot_segment(".%2E") && !is_dot_segment("..."));
+}
+
+/// A path read against the base gives the URL that parsing the whole text gives, and what one
+/// refuses the other refuses with the same error.
+#[test]
+fn reading_against_the_base_matches_parsing_the_whole_text() {
+    for b in [
+        "https://h.example/hk/",
+        "http://127.0.0.1:8080/",
+        "https://h.example/",
+    ] {
+        let b = base(b);
+        let allowed = AllowedHosts::new(&b, None, &[]);
+        for p in [
+            "v3/x",
+            "v3/x?a=1&b=%20",
+            "v3/applyment4sub/applyment/",
+            "v3/pay/transactions/out-trade-no/LOADGEN000000000001",
+            "?q=1",
+            "v3/%E4%B8%AD",
+            "1a:b/c",
+            "\\\\evil.example/x",
+            "\\v3",
+            "v3/%2e%2E/x",
+            "v3/x#f",
+            "v3/a b",
+        ] {
+            let fast = resolve(&b, false, &allowed, p, false).map_err(|e| e.to_string());
+            let whole = parse_under(&b, p).map_err(|e| e.to_string());
+            assert_eq!(fast, whole, "{b}{p}");
+        }
+    }
+}
