@@ -206,8 +206,12 @@ async fn confirming_a_pre_sent_coupon_delivers_it_and_failures_are_retried() {
 async fn the_admin_api_sends_a_brand_notification() {
     let (server, client) = start().await;
     let (url, got) = handler(success()).await;
+    // The run's token: the admin API obeys state-changing calls only with it.
+    let mut token = reqwest::header::HeaderMap::new();
+    token.insert("x-emulator-token", server.admin_token().parse().unwrap());
     let http = reqwest::Client::builder()
         .no_proxy()
+        .default_headers(token)
         .tls_certs_merge(reqwest::Certificate::from_pem_bundle(server.ca_pem().as_bytes()).unwrap())
         .build()
         .unwrap();
