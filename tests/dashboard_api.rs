@@ -132,6 +132,16 @@ async fn close_expire_refund_outcomes_redeliver_bills_and_keys() {
         abnormal.contains("\"event_type\":\"REFUND.ABNORMAL\""),
         "{abnormal}"
     );
+    // The refund's query says what the notification said.
+    let queried = client
+        .chain("v3/refund/domestic/refunds/{out_refund_no}")
+        .get(json!({ "out_refund_no": "R1" }))
+        .await
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(queried["status"], "ABNORMAL", "{queried}");
+    assert!(queried.get("success_time").is_none(), "{queried}");
     let (_, refunds) = admin.call(reqwest::Method::GET, "refunds").await;
     assert!(refunds.contains("\"out_refund_no\":\"R1\""), "{refunds}");
 

@@ -71,6 +71,7 @@ pub(crate) fn make_refund(
         request,
         created: unix_now(),
         notify_url,
+        status: "SUCCESS",
     };
     refunds.push(r.clone());
     drop(refunds);
@@ -115,19 +116,43 @@ fn v2_refund_notification(r: &Refund) -> Value {
     })
 }
 
+/// Sets a refund's status (`SUCCESS` or `ABNORMAL`), as WeChat Pay's later word on it; the
+/// refund as it now is, or `None` when there is no such refund.
+pub(crate) fn set_status(
+    state: &State,
+    out_refund_no: &str,
+    status: &'static str,
+) -> Option<Refund> {
+    let mut refunds = state.flows.refunds();
+    let r = refunds
+        .iter_mut()
+        .rev()
+        .find(|r| r.out_refund_no == out_refund_no)?;
+    r.status = status;
+    let r = r.clone();
+    drop(refunds);
+    changed();
+    Some(r)
+}
+
 pub(crate) fn refund_json(r: &Refund) -> Value {
     let time = beijing_time(r.created);
-    json!({
+    let mut json = json!({
         "refund_id": r.refund_id, "out_refund_no": r.out_refund_no,
         "transaction_id": r.transaction_id, "out_trade_no": r.out_trade_no,
         "channel": "ORIGINAL", "user_received_account": "支付用户零钱",
-        "success_time": time, "create_time": time, "status": "SUCCESS", "funds_account": "AVAILABLE",
+        "success_time": time, "create_time": time, "status": r.status, "funds_account": "AVAILABLE",
         "amount": {
             "total": r.total, "refund": r.refund, "from": [], "payer_total": r.total,
             "payer_refund": r.refund, "settlement_refund": r.refund, "settlement_total": r.total,
             "discount_refund": 0, "currency": r.currency, "refund_fee": 0,
         },
-    })
+    });
+    // Only a refund that went through has a success time (WeChat Pay's query table).
+    if r.status != "SUCCESS" {
+        json.as_object_mut().map(|m| m.remove("success_time"));
+    }
+    json
 }
 
 pub(crate) fn refund(state: &State, call: &Call, req: &Request) -> Option<Outcome> {

@@ -99,6 +99,9 @@ pub(crate) struct Refund {
     pub request: Value,
     pub created: i64,
     pub notify_url: Option<String>,
+    /// `SUCCESS`, or `ABNORMAL` once WeChat Pay's word (the dashboard's button) says so: a
+    /// refund query answers what the last notification said.
+    pub status: &'static str,
 }
 
 /// A fapiao file handed out under a token (`fapiao.rs`).

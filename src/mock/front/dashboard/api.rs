@@ -158,17 +158,15 @@ fn decode(s: &str) -> String {
 /// card was closed and the money waits for the merchant to act), to the refund's `notify_url`.
 fn refund_outcome(shared: &Shared, no: &str, outcome: &str) -> Reply {
     let state = &shared.state;
-    let Some(r) = state
-        .flows
-        .refunds()
-        .iter()
-        .rev()
-        .find(|r| r.out_refund_no == no)
-        .cloned()
-    else {
+    let status = if outcome == "abnormal" {
+        "ABNORMAL"
+    } else {
+        "SUCCESS"
+    };
+    // The refund's query answers what the notification says from now on.
+    let Some(r) = crate::mock::state::refunds::set_status(state, no, status) else {
         return not_found(format!("the emulator has no refund {no}"));
     };
-    let status = outcome.to_ascii_uppercase();
     let mut resource = json!({
         "mchid": r.mchid, "out_trade_no": r.out_trade_no, "transaction_id": r.transaction_id,
         "out_refund_no": r.out_refund_no, "refund_id": r.refund_id, "refund_status": status,
