@@ -10,7 +10,6 @@ use crate::crypto::PrivateKey;
 use crate::error::{Error, Result};
 use crate::util::unix_now;
 use crate::v3::Scheme;
-use base64::Engine;
 use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, Method};
 use serde_json::{json, Value};
@@ -188,26 +187,18 @@ pub(crate) fn check<'a>(
     let Some(entry) = brands.get(pairs["brand_id"]) else {
         return sign_error("品牌ID不存在 (unknown brand_id)");
     };
-    if pairs["serial_no"] != entry.brand.serial {
-        return sign_error("品牌证书序列号有误。");
-    }
-    let Ok(ts) = pairs["timestamp"].parse::<i64>() else {
-        return sign_error("timestamp 格式错误");
+    let signature = super::v3::Signed {
+        serial_no: pairs["serial_no"],
+        timestamp: pairs["timestamp"],
+        nonce_str: pairs["nonce_str"],
+        signature: pairs["signature"],
     };
-    if unix_now().abs_diff(ts) > 300 {
-        return sign_error("请求已过期 (timestamp outside ±300 s)");
-    }
-    let target = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
-    let signed = super::v3::signed_body(headers, body);
-    let message =
-        crate::v3::canonical_request(method.as_str(), target, ts, pairs["nonce_str"], signed);
-    let verified = base64::engine::general_purpose::STANDARD
-        .decode(pairs["signature"])
-        .ok()
-        .is_some_and(|sig| entry.signer.public_key.verify(&message, &sig).is_ok());
-    if !verified {
-        return sign_error("签名错误 (the signature does not verify over the request received)");
-    }
+    signature.check(
+        &entry.brand.serial,
+        "品牌证书序列号有误。",
+        |m, s| entry.signer.public_key.verify(m, s).is_ok(),
+        (method, uri, headers, body),
+    )?;
     if let Some(mut refusal) = after_signature(keys, headers, body, pairs["nonce_str"], entry) {
         refusal.verified = true;
         return Err(refusal);

@@ -61,37 +61,18 @@ pub(crate) fn check<'a>(
     let Some(entry) = keys.merchants.get(field("mchid")) else {
         return Err(error(401, "SIGN_ERROR", "商户号不存在 (unknown mchid)"));
     };
-    // A hex number: WeChat Pay takes it in either case (SDKs that read it off the certificate,
-    // such as npm's wechatpay-node-v3, send it in lowercase).
-    if !field("serial_no").eq_ignore_ascii_case(&entry.merchant.serial) {
-        return Err(error(401, "SIGN_ERROR", "商户证书序列号有误。"));
-    }
-    let Ok(ts) = field("timestamp").parse::<i64>() else {
-        return Err(error(401, "SIGN_ERROR", "timestamp 格式错误"));
+    let signature = Signed {
+        serial_no: field("serial_no"),
+        timestamp: field("timestamp"),
+        nonce_str: field("nonce_str"),
+        signature: field("signature"),
     };
-    // abs_diff: `now - i64::MIN` overflows (a panic in debug, a skipped check in release).
-    if unix_now().abs_diff(ts) > 300 {
-        return Err(error(
-            401,
-            "SIGN_ERROR",
-            "请求已过期 (timestamp outside ±300 s)",
-        ));
-    }
-    let target = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
-    let signed = signed_body(headers, body);
-    let message =
-        crate::v3::canonical_request(method.as_str(), target, ts, field("nonce_str"), signed);
-    let verified = base64::engine::general_purpose::STANDARD
-        .decode(field("signature"))
-        .ok()
-        .is_some_and(|sig| entry.public_key.verify(&message, &sig).is_ok());
-    if !verified {
-        return Err(error(
-            401,
-            "SIGN_ERROR",
-            "签名错误 (the signature does not verify over the request received)",
-        ));
-    }
+    signature.check(
+        &entry.merchant.serial,
+        "商户证书序列号有误。",
+        |m, s| entry.public_key.verify(m, s).is_ok(),
+        (method, uri, headers, body),
+    )?;
     if let Some(mut refusal) = after_signature(keys, headers, body, field("nonce_str"), entry) {
         refusal.verified = true;
         return Err(refusal);
@@ -105,6 +86,61 @@ pub(crate) fn check<'a>(
         entry,
         v2_fields: None,
     })
+}
+
+/// The signature pairs of an APIv3-style `Authorization` (the merchant's, the brand's, 国密's),
+/// as read from the header.
+pub(crate) struct Signed<'a> {
+    pub serial_no: &'a str,
+    pub timestamp: &'a str,
+    pub nonce_str: &'a str,
+    pub signature: &'a str,
+}
+
+impl Signed<'_> {
+    /// What every APIv3-style scheme checks once its pairs are read: the signer's certificate
+    /// serial, the timestamp within ±300 s, and `verify` over the canonical request of the bytes
+    /// received. The refusal is `401 SIGN_ERROR` in WeChat Pay's words.
+    pub(crate) fn check(
+        &self,
+        serial: &str,
+        wrong_serial: &str,
+        verify: impl Fn(&[u8], &[u8]) -> bool,
+        (method, uri, headers, body): (&Method, &http::Uri, &HeaderMap, &[u8]),
+    ) -> std::result::Result<(), Outcome> {
+        // A hex number: WeChat Pay takes it in either case (SDKs that read it off the
+        // certificate, such as npm's wechatpay-node-v3, send it in lowercase).
+        if !self.serial_no.eq_ignore_ascii_case(serial) {
+            return Err(error(401, "SIGN_ERROR", wrong_serial));
+        }
+        let Ok(ts) = self.timestamp.parse::<i64>() else {
+            return Err(error(401, "SIGN_ERROR", "timestamp 格式错误"));
+        };
+        // abs_diff: `now - i64::MIN` overflows (a panic in debug, a skipped check in release).
+        if unix_now().abs_diff(ts) > 300 {
+            return Err(error(
+                401,
+                "SIGN_ERROR",
+                "请求已过期 (timestamp outside ±300 s)",
+            ));
+        }
+        let target = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
+        let signed = signed_body(headers, body);
+        let message =
+            crate::v3::canonical_request(method.as_str(), target, ts, self.nonce_str, signed);
+        let verified = base64::engine::general_purpose::STANDARD
+            .decode(self.signature)
+            .ok()
+            .is_some_and(|sig| verify(&message, &sig));
+        if !verified {
+            return Err(error(
+                401,
+                "SIGN_ERROR",
+                "签名错误 (the signature does not verify over the request received)",
+            ));
+        }
+        Ok(())
+    }
 }
 
 /// The checks after the signature verified: replay, `Wechatpay-Serial`, a JSON body.
