@@ -221,18 +221,10 @@ fn after_signature(
     nonce_str: &str,
     entry: &BrandEntry,
 ) -> Option<Outcome> {
-    {
-        let now = unix_now();
-        let mut nonces = keys.nonces.lock().unwrap_or_else(|e| e.into_inner());
-        nonces.retain(|_, seen| now - *seen <= 300);
-        // A brand id may equal some mchid: its nonces are kept apart.
-        let key = (
-            format!("brand:{}", entry.brand.brand_id),
-            nonce_str.to_string(),
-        );
-        if nonces.insert(key, now).is_some() {
-            return Some(error(401, "SIGN_ERROR", "重复的请求 (nonce_str replayed)"));
-        }
+    // A brand id may equal some mchid: its nonces are kept apart.
+    let signer = format!("brand:{}", entry.brand.brand_id);
+    if let Some(replay) = super::v3::replayed(keys, signer, nonce_str) {
+        return Some(replay);
     }
     match headers
         .get("Wechatpay-Serial")
@@ -254,18 +246,7 @@ fn after_signature(
         }
         Some(_) => {}
     }
-    let is_json = headers
-        .get(http::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.to_ascii_lowercase().starts_with("application/json"));
-    if is_json && !body.is_empty() && serde_json::from_slice::<Value>(body).is_err() {
-        return Some(error(
-            400,
-            "PARAM_ERROR",
-            "请求体不是合法的JSON (the body is not valid JSON)",
-        ));
-    }
-    None
+    super::v3::not_json(headers, body)
 }
 
 /// The `Wechatpay-*` headers of a brand answer or notification: as APIv3's, but always under

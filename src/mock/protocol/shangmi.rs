@@ -26,27 +26,11 @@ use std::collections::HashSet;
 pub(crate) const SCHEME: &str = crate::v3::Scheme::SHANGMI.name;
 
 fn pairs(value: &str) -> std::result::Result<Map<String, Value>, &'static str> {
-    let fields = value
-        .strip_prefix(SCHEME)
-        .and_then(|rest| rest.strip_prefix(' '))
-        .ok_or("认证类型不正确 (the scheme must be WECHATPAY2-SM2-WITH-SM3 in 国密 mode)")?;
-    let mut map = Map::new();
-    for pair in fields.split(',') {
-        let (k, v) = pair
-            .split_once('=')
-            .ok_or("Authorization 格式错误 (malformed)")?;
-        let v = v
-            .strip_prefix('"')
-            .and_then(|v| v.strip_suffix('"'))
-            .ok_or("Authorization 格式错误 (unquoted)")?;
-        map.insert(k.trim().to_string(), Value::String(v.to_string()));
-    }
-    for k in ["mchid", "serial_no", "timestamp", "nonce_str", "signature"] {
-        if !map.contains_key(k) {
-            return Err("Authorization 缺少字段 (a field is missing)");
-        }
-    }
-    Ok(map)
+    super::v3::pairs(
+        value,
+        SCHEME,
+        "认证类型不正确 (the scheme must be WECHATPAY2-SM2-WITH-SM3 in 国密 mode)",
+    )
 }
 
 /// The APIv3 checks of 国密 mode: the SM2 signature with the merchant's SM2 key, then the

@@ -20,10 +20,24 @@ fn authorization(headers: &HeaderMap) -> std::result::Result<Map<String, Value>,
         .get(http::header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .ok_or("Authorization 头缺失 (missing)")?;
+    pairs(
+        value,
+        crate::v3::AUTH_SCHEME,
+        "认证类型不正确 (the scheme must be WECHATPAY2-SHA256-RSA2048)",
+    )
+}
+
+/// The five fields of a merchant's `Authorization` value under `scheme` (the RSA one, or 国密's),
+/// or why they are unusable (`wrong_scheme` when it is another scheme).
+pub(crate) fn pairs(
+    value: &str,
+    scheme: &str,
+    wrong_scheme: &'static str,
+) -> std::result::Result<Map<String, Value>, &'static str> {
     let fields = value
-        .strip_prefix(crate::v3::AUTH_SCHEME)
+        .strip_prefix(scheme)
         .and_then(|rest| rest.strip_prefix(' '))
-        .ok_or("认证类型不正确 (the scheme must be WECHATPAY2-SHA256-RSA2048)")?;
+        .ok_or(wrong_scheme)?;
     let mut map = Map::new();
     for pair in fields.split(',') {
         let (k, v) = pair
@@ -151,15 +165,8 @@ pub(crate) fn after_signature(
     nonce_str: &str,
     entry: &super::keys::MerchantEntry,
 ) -> Option<Outcome> {
-    {
-        let now = unix_now();
-        let mut nonces = keys.nonces.lock().unwrap_or_else(|e| e.into_inner());
-        nonces.retain(|_, seen| now - *seen <= 300);
-        let key = (entry.merchant.mchid.clone(), nonce_str.to_string());
-        if nonces.contains_key(&key) {
-            return Some(error(401, "SIGN_ERROR", "重复的请求 (nonce_str replayed)"));
-        }
-        nonces.insert(key, now);
+    if let Some(replay) = replayed(keys, entry.merchant.mchid.clone(), nonce_str) {
+        return Some(replay);
     }
     if let Some(serial) = headers
         .get("Wechatpay-Serial")
@@ -175,6 +182,26 @@ pub(crate) fn after_signature(
             ));
         }
     }
+    not_json(headers, body)
+}
+
+/// A nonce `signer` (a mchid, or a brand's own name) used within the last 300 s: the replay
+/// refusal; else the nonce is noted.
+pub(crate) fn replayed(keys: &Keys, signer: String, nonce_str: &str) -> Option<Outcome> {
+    let now = unix_now();
+    let mut nonces = keys.nonces.lock().unwrap_or_else(|e| e.into_inner());
+    nonces.retain(|_, seen| now - *seen <= 300);
+    if nonces
+        .insert((signer, nonce_str.to_string()), now)
+        .is_some()
+    {
+        return Some(error(401, "SIGN_ERROR", "重复的请求 (nonce_str replayed)"));
+    }
+    None
+}
+
+/// A body sent as JSON that is not: WeChat Pay's `PARAM_ERROR`.
+pub(crate) fn not_json(headers: &HeaderMap, body: &[u8]) -> Option<Outcome> {
     let is_json = headers
         .get(http::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
