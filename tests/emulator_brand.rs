@@ -165,6 +165,54 @@ async fn the_emulator_takes_the_pairs_in_any_order() {
     );
 }
 
+/// A brand's nonce is a replay the second time, as a merchant's is (one window for both).
+#[tokio::test]
+async fn a_brand_nonce_is_refused_the_second_time() {
+    let (server, client) = start(Mode::PublicKey).await;
+    let key = PrivateKey::from_pem(BRAND_KEY).unwrap();
+    let brand = fixture_brand();
+    let send = || {
+        let mut prepared = client
+            .chain(COUPON)
+            .prepare(Method::GET, json!({"product_coupon_id": "7"}))
+            .unwrap();
+        let ts = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs() as i64;
+        let target = "/brand/marketing/product-coupon/product-coupons/7";
+        let message = v3::canonical_request("GET", target, ts, "ONE-NONCE", b"");
+        let sig = b64(&key.sign(&message).unwrap());
+        prepared
+            .set_authorization(&format!(
+                "WECHATPAY-BRAND-SHA256-RSA2048 brand_id=\"{}\",nonce_str=\"ONE-NONCE\",timestamp=\"{ts}\",serial_no=\"{}\",signature=\"{sig}\"",
+                brand.brand_id, brand.serial
+            ))
+            .unwrap();
+        client.send_prepared(prepared)
+    };
+    send().await.unwrap();
+    match send().await {
+        Err(Error::Api {
+            status,
+            code,
+            message,
+            ..
+        }) => {
+            assert_eq!(
+                (status.as_u16(), code.as_deref()),
+                (401, Some("SIGN_ERROR"))
+            );
+            assert!(
+                message.as_deref().unwrap_or("").contains("replay"),
+                "{message:?}"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(server.journal().len(), 2);
+}
+
 /// Forged brand answers are refused: another signature, an unknown serial, a skewed clock.
 #[tokio::test]
 async fn forged_brand_answers_are_refused() {
