@@ -148,11 +148,13 @@ pub(crate) fn find(call: &[String]) -> Result<&'static Endpoint, Error> {
     }
 }
 
-fn describe(f: &Field, depth: usize, out: &mut String) {
+/// One field of a table and its children, indented by depth; `key` says whose key an
+/// encrypted field is sealed with (WeChat Pay's for a request, the merchant's in a notification).
+pub(crate) fn describe(f: &Field, depth: usize, key: &str, out: &mut String) {
     let mut notes = Vec::new();
     notes.push(if f.required { "required" } else { "optional" }.to_string());
     if f.encrypted {
-        notes.push("encrypted (RSA-OAEP with the platform key)".into());
+        notes.push(format!("encrypted (RSA-OAEP with the {key})"));
     }
     if f.json_encoded {
         notes.push("a string holding JSON".into());
@@ -176,8 +178,13 @@ fn describe(f: &Field, depth: usize, out: &mut String) {
         indent = 2 + 2 * depth,
         w = 28usize.saturating_sub(2 * depth),
     );
-    f.children.iter().for_each(|c| describe(c, depth + 1, out));
+    f.children
+        .iter()
+        .for_each(|c| describe(c, depth + 1, key, out));
 }
+
+/// Whose key seals a request's encrypted field.
+const PLATFORM_KEY: &str = "platform key";
 
 fn protocol(e: &Endpoint) -> &'static str {
     match e.protocol {
@@ -283,7 +290,9 @@ pub(crate) fn show(call: &[String], as_json: bool) -> Result<(), Error> {
     );
     if !e.path.is_empty() {
         out.push_str("placeholders:\n");
-        e.path.iter().for_each(|f| describe(f, 0, &mut out));
+        e.path
+            .iter()
+            .for_each(|f| describe(f, 0, PLATFORM_KEY, &mut out));
     }
     for (name, part) in [
         ("query", &e.query),
@@ -294,7 +303,9 @@ pub(crate) fn show(call: &[String], as_json: bool) -> Result<(), Error> {
     ] {
         if let Some(part) = part {
             let _ = writeln!(out, "{name}:");
-            part.children.iter().for_each(|f| describe(f, 0, &mut out));
+            part.children
+                .iter()
+                .for_each(|f| describe(f, 0, PLATFORM_KEY, &mut out));
         }
     }
     let encrypted: Vec<&str> = [&e.json, &e.xml, &e.body]
@@ -312,11 +323,15 @@ pub(crate) fn show(call: &[String], as_json: bool) -> Result<(), Error> {
     match &e.response {
         ResponseSpec::Json(fields) => {
             out.push_str("answer (JSON):\n");
-            fields.iter().for_each(|f| describe(f, 0, &mut out));
+            fields
+                .iter()
+                .for_each(|f| describe(f, 0, PLATFORM_KEY, &mut out));
         }
         ResponseSpec::Xml(fields) => {
             out.push_str("answer (XML):\n");
-            fields.iter().for_each(|f| describe(f, 0, &mut out));
+            fields
+                .iter()
+                .for_each(|f| describe(f, 0, PLATFORM_KEY, &mut out));
         }
         ResponseSpec::Empty(status) => {
             let _ = writeln!(out, "answer:    {status}, no body");

@@ -58,28 +58,9 @@ pub(crate) fn named(call: &[String]) -> bool {
     matches!(call, [one] if find(one).is_some())
 }
 
+/// A notification's encrypted fields are sealed for the merchant.
 fn describe(f: &wechatpay::catalogue::Field, depth: usize, out: &mut String) {
-    let mut notes = vec![if f.required { "required" } else { "optional" }.to_string()];
-    if f.encrypted {
-        notes.push("encrypted (RSA-OAEP with the merchant's key)".into());
-    }
-    if f.json_encoded {
-        notes.push("a string holding JSON".into());
-    }
-    if !f.enumeration.is_empty() {
-        notes.push(format!("one of: {}", f.enumeration.join(", ")));
-    }
-    let _ = writeln!(
-        out,
-        "{:indent$}{:<w$} {:<9} {}",
-        "",
-        f.name,
-        f.kind,
-        notes.join("; "),
-        indent = 2 + 2 * depth,
-        w = 28usize.saturating_sub(2 * depth),
-    );
-    f.children.iter().for_each(|c| describe(c, depth + 1, out));
+    crate::list::describe(f, depth, "merchant's key", out);
 }
 
 fn fields_json(fields: &[wechatpay::catalogue::Field]) -> Value {
