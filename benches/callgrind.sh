@@ -9,7 +9,7 @@
 #   benches/callgrind.sh [loadgen flags]     # default: --server emulator-h2 (TLS, HTTP/2), c=32
 set -euo pipefail
 cd "$(dirname "$0")/.."
-L=./target/release/examples/loadgen
+L=${L:-./target/release/examples/loadgen}
 N1=${N1:-200}
 N2=${N2:-600}
 flags=${*:---server emulator-h2}
@@ -42,7 +42,7 @@ print(total, lc, allocs)'
 }
 echo "| client | instructions per call | of which aws-lc | the rest | Rust heap allocations per call |"
 echo "| --- | --- | --- | --- | --- |"
-for who in ours floor; do
+for who in ${WHO:-ours floor}; do
     extra=()
     [ "$who" = floor ] && extra=(--floor)
     read -r t1 a1 m1 <<<"$(count "$N1" "${extra[@]}")"

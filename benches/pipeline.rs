@@ -124,6 +124,34 @@ fn paths(c: &mut Criterion) {
             })
         },
     );
+    // Issue 22's "keyless prepare": the chain, the template, the URL and the headers of an order
+    // query, signed by the no-op signer; the arguments are cloned outside the timing.
+    let query =
+        json!({"out_trade_no": "1217752501201407033233368018", "query": {"mchid": "1230000109"}});
+    c.bench_function("keyless prepare: chain, template, URL (GET)", |b| {
+        b.iter_batched(
+            || query.clone(),
+            |args| {
+                client
+                    .chain("v3/pay/transactions/out-trade-no/{out_trade_no}")
+                    .prepare(Method::GET, args)
+                    .unwrap()
+            },
+            criterion::BatchSize::SmallInput,
+        )
+    });
+    c.bench_function("keyless prepare: POST with a JSON body", |b| {
+        b.iter_batched(
+            || args.clone(),
+            |args| {
+                client
+                    .chain("v3/pay/transactions/out-trade-no/{out_trade_no}/close")
+                    .prepare(Method::POST, args)
+                    .unwrap()
+            },
+            criterion::BatchSize::SmallInput,
+        )
+    });
     c.bench_function(
         "prepare v3 POST without RSA (expand, URL, JSON, headers)",
         |b| {

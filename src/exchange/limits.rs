@@ -10,15 +10,17 @@ use std::time::Duration;
 
 /// Runs `fut` until `deadline` (the whole-call `timeout` from the attempt's start), so that
 /// every step of one attempt shares one bound.
-pub(crate) async fn until<T>(
+///
+/// Not an `async fn`: that would hold `fut` twice in its state (as its argument and inside the
+/// timeout), and a call's future is kilobytes that every poll path copies.
+pub(crate) fn until<T>(
     deadline: tokio::time::Instant,
     limit: Duration,
     fut: impl Future<Output = Result<T>>,
-) -> Result<T> {
-    match tokio::time::timeout_at(deadline, fut).await {
-        Ok(result) => result,
-        Err(_) => Err(timed_out(limit)),
-    }
+) -> impl Future<Output = Result<T>> {
+    use futures_util::FutureExt;
+    tokio::time::timeout_at(deadline, fut)
+        .map(move |res| res.unwrap_or_else(|_| Err(timed_out(limit))))
 }
 
 fn timed_out(limit: Duration) -> Error {

@@ -25,7 +25,7 @@ use serde_json::Value;
 /// its attempts): the exchange, and a certificate download an unknown serial sets off.
 pub(crate) async fn send(
     sender: &Sender<'_>,
-    mut prepared: PreparedRequest,
+    mut prepared: Box<PreparedRequest>,
     deadline: tokio::time::Instant,
 ) -> Result<Response> {
     let protocol = prepared.protocol();
@@ -47,7 +47,8 @@ pub(crate) async fn send(
         // Unsigned downloads go straight to the file, never whole in memory.
         (Some(sink), true) => {
             let intake = Intake::new(digest, Some(sink), gunzip, limits.max_download_bytes);
-            stream_to_file(sender, prepared, intake, limits, deadline).await
+            // Boxed: a rare path, kept out of every call's future.
+            Box::pin(stream_to_file(sender, prepared, intake, limits, deadline)).await
         }
         (sink, _) => {
             let res = until(deadline, limits.timeout, async {
@@ -87,7 +88,7 @@ pub(crate) async fn send_unverified(
     let res = until(
         deadline,
         limits.timeout,
-        exchange(sender, prepared, limits, deadline),
+        exchange(sender, Box::new(prepared), limits, deadline),
     )
     .await?;
     if res.status().is_success() {
@@ -100,7 +101,7 @@ pub(crate) async fn send_unverified(
 /// One exchange: the request out, the whole answer in (at most `max_answer_bytes`).
 async fn exchange(
     sender: &Sender<'_>,
-    prepared: PreparedRequest,
+    prepared: Box<PreparedRequest>,
     limits: Limits,
     deadline: tokio::time::Instant,
 ) -> Result<Response> {
@@ -229,23 +230,30 @@ fn api_error(
 
 fn request_builder(
     sender: &Sender<'_>,
-    prepared: PreparedRequest,
+    prepared: Box<PreparedRequest>,
 ) -> Result<reqwest::RequestBuilder> {
     let security = prepared.security();
-    let (method, url, headers, body) = prepared.into_wire();
+    let (method, url, headers, body) = (*prepared).into_wire();
     let client = sender.transport.client(security)?;
-    Ok(client.request(method, url).headers(headers).body(body))
+    // Built whole: `RequestBuilder::headers` would insert each header again into a new map.
+    let mut request = reqwest::Request::new(method, url);
+    *request.headers_mut() = headers;
+    *request.body_mut() = Some(body.into());
+    Ok(reqwest::RequestBuilder::from_parts(client.clone(), request))
 }
 
 /// The request redirected to the failover domain, if one is configured and the request goes to
 /// the client's own base URI (a per-call `base_uri` is taken as meant).
-fn failover_target(sender: &Sender<'_>, prepared: &PreparedRequest) -> Option<PreparedRequest> {
+fn failover_target(
+    sender: &Sender<'_>,
+    prepared: &PreparedRequest,
+) -> Option<Box<PreparedRequest>> {
     let backup = sender.policies.failover.as_ref()?;
     if prepared.has_per_call_base() || prepared.url().origin() != sender.policies.base_uri.origin()
     {
         return None;
     }
-    let mut moved = prepared.clone();
+    let mut moved = Box::new(prepared.clone());
     moved.move_to(backup).ok()?;
     Some(moved)
 }
@@ -253,14 +261,15 @@ fn failover_target(sender: &Sender<'_>, prepared: &PreparedRequest) -> Option<Pr
 /// Sends the request, failing over when the connection could not be made.
 async fn dispatch(
     sender: &Sender<'_>,
-    prepared: PreparedRequest,
+    prepared: Box<PreparedRequest>,
     deadline: tokio::time::Instant,
 ) -> Result<reqwest::Response> {
     let backup = failover_target(sender, &prepared);
     match (send_once(sender, prepared, deadline).await?, backup) {
         (Ok(answer), _) => Ok(answer),
         // Nothing reached the server: the same signed request may go to the backup domain.
-        (Err(e), Some(backup)) if e.is_connect() => send_once(sender, backup, deadline)
+        // Boxed: a rare path, kept out of every call's future.
+        (Err(e), Some(backup)) if e.is_connect() => Box::pin(send_once(sender, backup, deadline))
             .await?
             .map_err(Error::Transport),
         (Err(e), _) => Err(Error::Transport(e)),
@@ -270,7 +279,7 @@ async fn dispatch(
 /// One request on the wire, through its pool's cold-burst gate (see `connection`).
 async fn send_once(
     sender: &Sender<'_>,
-    prepared: PreparedRequest,
+    prepared: Box<PreparedRequest>,
     deadline: tokio::time::Instant,
 ) -> Result<reqwest::Result<reqwest::Response>> {
     let gate = sender.transport.gate(prepared.security(), prepared.url());
@@ -285,7 +294,7 @@ async fn send_once(
 /// the answer's headers, `stall_timeout` each wait for the next chunk.
 async fn stream_to_file(
     sender: &Sender<'_>,
-    prepared: PreparedRequest,
+    prepared: Box<PreparedRequest>,
     mut intake: Intake,
     limits: Limits,
     deadline: tokio::time::Instant,

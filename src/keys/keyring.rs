@@ -212,8 +212,9 @@ impl Keyring {
     /// The id every APIv3 request names in `Wechatpay-Serial`, so WeChat Pay signs its answer
     /// with a key this client holds: a public key id first (WeChat Pay picks the answer's key by
     /// it, which is how a merchant moving to public-key mode reaches 100%), else the usable
-    /// platform certificate that stays valid the longest.
-    pub(crate) fn preferred_id(&self, now: i64) -> Option<String> {
+    /// platform certificate that stays valid the longest. Read in place, as `f` of the id: it
+    /// is named on every call, and copying it out would cost an allocation each time.
+    pub(crate) fn with_preferred_id<T>(&self, now: i64, f: impl FnOnce(&str) -> T) -> Option<T> {
         let keys = self.read();
         keys.iter()
             .filter(|(_, e)| e.usable_at(now))
@@ -223,7 +224,7 @@ impl Keyring {
                     e.not_after.unwrap_or(i64::MAX),
                 )
             })
-            .map(|(id, _)| id.clone())
+            .map(|(id, _)| f(id))
     }
 
     fn read(&self) -> std::sync::RwLockReadGuard<'_, BTreeMap<String, Entry>> {

@@ -40,8 +40,9 @@ pub(crate) const OPTION_KEYS: &[&str] = &[
 /// arguments, which a retry reads again: no attempt copies them.
 #[derive(Debug, Default)]
 pub(crate) struct Options<'a> {
-    /// Placeholder values by name.
-    pub vars: Map<String, Value>,
+    /// The arguments the placeholder values are read from, by name (borrowed: only the
+    /// placeholders' names are ever looked up in it).
+    pub vars: Option<&'a Map<String, Value>>,
     /// APIv3 JSON body (copied only when the client encrypts documented fields in it).
     pub json: Option<Cow<'a, Value>>,
     /// APIv2 payload (signed and sent as XML, or as the query of a GET).
@@ -87,10 +88,12 @@ impl<'a> Options<'a> {
                 ))
             }
         };
-        let mut opts = Options::default();
+        let mut opts = Options {
+            vars: map,
+            ..Options::default()
+        };
         for (key, value) in map.into_iter().flatten() {
             if template.has_placeholder(key) {
-                opts.vars.insert(key.clone(), value.clone());
                 continue;
             }
             // The options other than `json` and `query` are rare and small: copied.
@@ -307,7 +310,7 @@ mod tests {
         let t = Template::parse("v3/users/{user_id}/x").unwrap();
         let args = json!({"user_id": "u1", "json": {"a": 1}, "query": {"q": 1}, "headers": {"Wechatpay-Serial": "PUB_KEY_ID_1"}, "timeout": 2});
         let o = Options::parse(&args, &t).unwrap();
-        assert_eq!(o.vars["user_id"], "u1");
+        assert_eq!(o.vars.unwrap()["user_id"], "u1");
         assert_eq!(o.json.as_deref(), Some(&json!({"a": 1})));
         assert!(
             matches!(o.json, Some(Cow::Borrowed(_))),

@@ -52,7 +52,8 @@ pub(crate) fn prepare(
     if let Some(d) = &opts.digest {
         Expected::parse(d.clone())?;
     }
-    let expanded = template.expand(&opts.vars)?;
+    let none = serde_json::Map::new();
+    let expanded = template.expand(opts.vars.unwrap_or(&none))?;
     let (protocol, path) = route(crate::request::target::relative(&expanded)?);
     if protocol == Protocol::V3 {
         let allowed = &policies.allowed_hosts;
@@ -224,10 +225,8 @@ fn prepare_v3(
     // Not on the certificate listing, which is how a client learns the serials it lacks.
     let listing = url.path().ends_with("/v3/certificates");
     if !listing && !headers.contains_key(WECHATPAY_SERIAL) {
-        if let Some(id) = keyring.preferred_id(timestamp) {
-            if let Ok(value) = HeaderValue::from_str(&id) {
-                headers.insert(WECHATPAY_SERIAL, value);
-            }
+        if let Some(Ok(value)) = keyring.with_preferred_id(timestamp, HeaderValue::from_str) {
+            headers.insert(WECHATPAY_SERIAL, value);
         }
     }
     let target = &url[url::Position::BeforePath..];
@@ -250,7 +249,8 @@ fn prepare_v3(
     );
     headers.insert(
         AUTHORIZATION,
-        HeaderValue::from_str(&authorization).map_err(|_| {
+        // Taken, not copied.
+        HeaderValue::from_maybe_shared(Bytes::from(authorization)).map_err(|_| {
             Error::config(
                 "serial",
                 "the Authorization header would hold invalid characters",

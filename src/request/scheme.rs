@@ -11,20 +11,17 @@ use url::Url;
 /// a brand path; under neither (an allowed host), the whole path.
 pub(crate) fn check_sent(identity: &Identity, url: &Url, bases: [&Url; 2]) -> Result<()> {
     let sent = url.path();
-    let unders: Vec<&str> = bases
-        .into_iter()
-        .filter_map(|b| sent.strip_prefix(b.path()))
-        .collect();
-    let whole = [sent.trim_start_matches('/')];
-    let views = if unders.is_empty() {
-        &whole[..]
-    } else {
-        &unders[..]
+    // Checked on every call: read in place, no list of the views is built.
+    let unders = bases.map(|b| sent.strip_prefix(b.path()));
+    let first = unders.iter().flatten().next().copied();
+    let Some(first) = first else {
+        return check(identity, sent.trim_start_matches('/'));
     };
-    let under = views
+    let under = unders
         .iter()
+        .flatten()
         .find(|p| v3::Scheme::for_path(p) == &v3::Scheme::BRAND)
-        .unwrap_or(&views[0]);
+        .unwrap_or(&first);
     check(identity, under)
 }
 

@@ -19,31 +19,30 @@ pub(crate) enum Operator {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-enum Part {
-    Literal(String),
-    Var(Operator, String),
+enum Part<'a> {
+    Literal(&'a str),
+    Var(Operator, &'a str),
 }
 
-/// A parsed URI template: literal text and placeholders, in order.
+/// A parsed URI template: literal text and placeholders, in order. It borrows the text it was
+/// parsed from: a template is parsed for every call, and slices cost no allocation.
 #[derive(Debug, Clone)]
-pub(crate) struct Template {
-    source: String,
-    parts: Vec<Part>,
+pub(crate) struct Template<'a> {
+    source: &'a str,
+    parts: Vec<Part<'a>>,
 }
 
-impl Template {
+impl<'a> Template<'a> {
     /// Parses `{name}`, `{+name}` and `<name>` placeholders; any other RFC 6570 form is refused.
-    pub(crate) fn parse(source: &str) -> Result<Template> {
+    pub(crate) fn parse(source: &'a str) -> Result<Template<'a>> {
         let err = |reason: String| Error::Template {
             template: source.to_string(),
             reason,
         };
-        let mut parts = Vec::new();
-        let mut literal = String::new();
+        let mut parts = Vec::with_capacity(8);
         let mut rest = source;
         while let Some(pos) = rest.find(['{', '<', '}', '>']) {
             let (before, tail) = rest.split_at(pos);
-            literal.push_str(before);
             let open = tail.as_bytes()[0];
             if open == b'}' || open == b'>' {
                 return Err(err(format!(
@@ -77,32 +76,28 @@ impl Template {
                      (no other RFC 6570 operators, lists, prefixes or explode)"
                 )));
             }
-            if !literal.is_empty() {
-                parts.push(Part::Literal(std::mem::take(&mut literal)));
+            if !before.is_empty() {
+                parts.push(Part::Literal(before));
             }
-            parts.push(Part::Var(op, name.to_string()));
+            parts.push(Part::Var(op, name));
             rest = &tail[1 + end + 1..];
         }
-        literal.push_str(rest);
-        if !literal.is_empty() {
-            parts.push(Part::Literal(literal));
+        if !rest.is_empty() {
+            parts.push(Part::Literal(rest));
         }
         check_shape(source, &parts).map_err(err)?;
-        Ok(Template {
-            source: source.to_string(),
-            parts,
-        })
+        Ok(Template { source, parts })
     }
 
     /// The template as written.
-    pub(crate) fn as_str(&self) -> &str {
-        &self.source
+    pub(crate) fn as_str(&self) -> &'a str {
+        self.source
     }
 
     /// The placeholder names, in order of appearance.
-    pub(crate) fn placeholders(&self) -> impl Iterator<Item = &str> {
+    pub(crate) fn placeholders(&self) -> impl Iterator<Item = &'a str> + '_ {
         self.parts.iter().filter_map(|p| match p {
-            Part::Var(_, name) => Some(name.as_str()),
+            Part::Var(_, name) => Some(*name),
             Part::Literal(_) => None,
         })
     }
@@ -119,7 +114,7 @@ impl Template {
             match part {
                 Part::Literal(text) => out.push_str(text),
                 Part::Var(op, name) => {
-                    let value = placeholder_value(name, args.get(name))?;
+                    let value = placeholder_value(name, args.get(*name))?;
                     refuse_dot_segments(name, *op, &value)?;
                     match op {
                         Operator::Simple => out.push_str(&encode_component(&value)),
@@ -160,14 +155,9 @@ fn check_shape(source: &str, parts: &[Part]) -> std::result::Result<(), String> 
         }
     }
     // One leading `/` is tolerated (the path stays under the base); the rest must be segments.
-    let mut shape = String::with_capacity(source.len());
-    for part in parts {
-        match part {
-            Part::Literal(text) => shape.push_str(text),
-            Part::Var(..) => shape.push('x'),
-        }
-    }
-    let rel = shape.strip_prefix('/').unwrap_or(&shape);
+    // Read on the source as written: a placeholder is non-empty text without `/`, so the
+    // segments, and which are empty or dots, are those of the path it expands to.
+    let rel = source.strip_prefix('/').unwrap_or(source);
     if rel.is_empty() {
         return Err("the path is empty".into());
     }

@@ -123,21 +123,27 @@ impl Scheme {
         nonce: &str,
         signature_b64: &str,
     ) -> String {
-        let timestamp = timestamp.to_string();
-        let mut out = String::with_capacity(128 + signature_b64.len());
+        // Sized once, the timestamp written in place: the header is built for every call.
+        let mut out = String::with_capacity(
+            self.name.len() + 96 + id.len() + serial.len() + nonce.len() + signature_b64.len(),
+        );
         out.push_str(self.name);
         for (i, pair) in self.order.iter().enumerate() {
             let (key, value) = match pair {
                 Pair::Id => (self.id_field, id),
                 Pair::Serial => ("serial_no", serial),
-                Pair::Timestamp => ("timestamp", timestamp.as_str()),
+                Pair::Timestamp => ("timestamp", ""),
                 Pair::Nonce => ("nonce_str", nonce),
                 Pair::Signature => ("signature", signature_b64),
             };
             out.push(if i == 0 { ' ' } else { ',' });
             out.push_str(key);
             out.push_str("=\"");
-            out.push_str(value);
+            if let Pair::Timestamp = pair {
+                let _ = std::fmt::Write::write_fmt(&mut out, format_args!("{timestamp}"));
+            } else {
+                out.push_str(value);
+            }
             out.push('"');
         }
         out
