@@ -7,6 +7,7 @@
 //!
 //! ```sh
 //! cargo build --release --example idle && ./target/release/examples/idle
+//! ./target/release/examples/idle --identity   # with a merchant certificate for mutual TLS too
 //! ```
 //!
 //! The stages: the process once the server child has printed its port;
@@ -23,6 +24,7 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 use wechatpay::crypto::PrivateKey;
 
+const MERCHANT_CERT: &str = include_str!("../tests/fixtures/client/merchant_cert.pem");
 const MERCHANT_KEY: &str = include_str!("../tests/fixtures/client/merchant_key.pem");
 const WECHATPAY_KEY: &str = include_str!("../tests/fixtures/client/wechatpay_key.pem");
 const WECHATPAY_PUB: &str = include_str!("../tests/fixtures/client/wechatpay_pub.pem");
@@ -137,19 +139,19 @@ fn main() {
         .build()
         .unwrap();
     println!("runtime built: {}", resident());
-    let client = wechatpay::Client::builder()
+    let mut builder = wechatpay::Client::builder()
         .mchid("1900000001")
         .serial(MERCHANT_SERIAL)
         .private_key(MERCHANT_KEY)
         .public_key(KEY_ID, WECHATPAY_PUB)
         .base_uri(format!("http://127.0.0.1:{port}/"))
-        .no_proxy()
-        .build()
-        .unwrap();
+        .no_proxy();
+    if std::env::args().any(|a| a == "--identity") {
+        builder = builder.merchant_identity(MERCHANT_CERT, MERCHANT_KEY);
+    }
+    let client = builder.build().unwrap();
     println!("client built:  {}", resident());
-    let order = |n: u32| {
-        serde_json::json!({ "out_trade_no": format!("IDLE{n}"), "query": { "mchid": "1900000001" } })
-    };
+    let order = |n: u32| serde_json::json!({ "out_trade_no": format!("IDLE{n}"), "query": { "mchid": "1900000001" } });
     let template = "v3/pay/transactions/out-trade-no/{out_trade_no}";
     rt.block_on(client.chain(template).get(order(1))).unwrap();
     println!("first call:    {}", resident());
