@@ -268,23 +268,28 @@ fn main() {
 /// The resident memory of an idle client: built, one call made (so its pool and runtime are
 /// up), nothing in flight.
 fn idle(o: &Options, child: &Child) {
+    eprintln!("start: {}", sys::resident_breakdown());
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(o.workers)
         .enable_all()
         .build()
         .unwrap();
     let before = sys::resident_mb();
+    eprintln!("runtime built: {}", sys::resident_breakdown());
     let t = Instant::now();
     let client = client(o, child);
     let build = t.elapsed();
     let built = sys::resident_mb();
+    eprintln!("client built: {}", sys::resident_breakdown());
     let t = Instant::now();
     rt.block_on(client.chain(TEMPLATE).post(args(0))).unwrap();
     let first = t.elapsed();
+    eprintln!("first call: {}", sys::resident_breakdown());
     let t = Instant::now();
     rt.block_on(client.chain(TEMPLATE).post(args(1))).unwrap();
     let second = t.elapsed();
     std::thread::sleep(Duration::from_millis(200));
+    eprintln!("two calls, 200 ms later: {}", sys::resident_breakdown());
     println!(
         "idle client after two calls: resident {:.1} MB (peak {:.1} MB; {before:.1} MB before \
          the client was built, {built:.1} MB once built); build() {:.1} ms, first call {:.1} ms, \

@@ -64,3 +64,16 @@ fn status_mb(field: &str) -> f64 {
         })
         .map_or(0.0, |kb| kb / 1024.0)
 }
+
+/// Resident memory now, split as /proc/self/status splits it: `VmRSS` and its anonymous (heap,
+/// stacks), file-backed (the binary's and libraries' pages touched) and shared parts, in MB.
+pub fn resident_breakdown() -> String {
+    let mb = |f: &str| status_mb(f);
+    format!(
+        "{:.1} MB (anon {:.1}, file {:.1}, shmem {:.1})",
+        mb("VmRSS:"),
+        mb("RssAnon:"),
+        mb("RssFile:"),
+        mb("RssShmem:")
+    )
+}

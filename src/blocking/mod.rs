@@ -11,7 +11,6 @@
 
 use crate::answer::response::Response;
 use crate::error::{Error, Result};
-use crate::exchange::transport::Transport;
 use crate::request::prepared::PreparedRequest;
 use http::Method;
 use serde_json::Value;
@@ -115,7 +114,11 @@ impl From<crate::Client> for Client {
             .expect("the OS refused a thread for the blocking client's runtime");
         // Connections are bound to the runtime that opened them: give this runtime its own pool.
         let mut context = (*client.context).clone();
-        if let Ok(transport) = Transport::new(&context.exchange.config) {
+        if let Ok(transport) = context
+            .exchange
+            .transport
+            .new_pools(&context.exchange.config)
+        {
             context.exchange.transport = transport;
         }
         // Each calling thread signs its own calls: a pool would cap them at its thread count.

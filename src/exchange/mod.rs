@@ -14,6 +14,7 @@ pub(crate) mod limits;
 pub(crate) mod proxy;
 pub(crate) mod send;
 pub(crate) mod signing_pool;
+pub(crate) mod tls;
 pub(crate) mod trace;
 pub(crate) mod transport;
 

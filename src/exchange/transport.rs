@@ -1,6 +1,7 @@
 //! The HTTP clients: one plain, one carrying the merchant's certificate for APIv2 `security` calls.
 //!
-//! Both are built once, when the client is built, and reused, so connections are pooled.
+//! Both are built once, when the client is built, and reused, so connections are pooled. Their
+//! TLS settings share one verifier (`tls`), which the blocking twin's pools share too.
 
 use crate::error::{Error, Result};
 use crate::exchange::connection::{ColdStart, Host};
@@ -26,6 +27,9 @@ pub(crate) struct TransportConfig {
 
 #[derive(Clone)]
 pub(crate) struct Transport {
+    /// The verifier (and so the system's roots) every pool built from this one shares.
+    #[cfg_attr(not(feature = "blocking"), allow(dead_code))]
+    tls: crate::exchange::tls::Tls,
     plain: reqwest::Client,
     mtls: Option<reqwest::Client>,
     /// Each pool's cold-burst gate (see `connection`).
@@ -34,30 +38,37 @@ pub(crate) struct Transport {
 
 impl Transport {
     pub(crate) fn new(cfg: &TransportConfig) -> Result<Transport> {
+        Transport::with_tls(cfg, crate::exchange::tls::Tls::new(&cfg.roots)?)
+    }
+
+    /// New pools (for another runtime: the blocking twin's) with this transport's verifier, so
+    /// that the system's roots are not read and held again.
+    #[cfg(feature = "blocking")]
+    pub(crate) fn new_pools(&self, cfg: &TransportConfig) -> Result<Transport> {
+        Transport::with_tls(cfg, self.tls.clone())
+    }
+
+    fn with_tls(cfg: &TransportConfig, tls: crate::exchange::tls::Tls) -> Result<Transport> {
         let plain = builder(cfg)?
+            .tls_backend_preconfigured(tls.config(cfg.http2, None)?)
             .build()
             .map_err(|e| Error::config("transport", e.to_string()))?;
         let mtls = match &cfg.identity {
             None => None,
-            Some(pem) => {
-                let identity = reqwest::Identity::from_pem(pem).map_err(|e| {
-                    Error::config(
-                        "merchant_identity",
-                        format!(
-                            "the merchant certificate and key (PEM) are not usable for TLS: {e}"
-                        ),
-                    )
-                })?;
-                Some(
-                    builder(cfg)?
-                        .identity(identity)
-                        .build()
-                        .map_err(|e| Error::config("merchant_identity", e.to_string()))?,
-                )
-            }
+            Some(pem) => Some(
+                builder(cfg)?
+                    .tls_backend_preconfigured(tls.config(cfg.http2, Some(pem))?)
+                    .build()
+                    .map_err(|e| Error::config("merchant_identity", e.to_string()))?,
+            ),
         };
         let cold = Arc::new([ColdStart::new(cfg.http2), ColdStart::new(cfg.http2)]);
-        Ok(Transport { plain, mtls, cold })
+        Ok(Transport {
+            tls,
+            plain,
+            mtls,
+            cold,
+        })
     }
 
     /// The cold-burst gate (see `connection`) of the pool [`client`](Self::client) picks for
@@ -101,14 +112,6 @@ fn builder(cfg: &TransportConfig) -> Result<reqwest::ClientBuilder> {
         cfg.connect_timeout
             .unwrap_or(crate::policy::limits::DEFAULT_CONNECT_TIMEOUT),
     );
-    let mut roots = Vec::new();
-    for pem in &cfg.roots {
-        roots.extend(reqwest::Certificate::from_pem_bundle(pem).map_err(|e| {
-            Error::config("root_certificate", format!("not a PEM certificate: {e}"))
-        })?);
-    }
-    if !roots.is_empty() {
-        b = b.tls_certs_merge(roots);
-    }
+    // The TLS settings (roots, ALPN, the merchant certificate) are `tls`'s.
     Ok(b)
 }
