@@ -21,6 +21,10 @@ mod server;
 #[allow(dead_code)]
 #[path = "../../../examples/loadgen/sys.rs"]
 mod sys;
+// The load generator's floor: the same verified call through hyper directly, no client.
+#[allow(dead_code)]
+#[path = "../../../examples/loadgen/floor.rs"]
+mod floor;
 
 use base64::Engine;
 use std::io::{BufRead, BufReader};
@@ -144,6 +148,7 @@ fn signed_answer() -> SignedAnswer {
 
 struct Contenders {
     ours: wechatpay::Client,
+    floor: floor::Floor,
     theirs: wxpay_rs::WxPayClient,
     their_signer: Sha256RsaSigner,
     keyring: Keyring,
@@ -189,6 +194,7 @@ async fn contenders(port: u16) -> Contenders {
     );
     Contenders {
         ours,
+        floor: floor::Floor::new(port, None, false),
         theirs,
         their_signer: Sha256RsaSigner::new(
             MCHID,
@@ -259,26 +265,49 @@ async fn their_verify(c: &Contenders) {
     assert!(ok);
 }
 
-/// `calls` verified calls at `concurrency`, by `ours` or theirs.
-async fn calls(c: &Arc<Contenders>, ours: bool, calls: usize, concurrency: usize) -> Figure {
+/// Who makes the verified calls.
+#[derive(Clone, Copy, PartialEq)]
+enum Who {
+    Ours,
+    Theirs,
+    /// hyper directly, one HTTP/1.1 connection per caller, opened before the timing starts.
+    Floor,
+}
+
+/// `calls` verified calls at `concurrency`, by `who`.
+async fn calls(c: &Arc<Contenders>, who: Who, calls: usize, concurrency: usize) -> Figure {
     let next = Arc::new(AtomicUsize::new(0));
+    let mut conns = Vec::new();
+    if who == Who::Floor {
+        for _ in 0..concurrency {
+            conns.push(Some(c.floor.connect().await));
+        }
+    }
     timed(calls, async {
         let tasks: Vec<_> = (0..concurrency)
-            .map(|_| {
+            .map(|k| {
                 let (c, next) = (c.clone(), next.clone());
+                let mut conn = conns.get_mut(k).and_then(Option::take);
                 tokio::spawn(async move {
                     loop {
                         let i = next.fetch_add(1, Ordering::Relaxed);
                         if i >= calls {
                             break;
                         }
-                        if ours {
-                            let res = c.ours.chain(TEMPLATE).get(our_args(i)).await.unwrap();
-                            assert!(res.status().is_success());
-                        } else {
-                            let no = format!("PEERS{i:012}");
-                            let t = c.theirs.query_order_by_out_trade_no(&no).await.unwrap();
-                            assert_eq!(t.trade_state, "SUCCESS");
+                        match (who, conn.as_mut()) {
+                            (Who::Ours, _) => {
+                                let res = c.ours.chain(TEMPLATE).get(our_args(i)).await.unwrap();
+                                assert!(res.status().is_success());
+                            }
+                            (Who::Theirs, _) => {
+                                let no = format!("PEERS{i:012}");
+                                let t = c.theirs.query_order_by_out_trade_no(&no).await.unwrap();
+                                assert_eq!(t.trade_state, "SUCCESS");
+                            }
+                            (Who::Floor, Some(conn)) => {
+                                c.floor.query(conn, &format!("PEERS{i:012}"), MCHID).await
+                            }
+                            (Who::Floor, None) => unreachable!("a floor caller has a connection"),
                         }
                     }
                 })
@@ -338,8 +367,9 @@ fn main() {
     rt.block_on(async {
         our_header(&c, 0);
         their_header(&c, 0).await;
-        calls(&c, true, 64, 32).await;
-        calls(&c, false, 64, 32).await;
+        calls(&c, Who::Ours, 64, 32).await;
+        calls(&c, Who::Theirs, 64, 32).await;
+        calls(&c, Who::Floor, 64, 32).await;
     });
     let ops = [
         "Authorization header",
@@ -347,14 +377,28 @@ fn main() {
         "verified call, c=1",
         "verified call, c=32",
     ];
-    // Per operation: (ours, theirs) per round.
-    let mut figures: Vec<Vec<(Figure, Figure)>> = vec![Vec::new(); ops.len()];
+    // Per operation: (ours, theirs, the floor's) per round; the floor makes calls only.
+    let mut figures: Vec<Vec<(Figure, Figure, Figure)>> = vec![Vec::new(); ops.len()];
     let (n_sign, n_verify, n_c1) = (1000, 10_000, n_calls / 4);
     for round in 0..rounds {
         let ours_first = round % 2 == 0;
         rt.block_on(async {
             for (k, fig) in figures.iter_mut().enumerate() {
-                let mut pair = (Figure::default(), Figure::default());
+                let mut pair = (Figure::default(), Figure::default(), Figure::default());
+                if k >= 2 {
+                    // The floor goes between the two, so neither always follows it.
+                    let n = if k == 2 { n_c1 } else { n_calls };
+                    let conc = if k == 2 { 1 } else { 32 };
+                    let first = if ours_first { Who::Ours } else { Who::Theirs };
+                    let (a, f, b) = (
+                        calls(&c, first, n, conc).await,
+                        calls(&c, Who::Floor, n, conc).await,
+                        calls(&c, if ours_first { Who::Theirs } else { Who::Ours }, n, conc).await,
+                    );
+                    pair = if ours_first { (a, b, f) } else { (b, a, f) };
+                    fig.push(pair);
+                    continue;
+                }
                 for side in [ours_first, !ours_first] {
                     let f = match (k, side) {
                         (0, true) => {
@@ -385,8 +429,7 @@ fn main() {
                             })
                             .await
                         }
-                        (2, ours) => calls(&c, ours, n_c1, 1).await,
-                        (_, ours) => calls(&c, ours, n_calls, 32).await,
+                        _ => unreachable!("calls are timed above"),
                     };
                     if side {
                         pair.0 = f;
@@ -404,20 +447,28 @@ fn main() {
          server core {}; medians over rounds",
         arg(&argv, "--server-core").unwrap_or_else(|| "-".into())
     );
-    println!("| operation | wechatpay-chain /s | wxpay-rs /s | ratio (median of rounds) | range of ratios | CPU µs/op ours / theirs |");
-    println!("| --- | --- | --- | --- | --- | --- |");
+    println!("| operation | wechatpay-chain /s | wxpay-rs /s | floor /s | ours / wxpay-rs (median of rounds) | range | ours / floor | CPU µs/op ours / wxpay-rs / floor |");
+    println!("| --- | --- | --- | --- | --- | --- | --- | --- |");
     for (name, fig) in ops.iter().zip(&figures) {
-        let ratios: Vec<f64> = fig.iter().map(|(o, t)| o.rate / t.rate).collect();
+        let ratios: Vec<f64> = fig.iter().map(|(o, t, _)| o.rate / t.rate).collect();
         let (lo, hi) = ratios
             .iter()
             .fold((f64::MAX, 0f64), |(lo, hi), r| (lo.min(*r), hi.max(*r)));
+        let has_floor = fig.iter().all(|p| p.2.rate > 0.0);
+        let or_dash = |v: String| if has_floor { v } else { "–".into() };
         println!(
-            "| {name} | {:.0} | {:.0} | {:.2}× | {lo:.2}–{hi:.2}× | {:.1} / {:.1} |",
+            "| {name} | {:.0} | {:.0} | {} | {:.2}× | {lo:.2}–{hi:.2}× | {} | {:.1} / {:.1} / {} |",
             median(fig.iter().map(|p| p.0.rate).collect()),
             median(fig.iter().map(|p| p.1.rate).collect()),
+            or_dash(format!("{:.0}", median(fig.iter().map(|p| p.2.rate).collect()))),
             median(ratios.clone()),
+            or_dash(format!(
+                "{:.2}×",
+                median(fig.iter().map(|p| p.0.rate / p.2.rate).collect())
+            )),
             median(fig.iter().map(|p| p.0.cpu_us).collect()),
             median(fig.iter().map(|p| p.1.cpu_us).collect()),
+            or_dash(format!("{:.1}", median(fig.iter().map(|p| p.2.cpu_us).collect()))),
         );
     }
     let _ = child.kill();
