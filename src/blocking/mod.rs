@@ -277,3 +277,30 @@ impl crate::ChainStart for Chain {
         self.clone()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::exchange::tls::tests::BUILT;
+    use std::cell::Cell;
+
+    const CERT: &str = include_str!("../../tests/fixtures/client/merchant_cert.pem");
+    const KEY: &str = include_str!("../../tests/fixtures/client/merchant_key.pem");
+
+    #[test]
+    fn the_blocking_twin_reuses_its_clients_verifier() {
+        let client = crate::Client::builder()
+            .mchid("1900000001")
+            .merchant_identity(CERT, KEY)
+            .build()
+            .unwrap();
+        BUILT.with(|n| n.set(0));
+        let blocking = super::Client::from(client);
+        assert_eq!(
+            BUILT.with(Cell::get),
+            0,
+            "the twin built a verifier of its own"
+        );
+        let transport = &blocking.as_async().context.exchange.transport;
+        assert!(transport.client(true).is_ok());
+    }
+}

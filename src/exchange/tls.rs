@@ -102,57 +102,17 @@ impl Tls {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use std::cell::Cell;
 
     thread_local! {
-        /// Verifiers built on this thread (a client is built on its caller's thread).
-        pub(super) static BUILT: Cell<usize> = const { Cell::new(0) };
+        /// Verifiers built on this thread (a client is built on its caller's thread): read by
+        /// the client's and the blocking twin's tests of sharing.
+        pub(crate) static BUILT: Cell<usize> = const { Cell::new(0) };
     }
 
     const CERT: &str = include_str!("../../tests/fixtures/client/merchant_cert.pem");
     const KEY: &str = include_str!("../../tests/fixtures/client/merchant_key.pem");
-
-    fn client() -> crate::Client {
-        crate::Client::builder()
-            .mchid("1900000001")
-            .merchant_identity(CERT, KEY)
-            .add_root_certificate(CERT)
-            .build()
-            .unwrap()
-    }
-
-    #[test]
-    fn one_verifier_serves_the_plain_and_the_mutual_tls_pool() {
-        BUILT.with(|n| n.set(0));
-        let client = client();
-        assert_eq!(BUILT.with(Cell::get), 1);
-        let transport = &client.context.exchange.transport;
-        assert!(transport.client(false).is_ok());
-        assert!(transport.client(true).is_ok());
-    }
-
-    #[cfg(feature = "blocking")]
-    #[test]
-    fn the_blocking_twin_reuses_its_clients_verifier() {
-        BUILT.with(|n| n.set(0));
-        let blocking = crate::blocking::Client::from(client());
-        assert_eq!(BUILT.with(Cell::get), 1);
-        let transport = &blocking.as_async().context.exchange.transport;
-        assert!(transport.client(true).is_ok());
-    }
-
-    #[test]
-    fn a_damaged_root_is_refused_when_the_client_is_built() {
-        let damaged = CERT.replace("MII", "M!I");
-        let err = crate::Client::builder()
-            .mchid("1900000001")
-            .add_root_certificate(damaged)
-            .build()
-            .unwrap_err()
-            .to_string();
-        assert!(err.contains("root_certificate"), "{err}");
-    }
 
     #[test]
     fn a_pool_offers_h2_only_when_asked() {

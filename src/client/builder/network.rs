@@ -217,3 +217,39 @@ impl ClientBuilder {
         self
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::exchange::tls::tests::BUILT;
+    use std::cell::Cell;
+
+    const CERT: &str = include_str!("../../../tests/fixtures/client/merchant_cert.pem");
+    const KEY: &str = include_str!("../../../tests/fixtures/client/merchant_key.pem");
+
+    #[test]
+    fn one_verifier_serves_the_plain_and_the_mutual_tls_pool() {
+        BUILT.with(|n| n.set(0));
+        let client = crate::Client::builder()
+            .mchid("1900000001")
+            .merchant_identity(CERT, KEY)
+            .add_root_certificate(CERT)
+            .build()
+            .unwrap();
+        assert_eq!(BUILT.with(Cell::get), 1);
+        let transport = &client.context.exchange.transport;
+        assert!(transport.client(false).is_ok());
+        assert!(transport.client(true).is_ok());
+    }
+
+    #[test]
+    fn a_damaged_root_is_refused_when_the_client_is_built() {
+        let damaged = CERT.replace("MII", "M!I");
+        let err = crate::Client::builder()
+            .mchid("1900000001")
+            .add_root_certificate(damaged)
+            .build()
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("root_certificate"), "{err}");
+    }
+}
