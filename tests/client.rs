@@ -348,3 +348,24 @@ fn a_certificate_given_to_public_key_is_held_to_its_validity() {
         "{reason}"
     );
 }
+
+#[test]
+fn the_signed_authorization_header_is_sensitive() {
+    // Never indexed by HTTP/2's header compression, and `Sensitive` in a `Debug` print.
+    let client = builder().build().unwrap();
+    let prepared = client
+        .chain("v3/pay/transactions/out-trade-no/{out_trade_no}")
+        .prepare(
+            Method::GET,
+            json!({"out_trade_no": "N1", "query": {"mchid": "1900000001"}}),
+        )
+        .unwrap();
+    let value = &prepared.headers()["authorization"];
+    assert!(value.is_sensitive());
+    assert!(!format!("{:?}", prepared.headers()).contains("signature="));
+    let mut presigned = prepared.clone();
+    presigned
+        .set_authorization("WECHATPAY2-SHA256-RSA2048 mchid=\"1\"")
+        .unwrap();
+    assert!(presigned.headers()["authorization"].is_sensitive());
+}

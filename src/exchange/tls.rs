@@ -46,7 +46,7 @@ impl Tls {
         let verifier = if extra.is_empty() {
             rustls_platform_verifier::Verifier::new(provider.clone())
         } else {
-            rustls_platform_verifier::Verifier::new_with_extra_roots(extra, provider.clone())
+            with_extra_roots(extra, provider.clone())?
         }
         .map_err(|e| Error::config("transport", format!("builder error: {e}")))?;
         #[cfg(test)]
@@ -99,6 +99,29 @@ impl Tls {
         };
         Ok(config)
     }
+}
+
+/// The platform verifier with `extra` roots beside the system's, where the platform verifier
+/// takes extra roots (as reqwest: not on Android, where the system's store is the only one).
+#[cfg(any(all(unix, not(target_os = "android")), windows))]
+fn with_extra_roots(
+    extra: Vec<CertificateDer<'static>>,
+    provider: Arc<CryptoProvider>,
+) -> Result<std::result::Result<rustls_platform_verifier::Verifier, rustls::Error>> {
+    Ok(rustls_platform_verifier::Verifier::new_with_extra_roots(
+        extra, provider,
+    ))
+}
+
+#[cfg(not(any(all(unix, not(target_os = "android")), windows)))]
+fn with_extra_roots(
+    _: Vec<CertificateDer<'static>>,
+    _: Arc<CryptoProvider>,
+) -> Result<std::result::Result<rustls_platform_verifier::Verifier, rustls::Error>> {
+    Err(Error::config(
+        "root_certificate",
+        "extra roots are not supported by this platform's certificate verifier",
+    ))
 }
 
 #[cfg(test)]

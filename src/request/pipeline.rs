@@ -247,16 +247,17 @@ fn prepare_v3(
         &nonce,
         &signature,
     );
-    headers.insert(
-        AUTHORIZATION,
-        // Taken, not copied.
+    // Taken, not copied.
+    let mut authorization =
         HeaderValue::from_maybe_shared(Bytes::from(authorization)).map_err(|_| {
             Error::config(
                 "serial",
                 "the Authorization header would hold invalid characters",
             )
-        })?,
-    );
+        })?;
+    // Never put in HTTP/2's header table, and shown as `Sensitive` by `Debug`.
+    authorization.set_sensitive(true);
+    headers.insert(AUTHORIZATION, authorization);
     Ok(PreparedRequest {
         protocol: Protocol::V3,
         method,

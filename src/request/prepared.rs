@@ -128,12 +128,14 @@ impl PreparedRequest {
                 "the fapiao file download is sent unsigned (该接口无需签名和验签): no signature goes with it",
             ));
         }
-        let value = HeaderValue::from_str(value).map_err(|_| {
+        let mut value = HeaderValue::from_str(value).map_err(|_| {
             Error::argument(
                 "Authorization",
                 "not a header value (printable ASCII expected: the scheme, then base64 and quoted fields)",
             )
         })?;
+        // As a signature the client makes: never in HTTP/2's header table.
+        value.set_sensitive(true);
         self.headers.insert(AUTHORIZATION, value);
         Ok(())
     }

@@ -123,19 +123,34 @@ impl Scheme {
         nonce: &str,
         signature_b64: &str,
     ) -> String {
-        // Sized once, the timestamp written in place: the header is built for every call.
-        let mut out = String::with_capacity(
-            self.name.len() + 96 + id.len() + serial.len() + nonce.len() + signature_b64.len(),
-        );
+        // Sized exactly, the timestamp written in place: the header is built for every call,
+        // and a string whose length is its capacity becomes the header's bytes without a copy
+        // or another allocation.
+        let digits = |mut n: u64| {
+            let mut d = 1;
+            while n >= 10 {
+                n /= 10;
+                d += 1;
+            }
+            d
+        };
+        let pairs = self.order.iter().map(|pair| match pair {
+            Pair::Id => (self.id_field, id),
+            Pair::Serial => ("serial_no", serial),
+            Pair::Timestamp => ("timestamp", ""),
+            Pair::Nonce => ("nonce_str", nonce),
+            Pair::Signature => ("signature", signature_b64),
+        });
+        let len = self.name.len()
+            + pairs
+                .clone()
+                .map(|(k, v)| k.len() + v.len() + 4)
+                .sum::<usize>()
+            + digits(timestamp.unsigned_abs())
+            + usize::from(timestamp < 0);
+        let mut out = String::with_capacity(len);
         out.push_str(self.name);
-        for (i, pair) in self.order.iter().enumerate() {
-            let (key, value) = match pair {
-                Pair::Id => (self.id_field, id),
-                Pair::Serial => ("serial_no", serial),
-                Pair::Timestamp => ("timestamp", ""),
-                Pair::Nonce => ("nonce_str", nonce),
-                Pair::Signature => ("signature", signature_b64),
-            };
+        for (i, (pair, (key, value))) in self.order.iter().zip(pairs).enumerate() {
             out.push(if i == 0 { ' ' } else { ',' });
             out.push_str(key);
             out.push_str("=\"");
@@ -146,6 +161,24 @@ impl Scheme {
             }
             out.push('"');
         }
+        debug_assert_eq!(out.len(), out.capacity());
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Scheme;
+
+    #[test]
+    fn the_authorization_value_is_sized_exactly() {
+        let sig = "S".repeat(344);
+        for scheme in [Scheme::MERCHANT, Scheme::BRAND, Scheme::SHANGMI] {
+            for ts in [0, 9, 10, 1_554_208_460, -1, -42, i64::MAX, i64::MIN] {
+                let h = scheme.authorization("1900000001", "SERIAL", ts, "NONCE", &sig);
+                assert_eq!(h.len(), h.capacity(), "{} at {ts}", scheme.name);
+                assert!(h.contains(&format!("timestamp=\"{ts}\"")), "{h}");
+            }
+        }
     }
 }
