@@ -10,6 +10,7 @@
 
 pub(crate) mod attempts;
 pub(crate) mod connection;
+pub(crate) mod download;
 pub(crate) mod limits;
 pub(crate) mod proxy;
 pub(crate) mod send;
